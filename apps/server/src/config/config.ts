@@ -1,0 +1,86 @@
+/**
+ * Configuration enters once: environment variables (and `.env`) are parsed here with zod into a typed
+ * object that is passed down. Nothing else in the server reads process.env.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
+  MAX_BODY_MB: z.coerce.number().positive().max(1024).default(16),
+  SEED_DEMO_MODELS: booleanString.default(true),
+  MODELS_DIR: z.string().optional(),
+  WEB_DIST_DIR: z.string().optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  ORT_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  maxUploadBytes: number;
+  maxBodyBytes: number;
+  seedDemoModels: boolean;
+  /** Folder holding the demo models (iris/, digits/); defaults to the repository's models/. */
+  modelsDir: string;
+  /** Built web app (apps/web/dist); served at `/` when it exists. */
+  webDistDir: string;
+  shutdownTimeoutMs: number;
+  /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
+  ortIntraOpThreads: number;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..');
+
+/** Formats zod issues as `VAR: message` lines so a bad variable is named in the error. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+}
+
+/**
+ * Parses configuration from an environment object. Values in `.env` (in `cwd`) fill in what the
+ * environment leaves unset; the environment always wins.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const dotenvPath = path.join(cwd, '.env');
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && value !== '') merged[key] = value;
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) throw new Error(`Invalid configuration: ${describeIssues(parsed.error)}`);
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+    maxBodyBytes: Math.round(e.MAX_BODY_MB * 1024 * 1024),
+    seedDemoModels: e.SEED_DEMO_MODELS,
+    modelsDir: path.resolve(cwd, e.MODELS_DIR ?? path.join(repoRoot, 'models')),
+    webDistDir: path.resolve(cwd, e.WEB_DIST_DIR ?? path.join(repoRoot, 'apps', 'web', 'dist')),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The composition root: builds the domain services from the typed config. The HTTP layer receives
+ * this context and never constructs services itself.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { type Database, openDatabase } from './db/database.js';
+import { seedDemoModels } from './demo/seed-demo-models.js';
+import { FilesystemArtifactStore } from './registry/artifact-store.js';
+import type { ModelInspector } from './registry/push-version.js';
+import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
+import { InferenceService } from './serving/inference-service.js';
+import { ModelManager } from './serving/model-manager.js';
+import { openSession } from './serving/onnx-session.js';
+import { PredictService } from './serving/predict-service.js';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  store: FilesystemArtifactStore;
+  registry: RegistryService;
+  models: ModelManager;
+  inference: InferenceService;
+  predict: PredictService;
+  inspect: ModelInspector;
+  /** Set once start-up work (seeding, loading `production` versions) has finished. */
+  startup: { done: boolean; failures: Array<{ model: string; version: number; error: string }> };
+  close(): Promise<void>;
+}
+
+export async function createContext(config: Config, logger: Logger): Promise<AppContext> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const store = new FilesystemArtifactStore(path.join(config.dataDir, 'artifacts'));
+  await store.sweepTemporaryFiles();
+  const registry = new RegistryService(database.db, store);
+  const sessionOptions = config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {};
+  const models = new ModelManager(registry, sessionOptions, logger);
+  const inference = new InferenceService(registry, models);
+  const predict = new PredictService(inference, { maxRows: 10_000, maxImages: 64 });
+  const inspect: ModelInspector = async (bytes) => {
+    const loaded = await openSession(bytes, sessionOptions);
+    return {
+      inputs: loaded.inputs,
+      outputs: loaded.outputs,
+      adopt: (version) => models.adopt(version, loaded.session),
+      release: () => loaded.session.release(),
+    };
+  };
+  return {
+    config,
+    logger,
+    database,
+    store,
+    registry,
+    models,
+    inference,
+    predict,
+    inspect,
+    startup: { done: false, failures: [] },
+    async close() {
+      await models.close();
+      await database.close();
+    },
+  };
+}
+
+/** Start-up work after the server listens: demo models, then every `production` version loaded. */
+export async function warmUp(ctx: AppContext): Promise<void> {
+  if (ctx.config.seedDemoModels) {
+    await seedDemoModels(ctx.config.modelsDir, ctx.registry, ctx.store, ctx.inspect, ctx.logger);
+  }
+  ctx.startup.failures = await ctx.models.preloadAlias(DEFAULT_ALIAS);
+  for (const f of ctx.startup.failures) ctx.logger.error(f, 'production model failed to load');
+  ctx.startup.done = true;
+}

@@ -1,0 +1,67 @@
+/**
+ * One error type for the whole domain: a closed set of codes, each mapped once to an HTTP status.
+ * Routes never pick statuses themselves; they throw a ModelGardenError and the HTTP layer maps it.
+ */
+
+/** Every error code Model Garden answers with, and the HTTP status it maps to. docs/errors.md lists the same. */
+export const ERROR_CODES = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  INVALID_MODEL_NAME: 400,
+  INVALID_ALIAS_NAME: 400,
+  INVALID_VERSION: 400,
+  INVALID_METADATA: 400,
+  INVALID_INPUT: 400,
+  INPUT_SHAPE_MISMATCH: 400,
+  INPUT_DATATYPE_MISMATCH: 400,
+  UNKNOWN_INPUT: 400,
+  MISSING_INPUT: 400,
+  UNKNOWN_OUTPUT: 400,
+  UNKNOWN_FEATURE: 400,
+  MISSING_FEATURE: 400,
+  INVALID_IMAGE: 400,
+  UNSUPPORTED_TASK: 400,
+  MISSING_FILE: 400,
+  NOT_FOUND: 404,
+  MODEL_NOT_FOUND: 404,
+  VERSION_NOT_FOUND: 404,
+  ALIAS_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_ACCEPTABLE: 406,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_MODEL_FILE: 422,
+  MODEL_NOT_READY: 503,
+  MODEL_LOAD_FAILED: 503,
+  ARTIFACT_CORRUPT: 503,
+  INFERENCE_FAILED: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ModelGardenErrorOptions {
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class ModelGardenError extends Error {
+  override readonly name = 'ModelGardenError';
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ModelGardenErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+export function isModelGardenError(value: unknown): value is ModelGardenError {
+  return value instanceof ModelGardenError;
+}

@@ -1,0 +1,84 @@
+/**
+ * Builds the Fastify application over an AppContext: plugins, OpenAPI, error handling and routes.
+ * Does not listen; tests drive it with inject() and the server module listens.
+ */
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { requestIdOf } from './request-id.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { oipRoutes, SERVER_VERSION } from './routes/oip.js';
+import { predictRoutes } from './routes/predict.js';
+import { isWebAppRoute, registerWebApp } from './routes/web.js';
+
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: ctx.config.maxBodyBytes,
+    genReqId: requestIdOf,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  await app.register(fastifyMultipart, {
+    limits: {
+      fileSize: ctx.config.maxUploadBytes + 1,
+      files: 64,
+      fields: 20,
+      fieldSize: 1024 * 1024,
+      parts: 100,
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Model Garden API',
+        version: SERVER_VERSION,
+        description:
+          'Registry, friendly predictions and the Open Inference Protocol v2. REST errors are ' +
+          '`{"error": {"code", "message"}}`; /v2 errors are `{"error": "message"}`.',
+      },
+      tags: [
+        { name: 'registry', description: 'Models, versions, aliases' },
+        { name: 'predict', description: 'Friendly JSON and image predictions' },
+        { name: 'open inference protocol v2', description: 'KServe / Triton REST protocol' },
+        { name: 'health', description: 'Probes' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes(ctx));
+  await app.register(modelRoutes(ctx));
+  await app.register(predictRoutes(ctx));
+  await app.register(oipRoutes(ctx));
+
+  const hasWeb = await registerWebApp(app, ctx);
+  app.setNotFoundHandler((req, reply) => {
+    if (hasWeb && isWebAppRoute(req.method, req.url)) return reply.sendFile('index.html');
+    return notFoundHandler(req, reply);
+  });
+  return app;
+}

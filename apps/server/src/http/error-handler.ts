@@ -1,0 +1,65 @@
+/**
+ * Turns every error into JSON: `{"error": {"code", "message", "details"?}}` on the REST API, and the
+ * Open Inference Protocol's own `{"error": "message"}` under /v2. Unknown errors are logged and
+ * answered as INTERNAL without leaking internals.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ERROR_CODES, type ErrorCode, ModelGardenError } from '../errors/model-garden-error.js';
+
+const STATUS_TO_CODE: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Normalises anything thrown into a ModelGardenError (once, here). */
+export function normaliseError(error: unknown): ModelGardenError {
+  if (error instanceof ModelGardenError) return error;
+  const e = error as FastifyError & { validation?: unknown };
+  if (hasZodFastifySchemaValidationErrors(e)) {
+    const issues = e.validation.map((v) => `${v.instancePath || '(body)'}: ${v.message}`);
+    return new ModelGardenError('VALIDATION_FAILED', `Invalid request: ${issues.join('; ')}`, {
+      details: { issues },
+    });
+  }
+  if (e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e instanceof SyntaxError && e.statusCode === 400)) {
+    return new ModelGardenError('MALFORMED_JSON', `The body is not valid JSON: ${e.message}`);
+  }
+  if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new ModelGardenError('MALFORMED_JSON', 'The body is empty but the content type is JSON');
+  }
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  const mapped = STATUS_TO_CODE[status];
+  if (mapped) return new ModelGardenError(mapped, e.message, { cause: error });
+  return new ModelGardenError('INTERNAL', 'Internal server error', { cause: error });
+}
+
+export function isOipRoute(url: string): boolean {
+  return url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?');
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: ModelGardenError) {
+  const status = ERROR_CODES[error.code];
+  if (status >= 500) request.log.error({ err: error.cause ?? error, code: error.code }, error.message);
+  else request.log.info({ code: error.code }, error.message);
+  if (isOipRoute(request.url)) return reply.status(status).send({ error: error.message });
+  return reply.status(status).send({
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+  });
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  return sendError(request, reply, normaliseError(error));
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return sendError(
+    request,
+    reply,
+    new ModelGardenError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+}

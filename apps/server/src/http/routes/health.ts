@@ -1,0 +1,53 @@
+/** Liveness and readiness probes for orchestrators. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+
+const readySchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ database: z.string(), models: z.string() }),
+});
+
+export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/health/live',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Liveness',
+          response: { 200: z.object({ status: z.literal('ok') }) },
+        },
+      },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/health/ready',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Readiness: database reachable and every production version loaded',
+          response: { 200: readySchema, 503: readySchema },
+        },
+      },
+      async (_req, reply) => {
+        let database = 'ok';
+        try {
+          await ctx.database.ping();
+        } catch (err) {
+          database = `error: ${err instanceof Error ? err.message : String(err)}`;
+        }
+        const models = !ctx.startup.done
+          ? 'loading'
+          : ctx.startup.failures.length > 0
+            ? `failed: ${ctx.startup.failures.map((f) => `${f.model}@${f.version}`).join(', ')}`
+            : 'ok';
+        const ready = database === 'ok' && models === 'ok';
+        return reply
+          .status(ready ? 200 : 503)
+          .send({ status: ready ? 'ready' : 'not_ready', checks: { database, models } });
+      },
+    );
+  };
+}

@@ -1,0 +1,159 @@
+/** Registry routes: list and describe models, push versions (multipart), move aliases. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { ModelGardenError } from '../../errors/model-garden-error.js';
+import type { StagedArtifact } from '../../registry/artifact-store.js';
+import { assertModelName, parseVersion } from '../../registry/names.js';
+import { pushVersion } from '../../registry/push-version.js';
+import { parseVersionMetadata } from '../../registry/version-metadata.js';
+import {
+  errorSchema,
+  modelDetailSchema,
+  modelNameParam,
+  modelSummarySchema,
+  modelVersionSchema,
+  versionParam,
+} from '../schemas.js';
+
+const MAX_METADATA_BYTES = 1024 * 1024;
+
+export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/api/models',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'List models',
+          response: { 200: z.object({ models: z.array(modelSummarySchema) }) },
+        },
+      },
+      async () => ({ models: await ctx.registry.listModels() }),
+    );
+
+    app.get(
+      '/api/models/:name',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Describe a model with its versions and aliases',
+          params: z.object({ name: modelNameParam }),
+          response: { 200: modelDetailSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => ctx.registry.getModel(req.params.name),
+    );
+
+    app.get(
+      '/api/models/:name/versions/:version',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Describe one version',
+          params: z.object({ name: modelNameParam, version: versionParam }),
+          response: { 200: modelVersionSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => ctx.registry.getVersion(req.params.name, parseVersion(req.params.version)),
+    );
+
+    app.post(
+      '/api/models/:name/versions',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Push a new version (multipart: file = the .onnx, metadata = JSON text)',
+          description:
+            'multipart/form-data with field `file` (the ONNX model) and optional field `metadata`, a JSON ' +
+            'string `{description?, task?, labels?, featureNames?, preprocessing?, metrics?, tags?}`. ' +
+            'The input/output schema is read from the ONNX graph. Answers 201 with the new version.',
+          consumes: ['multipart/form-data'],
+          params: z.object({ name: modelNameParam }),
+          response: {
+            201: modelVersionSchema,
+            400: errorSchema,
+            413: errorSchema,
+            415: errorSchema,
+            422: errorSchema,
+          },
+        },
+      },
+      async (req, reply) => {
+        assertModelName(req.params.name);
+        if (!req.isMultipart()) {
+          throw new ModelGardenError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            'Send multipart/form-data with a "file" field',
+          );
+        }
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > ctx.config.maxUploadBytes + MAX_METADATA_BYTES) {
+          throw new ModelGardenError(
+            'PAYLOAD_TOO_LARGE',
+            `The upload is larger than MAX_UPLOAD_MB (${ctx.config.maxUploadBytes} bytes)`,
+            { details: { maxBytes: ctx.config.maxUploadBytes } },
+          );
+        }
+        let staged: StagedArtifact | undefined;
+        let metadataText: string | undefined;
+        try {
+          for await (const part of req.parts()) {
+            if (part.type === 'file') {
+              if (part.fieldname !== 'file' || staged) {
+                part.file.resume();
+                throw new ModelGardenError(
+                  'BAD_REQUEST',
+                  `Unexpected file field "${part.fieldname}"; send one "file"`,
+                );
+              }
+              staged = await ctx.store.stage(part.file, ctx.config.maxUploadBytes);
+            } else if (part.fieldname === 'metadata') {
+              metadataText = String(part.value);
+            } else {
+              throw new ModelGardenError('BAD_REQUEST', `Unexpected field "${part.fieldname}"`);
+            }
+          }
+          if (!staged) throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "file" field');
+          if (staged.sizeBytes === 0)
+            throw new ModelGardenError('INVALID_MODEL_FILE', 'The uploaded file is empty');
+          const meta = parseVersionMetadata(metadataText);
+          const version = await pushVersion(ctx.registry, ctx.inspect, req.params.name, staged, meta);
+          req.log.info(
+            { model: version.model, version: version.version, sha256: version.sha256 },
+            'version pushed',
+          );
+          return reply.status(201).send(version);
+        } finally {
+          if (staged) await ctx.store.discard(staged);
+        }
+      },
+    );
+
+    app.put(
+      '/api/models/:name/aliases/:alias',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Point an alias (e.g. production) at a version',
+          params: z.object({ name: modelNameParam, alias: z.string().min(1).max(200) }),
+          body: z.object({ version: z.number().int().positive() }).strict(),
+          response: {
+            200: z.object({ model: z.string(), alias: z.string(), version: z.number().int() }),
+            400: errorSchema,
+            404: errorSchema,
+          },
+        },
+      },
+      async (req) => {
+        const result = await ctx.registry.setAlias(req.params.name, req.params.alias, req.body.version);
+        // Load the new target now so the first request after a promotion does not pay for it.
+        void ctx.registry
+          .getVersion(result.model, result.version)
+          .then((v) => ctx.models.get(v))
+          .catch((err) => req.log.error({ err }, 'loading the promoted version failed'));
+        return result;
+      },
+    );
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Open Inference Protocol v2 (KServe / Triton REST). Errors use the protocol's `{"error": "..."}`;
+ * "not ready" answers 503, like KServe, so Kubernetes probes read it right.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { parseVersion } from '../../registry/names.js';
+import type { VersionSelector } from '../../registry/registry-service.js';
+import {
+  inferRequestSchema,
+  inferResponseSchema,
+  modelNameParam,
+  oipErrorSchema,
+  tensorSpecSchema,
+} from '../schemas.js';
+
+export const SERVER_NAME = 'modelgarden';
+export const SERVER_VERSION = '0.1.0';
+
+const modelParams = z.object({ name: modelNameParam });
+const versionParams = z.object({ name: modelNameParam, version: z.string().min(1).max(20) });
+
+const modelMetadataSchema = z
+  .object({
+    name: z.string(),
+    versions: z.array(z.string()),
+    platform: z.string(),
+    inputs: z.array(tensorSpecSchema),
+    outputs: z.array(tensorSpecSchema),
+  })
+  .meta({ id: 'OipModelMetadata' });
+
+function selectorOf(params: { version?: string }): VersionSelector {
+  return params.version === undefined ? {} : { version: parseVersion(params.version) };
+}
+
+export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['open inference protocol v2'];
+
+    app.get(
+      '/v2',
+      {
+        schema: {
+          tags,
+          summary: 'Server metadata',
+          response: {
+            200: z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }),
+          },
+        },
+      },
+      async () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }),
+    );
+
+    app.get(
+      '/v2/health/live',
+      { schema: { tags, summary: 'Server live', response: { 200: z.object({ live: z.boolean() }) } } },
+      async () => ({ live: true }),
+    );
+
+    app.get(
+      '/v2/health/ready',
+      {
+        schema: {
+          tags,
+          summary: 'Server ready',
+          response: { 200: z.object({ ready: z.boolean() }), 503: z.object({ ready: z.boolean() }) },
+        },
+      },
+      async (_req, reply) => {
+        const ready = ctx.startup.done && ctx.startup.failures.length === 0;
+        return reply.status(ready ? 200 : 503).send({ ready });
+      },
+    );
+
+    const metadata = async (params: { name: string; version?: string }) => {
+      const version = await ctx.registry.resolve(params.name, selectorOf(params));
+      const detail = await ctx.registry.getModel(params.name);
+      return {
+        name: version.model,
+        versions: detail.versions.map((v) => String(v.version)).reverse(),
+        platform: 'onnx_onnxv1',
+        inputs: version.inputs,
+        outputs: version.outputs,
+      };
+    };
+    const metadataSchema = (params: typeof modelParams | typeof versionParams) => ({
+      tags,
+      summary: 'Model metadata',
+      params,
+      response: { 200: modelMetadataSchema, 400: oipErrorSchema, 404: oipErrorSchema },
+    });
+    app.get('/v2/models/:name', { schema: metadataSchema(modelParams) }, (req) => metadata(req.params));
+    app.get('/v2/models/:name/versions/:version', { schema: metadataSchema(versionParams) }, (req) =>
+      metadata(req.params),
+    );
+
+    const ready = async (params: { name: string; version?: string }) => {
+      const version = await ctx.inference.ready(params.name, selectorOf(params));
+      return { name: version.model, ready: true };
+    };
+    const readySchema = (params: typeof modelParams | typeof versionParams) => ({
+      tags,
+      summary: 'Model ready (loads the version if needed)',
+      params,
+      response: {
+        200: z.object({ name: z.string(), ready: z.boolean() }),
+        404: oipErrorSchema,
+        503: oipErrorSchema,
+      },
+    });
+    app.get('/v2/models/:name/ready', { schema: readySchema(modelParams) }, (req) => ready(req.params));
+    app.get('/v2/models/:name/versions/:version/ready', { schema: readySchema(versionParams) }, (req) =>
+      ready(req.params),
+    );
+
+    app.post(
+      '/v2/models/:name/infer',
+      {
+        schema: {
+          tags,
+          summary: 'Inference (production alias, else the latest version)',
+          params: modelParams,
+          body: inferRequestSchema,
+          response: {
+            200: inferResponseSchema,
+            400: oipErrorSchema,
+            404: oipErrorSchema,
+            503: oipErrorSchema,
+          },
+        },
+      },
+      (req) => ctx.inference.infer(req.params.name, {}, req.body),
+    );
+    app.post(
+      '/v2/models/:name/versions/:version/infer',
+      {
+        schema: {
+          tags,
+          summary: 'Inference on one version',
+          params: versionParams,
+          body: inferRequestSchema,
+          response: {
+            200: inferResponseSchema,
+            400: oipErrorSchema,
+            404: oipErrorSchema,
+            503: oipErrorSchema,
+          },
+        },
+      },
+      (req) => ctx.inference.infer(req.params.name, { version: parseVersion(req.params.version) }, req.body),
+    );
+  };
+}

@@ -1,0 +1,97 @@
+/** The friendly prediction route: JSON features or pictures (JSON base64 or multipart) in, labels out. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { ModelGardenError } from '../../errors/model-garden-error.js';
+import { assertModelName, parseVersion } from '../../registry/names.js';
+import type { FeatureRow } from '../../serving/predict-service.js';
+import { errorSchema, modelNameParam, predictBodySchema, predictResultSchema } from '../schemas.js';
+
+const DATA_URL_RE = /^data:image\/[a-z0-9.+-]+;base64,/i;
+const BASE64_RE = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+
+function decodeBase64Image(text: string, index: number): Uint8Array {
+  const body = text.replace(DATA_URL_RE, '');
+  if (body.length === 0 || !BASE64_RE.test(body)) {
+    throw new ModelGardenError('INVALID_IMAGE', `Image ${index} is not base64 (or a data: URL)`);
+  }
+  return Buffer.from(body, 'base64');
+}
+
+export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/api/models/:name/predict',
+      {
+        schema: {
+          tags: ['predict'],
+          summary: 'Predict with named features or an image',
+          description:
+            'JSON: `{"inputs": {feature: value, …}}` or `{"inputs": [row, …]}` for tabular models; ' +
+            '`{"image": "<base64 or data URL>"}` or `{"images": [...]}` for image models; optional `topK`. ' +
+            'Or multipart/form-data with one or more `image` file fields. The version is `?version=N`, ' +
+            '`?alias=name`, else `production`, else the latest.',
+          params: z.object({ name: modelNameParam }),
+          querystring: z.object({
+            version: z.string().max(20).optional(),
+            alias: z.string().max(200).optional(),
+            topK: z.coerce.number().int().min(1).max(100_000).optional(),
+          }),
+          response: {
+            200: predictResultSchema,
+            400: errorSchema,
+            404: errorSchema,
+            413: errorSchema,
+            503: errorSchema,
+          },
+        },
+      },
+      async (req) => {
+        assertModelName(req.params.name);
+        const q = req.query;
+        const selector = { version: q.version ? parseVersion(q.version) : undefined, alias: q.alias };
+        if (req.isMultipart()) {
+          const images: Uint8Array[] = [];
+          for await (const part of req.parts({ limits: { fileSize: ctx.config.maxBodyBytes, files: 64 } })) {
+            if (part.type !== 'file') continue;
+            if (part.fieldname !== 'image') {
+              part.file.resume();
+              throw new ModelGardenError(
+                'BAD_REQUEST',
+                `Unexpected file field "${part.fieldname}"; use "image"`,
+              );
+            }
+            images.push(await part.toBuffer());
+          }
+          if (images.length === 0)
+            throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "image" file');
+          const version = await ctx.predict.resolve(req.params.name, selector);
+          return ctx.predict.predictImages(version, images, q.topK);
+        }
+        const parsed = predictBodySchema.safeParse(req.body);
+        if (!parsed.success) {
+          const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+          throw new ModelGardenError('VALIDATION_FAILED', `Invalid request: ${issues.join('; ')}`, {
+            details: { issues },
+          });
+        }
+        const body = parsed.data;
+        const topK = body.topK ?? q.topK;
+        const version = await ctx.predict.resolve(req.params.name, selector);
+        if (body.image !== undefined || body.images !== undefined) {
+          const texts = body.images ?? [body.image!];
+          return ctx.predict.predictImages(version, texts.map(decodeBase64Image), topK);
+        }
+        if (body.inputs === undefined) {
+          throw new ModelGardenError('VALIDATION_FAILED', 'Send "inputs" (features) or "image"/"images"');
+        }
+        const inputs = body.inputs;
+        const rows: FeatureRow[] =
+          Array.isArray(inputs) && inputs.every((r) => typeof r === 'object' && r !== null)
+            ? (inputs as FeatureRow[])
+            : [inputs as FeatureRow];
+        return ctx.predict.predictRows(version, rows, topK);
+      },
+    );
+  };
+}

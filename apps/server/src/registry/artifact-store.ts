@@ -1,0 +1,135 @@
+/**
+ * Artifact storage: model files addressed by their sha256. The interface lets a cluster use object
+ * storage later; the filesystem store below is the default.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+
+/** A file received and hashed but not yet committed to the store. */
+export interface StagedArtifact {
+  sha256: string;
+  sizeBytes: number;
+  /** Local path of the staged bytes, readable until commit or discard. */
+  path: string;
+}
+
+export interface ArtifactStore {
+  /** Streams bytes into a temporary file while hashing them; fails with PAYLOAD_TOO_LARGE past maxBytes. */
+  stage(source: Readable, maxBytes: number): Promise<StagedArtifact>;
+  /** Moves a staged file into place under its sha256 (atomic rename; a no-op when already stored). */
+  commit(staged: StagedArtifact): Promise<void>;
+  discard(staged: StagedArtifact): Promise<void>;
+  /** Reads a stored artifact and verifies its sha256; throws ARTIFACT_CORRUPT on mismatch. */
+  read(sha256: string): Promise<Uint8Array>;
+  has(sha256: string): Promise<boolean>;
+}
+
+const SHA256_RE = /^[a-f0-9]{64}$/;
+
+export class FilesystemArtifactStore implements ArtifactStore {
+  private readonly tmpDir: string;
+
+  constructor(private readonly root: string) {
+    this.tmpDir = path.join(root, 'tmp');
+  }
+
+  /** Path of an artifact; the hash is validated so no caller can steer the path. */
+  private pathFor(sha256: string): string {
+    if (!SHA256_RE.test(sha256)) throw new ModelGardenError('INTERNAL', `Invalid artifact id ${sha256}`);
+    return path.join(this.root, 'sha256', sha256.slice(0, 2), sha256);
+  }
+
+  async stage(source: Readable, maxBytes: number): Promise<StagedArtifact> {
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmpPath = path.join(this.tmpDir, `${randomUUID()}.part`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const out = createWriteStream(tmpPath, { flags: 'wx' });
+    try {
+      await pipeline(
+        source,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            size += chunk.length;
+            if (size > maxBytes) {
+              throw new ModelGardenError('PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes} bytes`, {
+                details: { maxBytes },
+              });
+            }
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        out,
+      );
+      const fh = await open(tmpPath, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      await rm(tmpPath, { force: true });
+      throw err;
+    }
+    return { sha256: hash.digest('hex'), sizeBytes: size, path: tmpPath };
+  }
+
+  async commit(staged: StagedArtifact): Promise<void> {
+    const target = this.pathFor(staged.sha256);
+    if (await this.has(staged.sha256)) {
+      await rm(staged.path, { force: true });
+      return;
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(staged.path, target);
+  }
+
+  async discard(staged: StagedArtifact): Promise<void> {
+    await rm(staged.path, { force: true });
+  }
+
+  async read(sha256: string): Promise<Uint8Array> {
+    const file = this.pathFor(sha256);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      throw new ModelGardenError('ARTIFACT_CORRUPT', `Artifact ${sha256} is missing from the store`, {
+        cause: err,
+      });
+    }
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== sha256) {
+      throw new ModelGardenError(
+        'ARTIFACT_CORRUPT',
+        `Artifact ${sha256} fails verification (found ${actual})`,
+      );
+    }
+    return bytes;
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    try {
+      await stat(this.pathFor(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Streams a stored artifact (for downloads); not verified, callers that load it use read(). */
+  createReadStream(sha256: string): Readable {
+    return createReadStream(this.pathFor(sha256));
+  }
+
+  /** Removes temporary files left by a crash mid-upload. */
+  async sweepTemporaryFiles(): Promise<void> {
+    await rm(this.tmpDir, { recursive: true, force: true });
+  }
+}

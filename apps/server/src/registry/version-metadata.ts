@@ -1,0 +1,129 @@
+/**
+ * Validates the metadata sent with a push and derives what the client left out (task,
+ * preprocessing defaults), checking it against the schema read from the model file.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import { type ImagePreprocessing, TASKS, type Task, type TensorSpec } from './types.js';
+
+const shortText = z.string().max(200);
+
+export const imagePreprocessingSchema = z
+  .object({
+    type: z.literal('image'),
+    width: z.number().int().min(1).max(4096),
+    height: z.number().int().min(1).max(4096),
+    channels: z.union([z.literal(1), z.literal(3)]).default(3),
+    layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+    scale: z
+      .number()
+      .positive()
+      .max(1)
+      .default(1 / 255),
+    mean: z.array(z.number()).min(1).max(3).default([0]),
+    std: z.array(z.number().positive()).min(1).max(3).default([1]),
+    invert: z.boolean().default(false),
+    cropToContent: z.boolean().default(false),
+  })
+  .strict();
+
+export const versionMetadataSchema = z
+  .object({
+    description: z.string().max(10_000).optional(),
+    task: z.enum(TASKS).optional(),
+    labels: z.array(shortText.min(1)).max(100_000).optional(),
+    featureNames: z.array(shortText.min(1)).max(100_000).optional(),
+    preprocessing: imagePreprocessingSchema.optional(),
+    metrics: z.record(shortText, z.number()).optional(),
+    tags: z.record(shortText, z.string().max(1000)).optional(),
+  })
+  .strict();
+
+export type VersionMetadata = z.infer<typeof versionMetadataSchema>;
+
+/** Parses the JSON text of the `metadata` field; every problem is INVALID_METADATA. */
+export function parseVersionMetadata(text: string | undefined): VersionMetadata {
+  if (text === undefined || text.trim() === '') return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ModelGardenError('INVALID_METADATA', `"metadata" is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = versionMetadataSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ModelGardenError('INVALID_METADATA', `Invalid metadata: ${issues.join('; ')}`, {
+      details: { issues },
+    });
+  }
+  return parsed.data;
+}
+
+/** Reads a metadata.json file (used for the demo models). */
+export async function readVersionMetadata(file: string): Promise<VersionMetadata> {
+  return parseVersionMetadata(await readFile(file, 'utf8'));
+}
+
+export interface ResolvedMetadata {
+  task: Task;
+  preprocessing: ImagePreprocessing | null;
+}
+
+/** Infers the task and checks the metadata against the model's inputs and outputs. */
+export function resolveMetadata(
+  meta: VersionMetadata,
+  inputs: TensorSpec[],
+  outputs: TensorSpec[],
+): ResolvedMetadata {
+  const first = inputs[0];
+  const preprocessing = meta.preprocessing ?? null;
+  const task: Task =
+    meta.task ??
+    (preprocessing
+      ? 'image-classification'
+      : inputs.length === 1 && first?.shape.length === 2 && /^FP/.test(first.datatype)
+        ? meta.labels
+          ? 'tabular-classification'
+          : outputs.length === 1 && outputs[0]?.shape.at(-1) === 1
+            ? 'tabular-regression'
+            : 'tensor'
+        : 'tensor');
+  const bad = (message: string) => new ModelGardenError('INVALID_METADATA', message);
+  if (task === 'image-classification') {
+    if (!preprocessing) throw bad('An image-classification model needs "preprocessing" (width, height, …)');
+    if (inputs.length !== 1 || first?.shape.length !== 4) {
+      throw bad(
+        'An image-classification model must take one 4-D input ([batch, C, H, W] or [batch, H, W, C])',
+      );
+    }
+    const expected =
+      preprocessing.layout === 'NCHW'
+        ? [preprocessing.channels, preprocessing.height, preprocessing.width]
+        : [preprocessing.height, preprocessing.width, preprocessing.channels];
+    const actual = first.shape.slice(1);
+    if (!actual.every((d, i) => d === -1 || d === expected[i])) {
+      throw bad(
+        `preprocessing gives [${expected.join(',')}] per image but the model input is [${first.shape.join(',')}]`,
+      );
+    }
+    if (first.datatype !== 'FP32') throw bad(`Image input must be FP32, the model takes ${first.datatype}`);
+  }
+  if (task === 'tabular-classification' || task === 'tabular-regression') {
+    const width = first?.shape[1];
+    if (inputs.length !== 1 || first?.shape.length !== 2) {
+      throw bad('A tabular model must take one 2-D input [batch, features]');
+    }
+    if (meta.featureNames && width !== -1 && meta.featureNames.length !== width) {
+      throw bad(`featureNames has ${meta.featureNames.length} names but the model takes ${width} features`);
+    }
+  }
+  if (meta.labels && (task === 'tabular-classification' || task === 'image-classification')) {
+    const widths = outputs.map((o) => o.shape.at(-1));
+    if (!widths.some((w) => w === meta.labels!.length || w === -1)) {
+      throw bad(`labels has ${meta.labels.length} entries but no output has that many columns`);
+    }
+  }
+  return { task, preprocessing };
+}

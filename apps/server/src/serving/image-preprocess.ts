@@ -1,0 +1,105 @@
+/**
+ * Turns an uploaded picture into model input with sharp, following the version's preprocessing
+ * config: flatten → grayscale/RGB → optional invert → optional crop-to-content (centred in a square
+ * with a margin) → resize → scale and normalise → NCHW or NHWC.
+ */
+import sharp, { type CreateRaw, type OutputInfo } from 'sharp';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import type { ImagePreprocessing } from '../registry/types.js';
+
+/** Pixels a picture may have before decoding (decompression-bomb guard). */
+export const MAX_INPUT_PIXELS = 24_000_000;
+/** Share of the square side left empty around cropped content. */
+export const CROP_MARGIN = 0.15;
+
+export const DEFAULT_PREPROCESSING: Omit<ImagePreprocessing, 'width' | 'height'> = {
+  type: 'image',
+  channels: 3,
+  layout: 'NCHW',
+  scale: 1 / 255,
+  mean: [0],
+  std: [1],
+  invert: false,
+  cropToContent: false,
+};
+
+function invalid(message: string, cause?: unknown): ModelGardenError {
+  return new ModelGardenError('INVALID_IMAGE', message, { cause });
+}
+
+/** Decodes, crops and resizes to raw 8-bit pixels (channels interleaved). */
+async function toPixels(bytes: Uint8Array, p: ImagePreprocessing): Promise<Buffer> {
+  const open = (input: Uint8Array | Buffer, raw?: CreateRaw) =>
+    sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', ...(raw ? { raw } : {}) });
+  let base: { data: Buffer; info: OutputInfo };
+  try {
+    const meta = await open(bytes).metadata();
+    if (!meta.format || !['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif'].includes(meta.format)) {
+      throw invalid(`Unsupported image format ${meta.format ?? 'unknown'}; send PNG, JPEG, WebP or GIF`);
+    }
+    let img = open(bytes).flatten({ background: p.invert ? '#ffffff' : '#000000' });
+    img = p.channels === 1 ? img.grayscale().toColourspace('b-w') : img.toColourspace('srgb');
+    if (p.invert) img = img.negate({ alpha: false });
+    base = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    if (err instanceof ModelGardenError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw invalid(`The upload is not a readable image: ${reason}`, err);
+  }
+  // sharp applies resize before extend within one pipeline, so each step is materialised.
+  let current = base;
+  if (p.cropToContent) {
+    const trimmed = await open(current.data, geometry(current.info))
+      .trim({ background: '#000000', threshold: 10 })
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+      .catch(() => null); // an empty picture has nothing to trim: keep it whole
+    if (trimmed && trimmed.info.width > 0 && trimmed.info.height > 0) {
+      const { width, height } = trimmed.info;
+      const side = Math.round(Math.max(width, height) / (1 - 2 * CROP_MARGIN));
+      const left = Math.floor((side - width) / 2);
+      const top = Math.floor((side - height) / 2);
+      current = await open(trimmed.data, geometry(trimmed.info))
+        .extend({ left, top, right: side - width - left, bottom: side - height - top, background: '#000000' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    }
+  }
+  const resized = open(current.data, geometry(current.info)).resize(p.width, p.height, {
+    fit: 'fill',
+    kernel: 'lanczos3',
+  });
+  // Raw single-channel input is otherwise written back as sRGB.
+  return (p.channels === 1 ? resized.toColourspace('b-w') : resized).raw().toBuffer();
+}
+
+function geometry(info: OutputInfo): CreateRaw {
+  return { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
+}
+
+/**
+ * Writes one image's normalised values into `out` at `offset` (one image = width*height*channels
+ * values) in the configured layout.
+ */
+export async function preprocessImage(
+  bytes: Uint8Array,
+  p: ImagePreprocessing,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
+  const pixels = await toPixels(bytes, p);
+  const { width, height, channels } = p;
+  const plane = width * height;
+  if (pixels.length !== plane * channels) {
+    throw invalid(`Preprocessing produced ${pixels.length} values, expected ${plane * channels}`);
+  }
+  for (let c = 0; c < channels; c++) {
+    const mean = p.mean[c] ?? p.mean[0] ?? 0;
+    const std = p.std[c] ?? p.std[0] ?? 1;
+    for (let i = 0; i < plane; i++) {
+      const v = ((pixels[i * channels + c] ?? 0) * p.scale - mean) / std;
+      const index = p.layout === 'NCHW' ? c * plane + i : i * channels + c;
+      out[offset + index] = v;
+    }
+  }
+}

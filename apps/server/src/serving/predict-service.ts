@@ -1,0 +1,222 @@
+/**
+ * Friendly predictions: named features for tabular models and pictures for image models in,
+ * labelled probabilities (sorted, top-k) or regression values out.
+ */
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import type { VersionSelector } from '../registry/registry-service.js';
+import type { ModelVersion, TensorSpec } from '../registry/types.js';
+import { preprocessImage } from './image-preprocess.js';
+import type { InferenceService, RawOutput } from './inference-service.js';
+import { fromHalfBits } from './tensor-codec.js';
+
+export type FeatureRow = Record<string, unknown> | unknown[];
+
+export interface LabelledProbability {
+  label: string;
+  probability: number;
+}
+
+export interface Prediction {
+  label?: string;
+  probability?: number;
+  probabilities?: LabelledProbability[];
+  value?: number;
+  values?: number[];
+}
+
+export interface PredictResult {
+  model: string;
+  version: number;
+  predictions: Prediction[];
+}
+
+export interface PredictLimits {
+  maxRows: number;
+  maxImages: number;
+}
+
+function fail(
+  code: 'INVALID_INPUT' | 'UNKNOWN_FEATURE' | 'MISSING_FEATURE' | 'UNSUPPORTED_TASK',
+  message: string,
+) {
+  return new ModelGardenError(code, message);
+}
+
+/** The single 2-D (or 1-D per row) float input a tabular model takes. */
+function tabularInput(version: ModelVersion): { spec: TensorSpec; width: number } {
+  const [spec, ...rest] = version.inputs;
+  const width = spec?.shape.at(-1);
+  if (!spec || rest.length > 0 || spec.shape.length !== 2 || width === undefined || width < 1) {
+    throw fail(
+      'UNSUPPORTED_TASK',
+      `Model "${version.model}" does not take one [batch, features] input; use /v2 infer`,
+    );
+  }
+  if (spec.datatype !== 'FP32' && spec.datatype !== 'FP64') {
+    throw fail('UNSUPPORTED_TASK', `Model "${version.model}" takes ${spec.datatype} input; use /v2 infer`);
+  }
+  return { spec, width };
+}
+
+function featureNames(version: ModelVersion, width: number): string[] {
+  return version.featureNames && version.featureNames.length === width
+    ? version.featureNames
+    : Array.from({ length: width }, (_, i) => `x${i}`);
+}
+
+/** Picks the output that holds class scores or regression values: a float tensor, preferably named so. */
+function mainOutput(outputs: RawOutput[], labels: string[] | null): RawOutput {
+  const floats = outputs.filter(
+    (o) => o.datatype === 'FP32' || o.datatype === 'FP64' || o.datatype === 'FP16',
+  );
+  const byName = floats.find((o) => /prob|score|logit|output/i.test(o.name));
+  const byWidth = labels ? floats.find((o) => o.shape.at(-1) === labels.length) : undefined;
+  const chosen = byWidth ?? byName ?? floats[0];
+  if (!chosen) throw new ModelGardenError('INFERENCE_FAILED', 'The model produced no floating-point output');
+  return chosen;
+}
+
+function rowValues(out: RawOutput, rows: number): number[][] {
+  const flat =
+    out.datatype === 'FP16'
+      ? Array.from(out.data as Uint16Array, fromHalfBits)
+      : Array.from(out.data as Float32Array);
+  const width = rows > 0 ? flat.length / rows : 0;
+  return Array.from({ length: rows }, (_, r) => flat.slice(r * width, (r + 1) * width));
+}
+
+/** Softmax unless the row already is a probability distribution. */
+function asProbabilities(row: number[]): number[] {
+  const sum = row.reduce((a, b) => a + b, 0);
+  if (row.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) < 1e-3) return row;
+  const max = Math.max(...row);
+  const exps = row.map((v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((v) => v / total);
+}
+
+function toPredictions(
+  version: ModelVersion,
+  outputs: RawOutput[],
+  rows: number,
+  topK?: number,
+): Prediction[] {
+  const labels = version.labels;
+  const values = rowValues(mainOutput(outputs, labels), rows);
+  if (version.task === 'tabular-regression' || !labels || labels.length === 0) {
+    return values.map((v) => (v.length === 1 ? { value: v[0]! } : { values: v }));
+  }
+  return values.map((row) => {
+    const probs = asProbabilities(row);
+    const ranked = probs
+      .map((probability, i) => ({ label: labels[i] ?? String(i), probability }))
+      .sort((a, b) => b.probability - a.probability);
+    const top = ranked[0]!;
+    return {
+      label: top.label,
+      probability: top.probability,
+      probabilities: ranked.slice(0, topK ?? ranked.length),
+    };
+  });
+}
+
+export class PredictService {
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly limits: PredictLimits,
+  ) {}
+
+  resolve(name: string, selector: VersionSelector): Promise<ModelVersion> {
+    return this.inference.registry.resolve(name, selector);
+  }
+
+  async predictRows(version: ModelVersion, rows: FeatureRow[], topK?: number): Promise<PredictResult> {
+    if (version.task === 'image-classification') {
+      throw fail(
+        'INVALID_INPUT',
+        `Model "${version.model}" takes images: send "image" (base64) or a multipart upload`,
+      );
+    }
+    if (version.task === 'tensor') {
+      throw fail(
+        'UNSUPPORTED_TASK',
+        `Model "${version.model}" takes raw tensors; use /v2/models/${version.model}/infer`,
+      );
+    }
+    if (rows.length === 0) throw fail('INVALID_INPUT', '"inputs" has no rows');
+    if (rows.length > this.limits.maxRows) {
+      throw fail('INVALID_INPUT', `Too many rows (${rows.length}); the limit is ${this.limits.maxRows}`);
+    }
+    const { spec, width } = tabularInput(version);
+    const names = featureNames(version, width);
+    const data =
+      spec.datatype === 'FP64'
+        ? new Float64Array(rows.length * width)
+        : new Float32Array(rows.length * width);
+    rows.forEach((row, r) => {
+      if (Array.isArray(row)) {
+        if (row.length !== width)
+          throw fail('INVALID_INPUT', `Row ${r} has ${row.length} values; expected ${width}`);
+        row.forEach((v, i) => {
+          data[r * width + i] = checkNumber(v, names[i]!, r);
+        });
+        return;
+      }
+      for (const key of Object.keys(row)) {
+        if (!names.includes(key)) {
+          throw fail(
+            'UNKNOWN_FEATURE',
+            `Unknown feature "${key.slice(0, 64)}" in row ${r}; expected ${names.join(', ')}`,
+          );
+        }
+      }
+      names.forEach((n, i) => {
+        if (!(n in row)) throw fail('MISSING_FEATURE', `Row ${r} is missing feature "${n}"`);
+        data[r * width + i] = checkNumber(row[n], n, r);
+      });
+    });
+    const outputs = await this.inference.run(version, [
+      { name: spec.name, datatype: spec.datatype, shape: [rows.length, width], data },
+    ]);
+    return {
+      model: version.model,
+      version: version.version,
+      predictions: toPredictions(version, outputs, rows.length, topK),
+    };
+  }
+
+  async predictImages(version: ModelVersion, images: Uint8Array[], topK?: number): Promise<PredictResult> {
+    const p = version.preprocessing;
+    if (version.task !== 'image-classification' || !p) {
+      throw fail('INVALID_INPUT', `Model "${version.model}" does not take images; send "inputs"`);
+    }
+    if (images.length === 0) throw fail('INVALID_INPUT', 'No image given');
+    if (images.length > this.limits.maxImages) {
+      throw fail(
+        'INVALID_INPUT',
+        `Too many images (${images.length}); the limit is ${this.limits.maxImages}`,
+      );
+    }
+    const spec = version.inputs[0]!;
+    const per = p.width * p.height * p.channels;
+    const data = new Float32Array(per * images.length);
+    for (const [i, bytes] of images.entries()) await preprocessImage(bytes, p, data, i * per);
+    const shape =
+      p.layout === 'NCHW'
+        ? [images.length, p.channels, p.height, p.width]
+        : [images.length, p.height, p.width, p.channels];
+    const outputs = await this.inference.run(version, [{ name: spec.name, datatype: 'FP32', shape, data }]);
+    return {
+      model: version.model,
+      version: version.version,
+      predictions: toPredictions(version, outputs, images.length, topK),
+    };
+  }
+}
+
+function checkNumber(v: unknown, feature: string, row: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new ModelGardenError('INVALID_INPUT', `Feature "${feature}" in row ${row} must be a finite number`);
+  }
+  return v;
+}

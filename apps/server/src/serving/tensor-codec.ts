@@ -1,0 +1,179 @@
+/**
+ * Decodes JSON tensor data (flat or nested, per the Open Inference Protocol) into typed arrays
+ * checked against the model's signature, and encodes output tensors back to JSON-safe arrays.
+ */
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import type { Datatype, TensorSpec } from '../registry/types.js';
+import { allocate, INTEGER_RANGES, type NumericArray } from './tensor-types.js';
+
+export interface DecodedTensor {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: NumericArray | string[];
+}
+
+export interface JsonTensor {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: unknown;
+}
+
+/** Hard cap on elements in one tensor, so a request cannot allocate without bound. */
+export const MAX_TENSOR_ELEMENTS = 16 * 1024 * 1024;
+
+/** Flattens nested arrays depth-first into `out`; non-arrays are leaves. */
+function flatten(value: unknown, out: unknown[], depth: number): void {
+  if (depth > 32)
+    throw new ModelGardenError('INVALID_INPUT', 'Tensor data is nested more than 32 levels deep');
+  if (Array.isArray(value)) {
+    for (const v of value) flatten(v, out, depth + 1);
+  } else {
+    out.push(value);
+  }
+}
+
+/** float32 → IEEE 754 half-precision bits. */
+function toHalfBits(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = ((bits >>> 23) & 0xff) - 127 + 15;
+  const mant = bits & 0x7fffff;
+  if (((bits >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  if (exp >= 0x1f) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    const m = (mant | 0x800000) >> (1 - exp);
+    return sign | ((m + 0x1000) >> 13);
+  }
+  return sign | (exp << 10) | ((mant + 0x1000) >> 13);
+}
+
+/** IEEE 754 half-precision bits → number. */
+export function fromHalfBits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (mant / 1024);
+  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exp - 15) * (1 + mant / 1024);
+}
+
+function fail(code: 'INVALID_INPUT' | 'INPUT_DATATYPE_MISMATCH', message: string): never {
+  throw new ModelGardenError(code, message);
+}
+
+function fillElements(
+  name: string,
+  datatype: Datatype,
+  values: unknown[],
+  out: NumericArray | string[],
+): void {
+  const range = INTEGER_RANGES[datatype];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    switch (datatype) {
+      case 'BYTES':
+        if (typeof v !== 'string') fail('INVALID_INPUT', `Input "${name}" element ${i} must be a string`);
+        (out as string[])[i] = v;
+        break;
+      case 'BOOL':
+        if (typeof v === 'boolean') (out as Uint8Array)[i] = v ? 1 : 0;
+        else if (v === 0 || v === 1) (out as Uint8Array)[i] = v;
+        else fail('INVALID_INPUT', `Input "${name}" element ${i} must be true or false`);
+        break;
+      case 'FP16':
+      case 'FP32':
+      case 'FP64':
+        if (typeof v !== 'number') fail('INVALID_INPUT', `Input "${name}" element ${i} must be a number`);
+        if (datatype === 'FP16') (out as Uint16Array)[i] = toHalfBits(v);
+        else (out as Float32Array | Float64Array)[i] = v;
+        break;
+      case 'INT64':
+      case 'UINT64': {
+        if (typeof v !== 'number' || !Number.isInteger(v)) {
+          fail('INVALID_INPUT', `Input "${name}" element ${i} must be an integer`);
+        }
+        const big = BigInt(v);
+        if (big < (range![0] as bigint) || big > (range![1] as bigint)) {
+          fail('INVALID_INPUT', `Input "${name}" element ${i} is out of range for ${datatype}`);
+        }
+        (out as BigInt64Array | BigUint64Array)[i] = big;
+        break;
+      }
+      default: {
+        if (typeof v !== 'number' || !Number.isInteger(v)) {
+          fail('INVALID_INPUT', `Input "${name}" element ${i} must be an integer`);
+        }
+        if (v < (range![0] as number) || v > (range![1] as number)) {
+          fail('INVALID_INPUT', `Input "${name}" element ${i} (${v}) is out of range for ${datatype}`);
+        }
+        (out as Int32Array)[i] = v;
+      }
+    }
+  }
+}
+
+/** Checks a request tensor's shape against the signature; -1 in the signature matches any size. */
+export function checkShape(name: string, shape: number[], spec: TensorSpec): void {
+  const ok =
+    spec.shape.length === 0 ||
+    (shape.length === spec.shape.length && spec.shape.every((d, i) => d === -1 || d === shape[i]));
+  if (!ok) {
+    throw new ModelGardenError(
+      'INPUT_SHAPE_MISMATCH',
+      `Input "${name}" has shape [${shape.join(',')}] but the model expects [${spec.shape.join(',')}] (-1 = any)`,
+      { details: { input: name, shape, expected: spec.shape } },
+    );
+  }
+}
+
+/** Decodes one OIP JSON input against its signature. */
+export function decodeJsonTensor(input: JsonTensor, spec: TensorSpec): DecodedTensor {
+  if (input.datatype !== spec.datatype) {
+    throw new ModelGardenError(
+      'INPUT_DATATYPE_MISMATCH',
+      `Input "${input.name}" has datatype ${input.datatype} but the model expects ${spec.datatype}`,
+      { details: { input: input.name, datatype: input.datatype, expected: spec.datatype } },
+    );
+  }
+  for (const d of input.shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new ModelGardenError(
+        'INPUT_SHAPE_MISMATCH',
+        `Input "${input.name}" has an invalid dimension ${d}`,
+      );
+    }
+  }
+  checkShape(input.name, input.shape, spec);
+  const count = input.shape.reduce((a, b) => a * b, 1);
+  if (count > MAX_TENSOR_ELEMENTS) {
+    throw new ModelGardenError(
+      'INVALID_INPUT',
+      `Input "${input.name}" has ${count} elements; the limit is ${MAX_TENSOR_ELEMENTS}`,
+    );
+  }
+  const values: unknown[] = [];
+  flatten(input.data, values, 0);
+  if (values.length !== count) {
+    throw new ModelGardenError(
+      'INPUT_SHAPE_MISMATCH',
+      `Input "${input.name}" has ${values.length} elements but shape [${input.shape.join(',')}] needs ${count}`,
+      { details: { input: input.name, elements: values.length, expected: count } },
+    );
+  }
+  const data = allocate(spec.datatype, count);
+  fillElements(input.name, spec.datatype, values, data);
+  return { name: input.name, datatype: spec.datatype, shape: input.shape, data };
+}
+
+/** Converts output tensor data to JSON-safe values (64-bit integers as numbers, FP16 decoded). */
+export function toJsonData(datatype: Datatype, data: unknown): Array<number | string | boolean> {
+  if (datatype === 'BOOL') return Array.from(data as ArrayLike<number | boolean>, (v) => Boolean(v));
+  if (datatype === 'BYTES') return Array.from(data as string[]);
+  if (datatype === 'FP16') return Array.from(data as Uint16Array, fromHalfBits);
+  if (datatype === 'INT64' || datatype === 'UINT64') return Array.from(data as BigInt64Array, Number);
+  return Array.from(data as Float32Array);
+}

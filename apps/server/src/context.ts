@@ -31,7 +31,11 @@ export interface AppContext {
 }
 
 export async function createContext(config: Config, logger: Logger): Promise<AppContext> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleError: (err) => logger.warn({ err }, 'idle database connection failed; the pool will reconnect'),
+  });
   const store = new FilesystemArtifactStore(path.join(config.dataDir, 'artifacts'));
   await store.sweepTemporaryFiles();
   const registry = new RegistryService(database.db, store);

@@ -31,6 +31,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Use an in-memory PGlite (tests). */
   inMemory?: boolean;
+  /** Errors of idle pooled connections (server restart, admin kill); without a handler they crash the process. */
+  onIdleError?: (err: Error) => void;
 }
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'drizzle');
@@ -38,6 +40,7 @@ export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'dri
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    pool.on('error', (err) => options.onIdleError?.(err));
     const db = drizzleNodePg(pool, { schema });
     try {
       await migrateNodePg(db, { migrationsFolder: MIGRATIONS_DIR });

@@ -27,16 +27,23 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: ctx.config.maxBodyBytes,
     genReqId: requestIdOf,
-    return503OnClosing: true,
-    forceCloseConnections: false,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // While draining, answer the requests already on open connections and close each connection
+  // after its response, so shutdown does not wait for clients' keep-alive sockets to time out.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (draining) reply.header('connection', 'close');
   });
 
   await app.register(fastifyMultipart, {

@@ -1,0 +1,32 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'modelgarden-config-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('has safe defaults: loopback, port 8080, PGlite in ./data', () => {
+    const c = loadConfig({}, dir);
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: path.join(dir, 'data'), databaseUrl: undefined });
+    expect(c.maxUploadBytes).toBe(200 * 1024 * 1024);
+  });
+
+  it('reads .env, and the environment wins over it', async () => {
+    await writeFile(path.join(dir, '.env'), 'PORT=9000\nLOG_LEVEL=debug\n');
+    expect(loadConfig({}, dir)).toMatchObject({ port: 9000, logLevel: 'debug' });
+    expect(loadConfig({ PORT: '9100' }, dir).port).toBe(9100);
+    await rm(path.join(dir, '.env'));
+  });
+
+  it('names the variable in the error for a bad value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' }, dir)).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' }, dir)).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' }, dir)).toThrow(/LOG_LEVEL/);
+  });
+});

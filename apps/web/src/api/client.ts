@@ -1,0 +1,79 @@
+// A small typed fetch wrapper over the Model Garden HTTP API (docs/api.md).
+
+import { ApiError, errorFromResponse, networkError } from './api-error';
+import type { AliasAssignment, ModelDetail, ModelSummary, PredictResponse } from './types';
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  } catch {
+    throw networkError();
+  }
+  const text = await response.text();
+  if (!response.ok) throw errorFromResponse(response.status, response.statusText, text);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError('INVALID_RESPONSE', `The server's answer to ${path} was not JSON.`, response.status);
+  }
+}
+
+function json(body: unknown): RequestInit {
+  return { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+}
+
+const modelPath = (name: string) => `/api/models/${encodeURIComponent(name)}`;
+
+/** Which version a prediction goes to; none means the server default (production, else latest). */
+export interface VersionSelector {
+  version?: number;
+  alias?: string;
+}
+
+function predictPath(name: string, selector: VersionSelector): string {
+  const query = new URLSearchParams();
+  if (selector.version !== undefined) query.set('version', String(selector.version));
+  else if (selector.alias !== undefined) query.set('alias', selector.alias);
+  const qs = query.toString();
+  return `${modelPath(name)}/predict${qs ? `?${qs}` : ''}`;
+}
+
+export const api = {
+  async listModels(): Promise<ModelSummary[]> {
+    const body = await request<{ models: ModelSummary[] }>('/api/models');
+    return body.models;
+  },
+
+  getModel(name: string): Promise<ModelDetail> {
+    return request<ModelDetail>(modelPath(name));
+  },
+
+  setAlias(name: string, alias: string, version: number): Promise<AliasAssignment> {
+    return request<AliasAssignment>(`${modelPath(name)}/aliases/${encodeURIComponent(alias)}`, {
+      method: 'PUT',
+      ...json({ version }),
+    });
+  },
+
+  /** Tabular prediction for one row of named features. */
+  predictTabular(
+    name: string,
+    inputs: Record<string, number>,
+    selector: VersionSelector = {},
+  ): Promise<PredictResponse> {
+    return request<PredictResponse>(predictPath(name, selector), { method: 'POST', ...json({ inputs }) });
+  },
+
+  /** Image prediction from a data URL (e.g. a canvas's PNG). */
+  predictImageDataUrl(name: string, image: string, selector: VersionSelector = {}): Promise<PredictResponse> {
+    return request<PredictResponse>(predictPath(name, selector), { method: 'POST', ...json({ image }) });
+  },
+
+  /** Image prediction from a file, sent as the multipart field `image`. */
+  predictImageFile(name: string, file: File, selector: VersionSelector = {}): Promise<PredictResponse> {
+    const form = new FormData();
+    form.append('image', file, file.name);
+    return request<PredictResponse>(predictPath(name, selector), { method: 'POST', body: form });
+  },
+};

@@ -1,0 +1,54 @@
+// Uploads a model version with XMLHttpRequest, because fetch cannot report upload progress.
+
+import { errorFromResponse, networkError } from './api-error';
+import type { ModelVersion, UploadMetadata } from './types';
+
+export interface UploadRequest {
+  name: string;
+  file: File;
+  metadata: UploadMetadata;
+  /** Called with the fraction sent, 0..1. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * POSTs `file` and `metadata` as multipart to `/api/models/{name}/versions`.
+ * @example
+ * const version = await uploadModelVersion({ name: 'iris', file, metadata: { labels: ['a', 'b'] } });
+ */
+export function uploadModelVersion({
+  name,
+  file,
+  metadata,
+  onProgress,
+  signal,
+}: UploadRequest): Promise<ModelVersion> {
+  const form = new FormData();
+  if (Object.keys(metadata).length > 0) form.append('metadata', JSON.stringify(metadata));
+  form.append('file', file, file.name);
+
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/models/${encodeURIComponent(name)}/versions`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(JSON.parse(xhr.responseText) as ModelVersion);
+        } catch {
+          reject(errorFromResponse(xhr.status, xhr.statusText, xhr.responseText));
+        }
+        return;
+      }
+      reject(errorFromResponse(xhr.status, xhr.statusText, xhr.responseText));
+    };
+    xhr.onerror = () => reject(networkError());
+    xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(form);
+  });
+}

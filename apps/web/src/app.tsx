@@ -1,0 +1,34 @@
+// The app's routes; the server answers every non-API path with index.html, so client routing works.
+
+import { lazy, Suspense } from 'react';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { AppLayout } from './components/app-layout';
+import { Spinner } from './components/spinner';
+import { CatalogPage } from './pages/catalog-page';
+import { NotFoundPage } from './pages/not-found-page';
+import { UploadPage } from './pages/upload-page';
+
+// The model page carries the chart library; load it only when a model is opened.
+const ModelPage = lazy(() => import('./pages/model-page').then((m) => ({ default: m.ModelPage })));
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route element={<AppLayout />}>
+          <Route index element={<CatalogPage />} />
+          <Route
+            path="models/:name"
+            element={
+              <Suspense fallback={<Spinner label="Loading" />}>
+                <ModelPage />
+              </Suspense>
+            }
+          />
+          <Route path="upload" element={<UploadPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Routes>
+    </BrowserRouter>
+  );
+}

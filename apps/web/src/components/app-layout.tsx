@@ -1,0 +1,53 @@
+// The frame of every page: the header with navigation, then the page itself.
+
+import { NavLink, Outlet } from 'react-router-dom';
+
+const navClass = ({ isActive }: { isActive: boolean }) =>
+  `rounded-md px-3 py-2 text-sm font-medium transition-colors ${
+    isActive ? 'bg-slate-100 text-slate-900' : 'text-slate-600 hover:bg-slate-50 hover:text-slate-900'
+  }`;
+
+function Logo() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 32 32" className="size-7">
+      <rect width="32" height="32" rx="7" fill="#059669" />
+      <path
+        d="M16 25V14M16 14c0-4 3-7 8-7 0 4-3 7-8 7Zm0 3c0-3-2.5-6-7-6 0 3 2.5 6 7 6Z"
+        stroke="#fff"
+        strokeWidth="2.2"
+        fill="none"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}
+
+export function AppLayout() {
+  return (
+    <div className="min-h-screen bg-slate-50 text-slate-900">
+      <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/90 backdrop-blur">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4 sm:px-6">
+          <NavLink to="/" className="flex items-center gap-2 font-semibold tracking-tight text-slate-900">
+            <Logo />
+            Model Garden
+          </NavLink>
+          <nav aria-label="Main" className="flex items-center gap-1">
+            <NavLink to="/" end className={navClass}>
+              Models
+            </NavLink>
+            <NavLink to="/upload" className={navClass}>
+              Upload
+            </NavLink>
+            <a href="/docs" className={navClass({ isActive: false })}>
+              API docs
+            </a>
+          </nav>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+// The input and output tensors of a model version: name, datatype and shape.
+
+import type { TensorSpec } from '../api/types';
+import { formatShape } from '../lib/format';
+
+interface SchemaTableProps {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+export function SchemaTable({ inputs, outputs }: SchemaTableProps) {
+  const rows = [
+    ...inputs.map((spec) => ({ kind: 'Input', spec })),
+    ...outputs.map((spec) => ({ kind: 'Output', spec })),
+  ];
+  return (
+    <div className="-mx-5 overflow-x-auto">
+      <table className="min-w-full text-left text-sm" data-testid="schema-table">
+        <thead className="border-b border-slate-200 text-xs font-medium tracking-wide text-slate-500 uppercase">
+          <tr>
+            <th scope="col" className="px-5 py-2">
+              Kind
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Name
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Datatype
+            </th>
+            <th scope="col" className="px-5 py-2">
+              Shape
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {rows.map(({ kind, spec }) => (
+            <tr key={`${kind}-${spec.name}`}>
+              <td className="px-5 py-2 text-slate-500">{kind}</td>
+              <td className="px-3 py-2 font-mono text-xs text-slate-900">{spec.name}</td>
+              <td className="px-3 py-2 font-mono text-xs text-slate-700">{spec.datatype}</td>
+              <td className="px-5 py-2 font-mono text-xs text-slate-700">{formatShape(spec.shape)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="px-5 pt-2 text-xs text-slate-400">? marks a dynamic dimension (usually the batch).</p>
+    </div>
+  );
+}

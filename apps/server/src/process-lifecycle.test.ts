@@ -47,7 +47,9 @@ const predict = (url: string) =>
   fetch(`${url}/api/models/iris/predict`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 } }),
+    body: JSON.stringify({
+      inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+    }),
   });
 
 describe('server process', () => {

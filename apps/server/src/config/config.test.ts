@@ -13,7 +13,12 @@ describe('loadConfig', () => {
 
   it('has safe defaults: loopback, port 8080, PGlite in ./data', () => {
     const c = loadConfig({}, dir);
-    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: path.join(dir, 'data'), databaseUrl: undefined });
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: path.join(dir, 'data'),
+      databaseUrl: undefined,
+    });
     expect(c.maxUploadBytes).toBe(200 * 1024 * 1024);
   });
 

@@ -1,8 +1,15 @@
 /** End-to-end API behaviour over the real stack: PGlite, onnxruntime, sharp, Fastify. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIGIT_SAMPLES, IRIS_ONNX, type TestServer, multipart, startTestServer } from '../test-support/test-server.js';
+import {
+  DIGIT_SAMPLES,
+  IRIS_ONNX,
+  multipart,
+  startTestServer,
+  type TestServer,
+} from '../test-support/test-server.js';
 
 const SETOSA = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
 const VIRGINICA = { sepal_length: 6.9, sepal_width: 3.1, petal_length: 5.4, petal_width: 2.1 };
@@ -16,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const inject = (...args: Parameters<TestServer['app']['inject']>) => server.app.inject(...args);
+const inject = (opts: InjectOptions) => server.app.inject(opts);
 const predictIris = (body: unknown) =>
   inject({ method: 'POST', url: '/api/models/iris/predict', payload: body as object });
 
@@ -56,7 +63,11 @@ describe('registry', () => {
     const names = res.json().models.map((m: { name: string }) => m.name);
     expect(names).toEqual(expect.arrayContaining(['digits', 'iris']));
     const iris = res.json().models.find((m: { name: string }) => m.name === 'iris');
-    expect(iris).toMatchObject({ task: 'tabular-classification', latestVersion: 1, aliases: { production: 1 } });
+    expect(iris).toMatchObject({
+      task: 'tabular-classification',
+      latestVersion: 1,
+      aliases: { production: 1 },
+    });
   });
 
   it('describes a model with its schema read from the ONNX graph and its metrics', async () => {
@@ -89,16 +100,26 @@ describe('registry', () => {
     });
     expect(p.json()).toMatchObject({ model: 'flowers', version: 2, predictions: [{ label: 'a' }] });
 
-    const alias = await inject({ method: 'PUT', url: '/api/models/flowers/aliases/production', payload: { version: 1 } });
+    const alias = await inject({
+      method: 'PUT',
+      url: '/api/models/flowers/aliases/production',
+      payload: { version: 1 },
+    });
     expect(alias.json()).toEqual({ model: 'flowers', alias: 'production', version: 1 });
-    const viaAlias = await inject({ method: 'POST', url: '/api/models/flowers/predict', payload: { inputs: [1, 2, 3, 4] } });
+    const viaAlias = await inject({
+      method: 'POST',
+      url: '/api/models/flowers/predict',
+      payload: { inputs: [1, 2, 3, 4] },
+    });
     expect(viaAlias.json().version).toBe(1);
   });
 
   it('gives concurrent pushes distinct consecutive versions', async () => {
     const body = multipart([{ name: 'file', filename: 'iris.onnx', data: irisBytes }]);
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => inject({ method: 'POST', url: '/api/models/parallel/versions', ...body })),
+      Array.from({ length: 5 }, () =>
+        inject({ method: 'POST', url: '/api/models/parallel/versions', ...body }),
+      ),
     );
     const versions = results.map((r) => r.json().version).sort();
     expect(versions).toEqual([1, 2, 3, 4, 5]);
@@ -127,32 +148,54 @@ describe('registry', () => {
   });
 
   it('refuses a corrupt .onnx with 422 and stores nothing', async () => {
-    const body = multipart([{ name: 'file', filename: 'bad.onnx', data: Buffer.from('this is not a model') }]);
-    expectError(await inject({ method: 'POST', url: '/api/models/broken/versions', ...body }), 422, 'INVALID_MODEL_FILE');
+    const body = multipart([
+      { name: 'file', filename: 'bad.onnx', data: Buffer.from('this is not a model') },
+    ]);
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/broken/versions', ...body }),
+      422,
+      'INVALID_MODEL_FILE',
+    );
     expectError(await inject({ url: '/api/models/broken' }), 404, 'MODEL_NOT_FOUND');
     await expectStillServing();
   });
 
   it('refuses an upload over MAX_UPLOAD_MB with 413', async () => {
     const body = multipart([{ name: 'file', filename: 'big.onnx', data: Buffer.alloc(1024 * 1024 + 10, 7) }]);
-    expectError(await inject({ method: 'POST', url: '/api/models/big/versions', ...body }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/big/versions', ...body }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
     expectError(await inject({ url: '/api/models/big' }), 404, 'MODEL_NOT_FOUND');
     await expectStillServing();
   });
 
   it('refuses a push without a file, with bad metadata, or as JSON', async () => {
     const noFile = multipart([{ name: 'metadata', data: '{}' }]);
-    expectError(await inject({ method: 'POST', url: '/api/models/x/versions', ...noFile }), 400, 'MISSING_FILE');
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/x/versions', ...noFile }),
+      400,
+      'MISSING_FILE',
+    );
     const badMeta = multipart([
       { name: 'metadata', data: '{"labels": "not-a-list"}' },
       { name: 'file', filename: 'iris.onnx', data: irisBytes },
     ]);
-    expectError(await inject({ method: 'POST', url: '/api/models/x/versions', ...badMeta }), 400, 'INVALID_METADATA');
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/x/versions', ...badMeta }),
+      400,
+      'INVALID_METADATA',
+    );
     const wrongLabels = multipart([
       { name: 'metadata', data: '{"labels": ["only-one"]}' },
       { name: 'file', filename: 'iris.onnx', data: irisBytes },
     ]);
-    expectError(await inject({ method: 'POST', url: '/api/models/x/versions', ...wrongLabels }), 400, 'INVALID_METADATA');
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/x/versions', ...wrongLabels }),
+      400,
+      'INVALID_METADATA',
+    );
     expectError(
       await inject({ method: 'POST', url: '/api/models/x/versions', payload: { file: 'x' } }),
       415,
@@ -198,15 +241,39 @@ describe('friendly predict', () => {
 
   it.each([
     ['unknown model', '/api/models/nope/predict', { inputs: SETOSA }, 404, 'MODEL_NOT_FOUND'],
-    ['wrong feature name', '/api/models/iris/predict', { inputs: { ...SETOSA, petal_colour: 1 } }, 400, 'UNKNOWN_FEATURE'],
+    [
+      'wrong feature name',
+      '/api/models/iris/predict',
+      { inputs: { ...SETOSA, petal_colour: 1 } },
+      400,
+      'UNKNOWN_FEATURE',
+    ],
     ['missing feature', '/api/models/iris/predict', { inputs: { sepal_length: 1 } }, 400, 'MISSING_FEATURE'],
-    ['non-numeric feature', '/api/models/iris/predict', { inputs: { ...SETOSA, sepal_length: 'x' } }, 400, 'INVALID_INPUT'],
+    [
+      'non-numeric feature',
+      '/api/models/iris/predict',
+      { inputs: { ...SETOSA, sepal_length: 'x' } },
+      400,
+      'INVALID_INPUT',
+    ],
     ['row of the wrong width', '/api/models/iris/predict', { inputs: [1, 2, 3] }, 400, 'INVALID_INPUT'],
     ['no inputs', '/api/models/iris/predict', {}, 400, 'VALIDATION_FAILED'],
-    ['unknown body field', '/api/models/iris/predict', { inputs: SETOSA, extra: 1 }, 400, 'VALIDATION_FAILED'],
+    [
+      'unknown body field',
+      '/api/models/iris/predict',
+      { inputs: SETOSA, extra: 1 },
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['image for a tabular model', '/api/models/iris/predict', { image: 'aGVsbG8=' }, 400, 'INVALID_INPUT'],
     ['features for an image model', '/api/models/digits/predict', { inputs: SETOSA }, 400, 'INVALID_INPUT'],
-    ['base64 that is no image', '/api/models/digits/predict', { image: 'aGVsbG8gd29ybGQ=' }, 400, 'INVALID_IMAGE'],
+    [
+      'base64 that is no image',
+      '/api/models/digits/predict',
+      { image: 'aGVsbG8gd29ybGQ=' },
+      400,
+      'INVALID_IMAGE',
+    ],
     ['text that is no base64', '/api/models/digits/predict', { image: '%%%' }, 400, 'INVALID_IMAGE'],
     ['unknown version', '/api/models/iris/predict?version=7', { inputs: SETOSA }, 404, 'VERSION_NOT_FOUND'],
     ['unknown alias', '/api/models/iris/predict?alias=staging', { inputs: SETOSA }, 404, 'ALIAS_NOT_FOUND'],
@@ -227,8 +294,14 @@ describe('friendly predict', () => {
   });
 
   it('answers a non-image multipart upload with INVALID_IMAGE', async () => {
-    const body = multipart([{ name: 'image', filename: 'notes.txt', type: 'text/plain', data: 'hello, not a picture' }]);
-    expectError(await inject({ method: 'POST', url: '/api/models/digits/predict', ...body }), 400, 'INVALID_IMAGE');
+    const body = multipart([
+      { name: 'image', filename: 'notes.txt', type: 'text/plain', data: 'hello, not a picture' },
+    ]);
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/digits/predict', ...body }),
+      400,
+      'INVALID_IMAGE',
+    );
     await expectStillServing();
   });
 
@@ -292,12 +365,32 @@ describe('Open Inference Protocol v2', () => {
   });
 
   it.each([
-    ['wrong shape', irisInput([1, 2, 3, 4, 5, 6], {}), 'shape', (b: object) => ({ ...b })],
-    ['wrong datatype', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'INT32', data: [1, 2, 3, 4] }] }, 'datatype'],
-    ['rank mismatch', { inputs: [{ name: 'input', shape: [4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 'shape'],
-    ['unknown input', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 'Unknown input'],
-    ['strings as FP32', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: ['a', 2, 3, 4] }] }, 'number'],
-    ['unknown output', { ...irisInput([1, 2, 3, 4, 5, 6, 7, 8]), outputs: [{ name: 'nope' }] }, 'Unknown output'],
+    ['wrong shape', irisInput([1, 2, 3, 4, 5, 6], {}), 'shape'],
+    [
+      'wrong datatype',
+      { inputs: [{ name: 'input', shape: [1, 4], datatype: 'INT32', data: [1, 2, 3, 4] }] },
+      'datatype',
+    ],
+    [
+      'rank mismatch',
+      { inputs: [{ name: 'input', shape: [4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
+      'shape',
+    ],
+    [
+      'unknown input',
+      { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
+      'Unknown input',
+    ],
+    [
+      'strings as FP32',
+      { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: ['a', 2, 3, 4] }] },
+      'number',
+    ],
+    [
+      'unknown output',
+      { ...irisInput([1, 2, 3, 4, 5, 6, 7, 8]), outputs: [{ name: 'nope' }] },
+      'Unknown output',
+    ],
     ['no inputs', { inputs: [] }, 'Invalid request'],
   ])('answers %s with 400 {"error": string}', async (_name, payload, fragment) => {
     const res = await inject({ method: 'POST', url: '/v2/models/iris/infer', payload: payload as object });
@@ -326,7 +419,12 @@ describe('OpenAPI', () => {
   it('documents every route at /docs/json as OpenAPI 3.1, with an interactive page at /docs', async () => {
     const doc = (await inject({ url: '/docs/json' })).json();
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/api/models', '/api/models/{name}/predict', '/v2/models/{name}/infer', '/health/ready']) {
+    for (const p of [
+      '/api/models',
+      '/api/models/{name}/predict',
+      '/v2/models/{name}/infer',
+      '/health/ready',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
     const page = await inject({ url: '/docs/' });

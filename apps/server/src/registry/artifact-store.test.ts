@@ -27,9 +27,11 @@ describe('FilesystemArtifactStore', () => {
   });
 
   it('refuses a stream over the limit and leaves no temp file behind', async () => {
-    await expect(store.stage(Readable.from([Buffer.alloc(50), Buffer.alloc(60)]), 100)).rejects.toMatchObject({
-      code: 'PAYLOAD_TOO_LARGE',
-    });
+    await expect(store.stage(Readable.from([Buffer.alloc(50), Buffer.alloc(60)]), 100)).rejects.toMatchObject(
+      {
+        code: 'PAYLOAD_TOO_LARGE',
+      },
+    );
     expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
   });
 

@@ -99,7 +99,11 @@ describe.each(backends)('registry on $name', (backend) => {
     const detail = await registry.getModel('alpha');
     expect(detail.versions.map((v) => v.version)).toEqual([2, 1]);
     expect(detail).toMatchObject({ latestVersion: 2, versionCount: 2, description: 'model one' });
-    expect(detail.versions[1]).toMatchObject({ metrics: { accuracy: 0.5 }, tags: { team: 'a' }, sizeBytes: 3 });
+    expect(detail.versions[1]).toMatchObject({
+      metrics: { accuracy: 0.5 },
+      tags: { team: 'a' },
+      sizeBytes: 3,
+    });
   });
 
   it('keeps one artifact for identical content and verifies it on read', async () => {
@@ -136,8 +140,12 @@ describe.each(backends)('registry on $name', (backend) => {
   it('fails with coded errors for unknown models, versions and aliases', async () => {
     await expect(registry.getModel('missing')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     await expect(registry.getVersion('beta', 9)).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' });
-    await expect(registry.resolve('beta', { alias: 'canary' })).rejects.toMatchObject({ code: 'ALIAS_NOT_FOUND' });
-    await expect(registry.setAlias('beta', 'production', 9)).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' });
+    await expect(registry.resolve('beta', { alias: 'canary' })).rejects.toMatchObject({
+      code: 'ALIAS_NOT_FOUND',
+    });
+    await expect(registry.setAlias('beta', 'production', 9)).rejects.toMatchObject({
+      code: 'VERSION_NOT_FOUND',
+    });
     await expect(registry.setAlias('beta', '123', 1)).rejects.toMatchObject({ code: 'INVALID_ALIAS_NAME' });
     await expect(registry.getModel('../etc')).rejects.toMatchObject({ code: 'INVALID_MODEL_NAME' });
   });
@@ -145,13 +153,20 @@ describe.each(backends)('registry on $name', (backend) => {
   it('records a failed version with its reason', async () => {
     await registry.createVersion('gamma', await newVersion('g'));
     await registry.markFailed('gamma', 1, 'artifact mismatch');
-    expect(await registry.getVersion('gamma', 1)).toMatchObject({ status: 'failed', statusReason: 'artifact mismatch' });
+    expect(await registry.getVersion('gamma', 1)).toMatchObject({
+      status: 'failed',
+      statusReason: 'artifact mismatch',
+    });
   });
 
   it('lists models sorted by name with their summaries', async () => {
     const list = await registry.listModels();
     const names = list.map((m) => m.name);
     expect(names).toEqual([...names].sort());
-    expect(list.find((m) => m.name === 'beta')).toMatchObject({ latestVersion: 2, versionCount: 2, task: 'tensor' });
+    expect(list.find((m) => m.name === 'beta')).toMatchObject({
+      latestVersion: 2,
+      versionCount: 2,
+      task: 'tensor',
+    });
   });
 });

@@ -2,14 +2,30 @@ import { describe, expect, it } from 'vitest';
 import type { TensorSpec } from '../registry/types.js';
 import { decodeJsonTensor, fromHalfBits, toJsonData } from './tensor-codec.js';
 
-const spec = (datatype: TensorSpec['datatype'], shape: number[]): TensorSpec => ({ name: 'x', datatype, shape });
-const decode = (datatype: TensorSpec['datatype'], shape: number[], data: unknown, s = spec(datatype, shape)) =>
-  decodeJsonTensor({ name: 'x', datatype, shape, data }, s);
+const spec = (datatype: TensorSpec['datatype'], shape: number[]): TensorSpec => ({
+  name: 'x',
+  datatype,
+  shape,
+});
+const decode = (
+  datatype: TensorSpec['datatype'],
+  shape: number[],
+  data: unknown,
+  s = spec(datatype, shape),
+) => decodeJsonTensor({ name: 'x', datatype, shape, data }, s);
 
 describe('decodeJsonTensor', () => {
   it('decodes flat and nested data into the same typed array', () => {
     const flat = decode('FP32', [2, 2], [1, 2, 3, 4], spec('FP32', [-1, 2]));
-    const nested = decode('FP32', [2, 2], [[1, 2], [3, 4]], spec('FP32', [-1, 2]));
+    const nested = decode(
+      'FP32',
+      [2, 2],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      spec('FP32', [-1, 2]),
+    );
     expect(flat.data).toBeInstanceOf(Float32Array);
     expect(Array.from(flat.data as Float32Array)).toEqual([1, 2, 3, 4]);
     expect(nested.data).toEqual(flat.data);

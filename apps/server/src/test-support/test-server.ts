@@ -34,7 +34,9 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
 }
 
 /** Builds a multipart body for inject()/fetch from named parts. */
-export function multipart(parts: Array<{ name: string; filename?: string; type?: string; data: Buffer | string }>) {
+export function multipart(
+  parts: Array<{ name: string; filename?: string; type?: string; data: Buffer | string }>,
+) {
   const boundary = `----modelgarden${Math.random().toString(16).slice(2)}`;
   const chunks: Buffer[] = [];
   for (const p of parts) {
@@ -45,5 +47,8 @@ export function multipart(parts: Array<{ name: string; filename?: string; type?:
     chunks.push(Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  return {
+    payload: Buffer.concat(chunks),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
 }

@@ -1,0 +1,32 @@
+// The `modelgarden` command tree.
+
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { modelsCommand } from './commands/models.js';
+import { predictCommand } from './commands/predict.js';
+import { promoteCommand } from './commands/promote.js';
+import { pushCommand } from './commands/push.js';
+import { serveCommand } from './commands/serve.js';
+import { withGlobalOptions } from './context.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export function createProgram(): Command {
+  const program = withGlobalOptions(new Command('modelgarden'))
+    .description('Model Garden: register, serve and call ONNX models')
+    .version(version, '-V, --version', 'print the CLI version')
+    // Program options only before the command name, so `predict --version 2` is the command's option;
+    // the global options are declared on every command as well, so they work after it too.
+    .enablePositionalOptions()
+    .showSuggestionAfterError();
+  for (const command of [
+    serveCommand(),
+    pushCommand(),
+    modelsCommand(),
+    promoteCommand(),
+    predictCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  return program;
+}

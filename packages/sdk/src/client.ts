@@ -1,0 +1,271 @@
+// ModelGardenClient: one typed method per route of docs/api.md, over the global (or a given) fetch.
+
+import { toBase64 } from './base64.js';
+import { ModelGardenApiError, ModelGardenNetworkError } from './errors.js';
+import { type MultipartField, multipartStream, type UploadProgress } from './multipart.js';
+import type {
+  AliasAssignment,
+  FeatureRow,
+  HealthStatus,
+  ModelDetail,
+  ModelList,
+  ModelSummary,
+  ModelVersion,
+  OipInferRequest,
+  OipInferResponse,
+  OipServerMetadata,
+  PredictResponse,
+  PushMetadata,
+} from './types.js';
+import { resolveUpload, type UploadSource } from './upload-source.js';
+
+export interface ModelGardenClientOptions {
+  /** Where the server answers, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** A fetch implementation; defaults to the global one. */
+  fetch?: typeof fetch;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface PushModelOptions extends CallOptions {
+  metadata?: PushMetadata;
+  /** Called as the file goes out; in runtimes that cannot stream a body, only at the start and end. */
+  onProgress?: (progress: UploadProgress) => void;
+  /** The file name sent to the server; defaults to the path's base name, a File's name or `model.onnx`. */
+  filename?: string;
+}
+
+/** Which version answers: `version` or `alias`; neither means `production`, else the latest. */
+export interface PredictOptions extends CallOptions {
+  version?: number;
+  alias?: string;
+  /** Keep only the `topK` most probable labels per row. */
+  topK?: number;
+}
+
+export interface InferOptions extends CallOptions {
+  version?: number | string;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+interface SendInit extends CallOptions {
+  query?: Query;
+  json?: unknown;
+  body?: RequestInit['body'];
+  headers?: Record<string, string>;
+  /** statuses other than 2xx whose body is still the answer (readiness: 503) */
+  alsoOk?: number[];
+}
+
+/**
+ * A typed client for the Model Garden REST API. Failures throw `ModelGardenApiError` (the server
+ * answered with an error) or `ModelGardenNetworkError` (no answer).
+ *
+ * @example
+ * const client = new ModelGardenClient({ baseUrl: 'http://127.0.0.1:8080' });
+ * const { predictions } = await client.predict('iris', { sepal_length: 5.1, sepal_width: 3.5,
+ *   petal_length: 1.4, petal_width: 0.2 });
+ */
+export class ModelGardenClient {
+  readonly baseUrl: string;
+  readonly #apiKey: string | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #headers: Record<string, string>;
+
+  constructor(options: ModelGardenClientOptions) {
+    if (!options?.baseUrl) throw new TypeError('ModelGardenClient: options.baseUrl is required');
+    this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
+    new URL(this.baseUrl); // fail here, not on the first call, when the URL is malformed
+    this.#apiKey = options.apiKey;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#headers = options.headers ?? {};
+  }
+
+  /** `GET /api/models` */
+  async listModels(options?: CallOptions): Promise<ModelSummary[]> {
+    const answer = await this.#json<ModelList>('GET', 'api/models', { ...options });
+    return answer.models;
+  }
+
+  /** `GET /api/models/{name}`: the model with its versions, newest first. */
+  getModel(name: string, options?: CallOptions): Promise<ModelDetail> {
+    return this.#json('GET', `api/models/${segment(name)}`, { ...options });
+  }
+
+  /** `GET /api/models/{name}/versions/{version}` */
+  getVersion(name: string, version: number, options?: CallOptions): Promise<ModelVersion> {
+    return this.#json('GET', `api/models/${segment(name)}/versions/${segment(version)}`, { ...options });
+  }
+
+  /**
+   * `POST /api/models/{name}/versions`: upload an `.onnx` file as the model's next version.
+   *
+   * @example
+   * const version = await client.pushModel('iris', './iris.onnx', {
+   *   metadata: { labels: ['setosa', 'versicolor', 'virginica'] },
+   *   onProgress: ({ loaded, total }) => console.log(`${loaded}/${total}`),
+   * });
+   */
+  async pushModel(name: string, file: UploadSource, options: PushModelOptions = {}): Promise<ModelVersion> {
+    const { metadata, onProgress, filename, signal } = options;
+    const upload = await resolveUpload(file, filename);
+    const fields: MultipartField[] = metadata ? [{ name: 'metadata', value: JSON.stringify(metadata) }] : [];
+    const path = `api/models/${segment(name)}/versions`;
+
+    if (canStreamRequestBodies()) {
+      const body = multipartStream(fields, 'file', upload, onProgress);
+      return this.#json('POST', path, {
+        signal,
+        body: body.stream,
+        headers: { 'content-type': body.contentType, 'content-length': String(body.length) },
+      });
+    }
+    const form = new FormData();
+    for (const field of fields) form.append(field.name, field.value);
+    form.append('file', await upload.blob(), upload.filename);
+    onProgress?.({ loaded: 0, total: upload.size });
+    const version = await this.#json<ModelVersion>('POST', path, { signal, body: form });
+    onProgress?.({ loaded: upload.size, total: upload.size });
+    return version;
+  }
+
+  /** `PUT /api/models/{name}/aliases/{alias}`: point `alias` (e.g. `production`) at `version`. */
+  setAlias(name: string, alias: string, version: number, options?: CallOptions): Promise<AliasAssignment> {
+    return this.#json('PUT', `api/models/${segment(name)}/aliases/${segment(alias)}`, {
+      ...options,
+      json: { version },
+    });
+  }
+
+  /**
+   * `POST /api/models/{name}/predict` for a tabular model: one row of named features, or several.
+   *
+   * @example
+   * await client.predict('iris', [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }],
+   *   { alias: 'staging', topK: 2 });
+   */
+  predict(
+    name: string,
+    inputs: FeatureRow | FeatureRow[],
+    options: PredictOptions = {},
+  ): Promise<PredictResponse> {
+    const { topK, ...rest } = options;
+    return this.#predict(name, topK === undefined ? { inputs } : { inputs, topK }, rest);
+  }
+
+  /**
+   * `POST /api/models/{name}/predict` for an image model: PNG, JPEG, WebP or GIF bytes, one or several
+   * pictures (sent as base64 JSON).
+   */
+  async predictImage(
+    name: string,
+    image: Uint8Array | Blob | Array<Uint8Array | Blob>,
+    options: PredictOptions = {},
+  ): Promise<PredictResponse> {
+    const { topK, ...rest } = options;
+    const encoded = Array.isArray(image)
+      ? { images: await Promise.all(image.map((one) => toBase64(one))) }
+      : { image: await toBase64(image) };
+    return this.#predict(name, topK === undefined ? encoded : { ...encoded, topK }, rest);
+  }
+
+  /** `POST /v2/models/{name}[/versions/{v}]/infer`: an Open Inference Protocol v2 request, as is. */
+  infer(name: string, request: OipInferRequest, options: InferOptions = {}): Promise<OipInferResponse> {
+    const { version, signal } = options;
+    const versionPath = version === undefined ? '' : `/versions/${segment(version)}`;
+    return this.#json('POST', `v2/models/${segment(name)}${versionPath}/infer`, { signal, json: request });
+  }
+
+  /** `GET /v2`: the OIP server metadata. */
+  serverMetadata(options?: CallOptions): Promise<OipServerMetadata> {
+    return this.#json('GET', 'v2', { ...options });
+  }
+
+  /** `GET /health/live`: `{ status: 'ok' }` while the process is up. */
+  health(options?: CallOptions): Promise<HealthStatus> {
+    return this.#json('GET', 'health/live', { ...options });
+  }
+
+  /** `GET /health/ready`: resolves with `status: 'not_ready'` (not a throw) when the server answers 503. */
+  ready(options?: CallOptions): Promise<HealthStatus> {
+    return this.#json('GET', 'health/ready', { ...options, alsoOk: [503] });
+  }
+
+  #predict(
+    name: string,
+    body: Record<string, unknown>,
+    { version, alias, signal }: Omit<PredictOptions, 'topK'>,
+  ): Promise<PredictResponse> {
+    return this.#json('POST', `api/models/${segment(name)}/predict`, {
+      signal,
+      query: { version, alias },
+      json: body,
+    });
+  }
+
+  async #json<T>(method: string, path: string, init: SendInit): Promise<T> {
+    const url = this.#url(path, init.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...this.#headers, ...init.headers };
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const requestInit: RequestInit & { duplex?: 'half' } = { method, headers, body, signal: init.signal };
+    // fetch refuses a stream body unless told the request is sent before the answer is read.
+    if (body instanceof ReadableStream) requestInit.duplex = 'half';
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(url, requestInit);
+      text = await response.text();
+    } catch (error) {
+      // A cancellation the caller asked for stays the AbortError they expect, not a network failure.
+      if (init.signal?.aborted) throw error;
+      throw new ModelGardenNetworkError(method, url, error);
+    }
+    if (!response.ok && !init.alsoOk?.includes(response.status)) {
+      throw ModelGardenApiError.fromResponse(method, url, response.status, response.statusText, text);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new ModelGardenApiError({
+        status: response.status,
+        code: 'INVALID_RESPONSE',
+        message: `expected JSON from ${method} ${url}, got: ${text.slice(0, 200)}`,
+        method,
+        url,
+        cause: error,
+      });
+    }
+  }
+
+  #url(path: string, query: Query = {}): string {
+    const url = new URL(path, this.baseUrl);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+}
+
+function segment(value: string | number): string {
+  return encodeURIComponent(String(value));
+}
+
+// Node (and Bun, Deno) stream request bodies over HTTP/1.1; browsers do not, so they get a FormData body.
+function canStreamRequestBodies(): boolean {
+  const runtime = globalThis as { process?: { versions?: Record<string, string | undefined> } };
+  return typeof runtime.process?.versions?.node === 'string';
+}

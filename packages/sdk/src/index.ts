@@ -1,0 +1,21 @@
+// @modelgarden/sdk: a typed client for the Model Garden REST and Open Inference Protocol v2 API.
+
+export {
+  type CallOptions,
+  type InferOptions,
+  ModelGardenClient,
+  type ModelGardenClientOptions,
+  type PredictOptions,
+  type PushModelOptions,
+} from './client.js';
+export {
+  type ApiErrorCode,
+  type ClientErrorCode,
+  ModelGardenApiError,
+  ModelGardenNetworkError,
+  SERVER_ERROR_CODES,
+  type ServerErrorCode,
+} from './errors.js';
+export type { UploadProgress } from './multipart.js';
+export type * from './types.js';
+export type { UploadSource } from './upload-source.js';

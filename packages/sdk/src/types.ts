@@ -1,0 +1,199 @@
+// The request and answer shapes of the Model Garden HTTP API, exactly as docs/api.md gives them.
+
+/** An ONNX / Open Inference Protocol tensor element type. */
+export type Datatype =
+  | 'BOOL'
+  | 'UINT8'
+  | 'UINT16'
+  | 'UINT32'
+  | 'UINT64'
+  | 'INT8'
+  | 'INT16'
+  | 'INT32'
+  | 'INT64'
+  | 'FP16'
+  | 'FP32'
+  | 'FP64'
+  | 'BYTES';
+
+/** One input or output of a model; `-1` in `shape` is a dynamic dimension. */
+export interface TensorSpec {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+}
+
+export type Task = 'tabular-classification' | 'tabular-regression' | 'image-classification' | 'tensor';
+
+/** How the server turns a picture into the model's input tensor. */
+export interface ImagePreprocessing {
+  type: 'image';
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  layout: 'NCHW' | 'NHWC';
+  /** pixel (0..255) * scale, default 1/255 */
+  scale: number;
+  /** per channel, after scaling: (x - mean) / std */
+  mean: number[];
+  std: number[];
+  /** 255 - pixel before scaling (dark-on-light pictures for a light-on-dark model) */
+  invert: boolean;
+  /** trim the uniform border and centre the content in a square before resizing */
+  cropToContent: boolean;
+}
+
+export interface ModelVersion {
+  model: string;
+  version: number;
+  sha256: string;
+  sizeBytes: number;
+  framework: 'onnx';
+  task: Task;
+  status: 'ready' | 'failed';
+  description: string | null;
+  labels: string[] | null;
+  featureNames: string[] | null;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  preprocessing: ImagePreprocessing | null;
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+  /** aliases currently pointing here */
+  aliases: string[];
+  /** ISO 8601 */
+  createdAt: string;
+}
+
+export interface ModelSummary {
+  name: string;
+  description: string | null;
+  task: Task | null;
+  latestVersion: number | null;
+  versionCount: number;
+  /** e.g. `{ production: 1 }` */
+  aliases: Record<string, number>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ModelDetail extends ModelSummary {
+  /** newest first */
+  versions: ModelVersion[];
+}
+
+/** `GET /api/models` */
+export interface ModelList {
+  models: ModelSummary[];
+}
+
+/**
+ * The optional `metadata` part of a push. Anything left out is read from the ONNX graph or inferred;
+ * preprocessing fields other than `type` fall back to the server's defaults.
+ */
+export interface PushMetadata {
+  description?: string;
+  task?: Task;
+  labels?: string[];
+  featureNames?: string[];
+  preprocessing?: Partial<ImagePreprocessing> & { type: 'image' };
+  metrics?: Record<string, number>;
+  tags?: Record<string, string>;
+}
+
+/** `PUT /api/models/{name}/aliases/{alias}` */
+export interface AliasAssignment {
+  model: string;
+  alias: string;
+  version: number;
+}
+
+/** One tabular row: feature name → value. */
+export type FeatureRow = Record<string, number>;
+
+/** `POST /api/models/{name}/predict` with JSON rows. */
+export interface TabularPredictRequest {
+  inputs: FeatureRow | FeatureRow[];
+  topK?: number;
+}
+
+/** `POST /api/models/{name}/predict` with base64 (or `data:` URL) pictures. */
+export type ImagePredictRequest = ({ image: string } | { images: string[] }) & { topK?: number };
+
+export interface LabelProbability {
+  label: string;
+  probability: number;
+}
+
+/** A classification row. `probabilities` is sorted high to low and cut to `topK`. */
+export interface ClassificationPrediction {
+  label: string;
+  probability: number;
+  probabilities: LabelProbability[];
+}
+
+/** A regression row: `value` for one output column, `values` for several. */
+export type RegressionPrediction = { value: number } | { values: number[] };
+
+export type Prediction = ClassificationPrediction | RegressionPrediction;
+
+export interface PredictResponse {
+  model: string;
+  version: number;
+  predictions: Prediction[];
+}
+
+/** `GET /health/live` and `GET /health/ready`. */
+export interface HealthStatus {
+  status: 'ok' | 'ready' | 'not_ready';
+  checks?: Record<string, unknown>;
+}
+
+// Open Inference Protocol v2 (KServe / Triton REST).
+
+export type OipParameters = Record<string, string | number | boolean>;
+
+export type OipTensorData = number[] | string[] | boolean[] | number[][] | string[][] | boolean[][];
+
+export interface OipInferInput {
+  name: string;
+  shape: number[];
+  datatype: Datatype;
+  parameters?: OipParameters;
+  data: OipTensorData;
+}
+
+export interface OipRequestedOutput {
+  name: string;
+  parameters?: OipParameters;
+}
+
+export interface OipInferRequest {
+  id?: string;
+  parameters?: OipParameters;
+  inputs: OipInferInput[];
+  outputs?: OipRequestedOutput[];
+}
+
+export interface OipInferOutput {
+  name: string;
+  shape: number[];
+  datatype: Datatype;
+  parameters?: OipParameters;
+  data: OipTensorData;
+}
+
+export interface OipInferResponse {
+  model_name: string;
+  model_version?: string;
+  id?: string;
+  parameters?: OipParameters;
+  outputs: OipInferOutput[];
+}
+
+/** `GET /v2` */
+export interface OipServerMetadata {
+  name: string;
+  version: string;
+  extensions: string[];
+}

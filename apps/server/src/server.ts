@@ -73,7 +73,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ready,
     close() {
       closing ??= (async () => {
-        await app.close(); // stops accepting, waits for in-flight requests
+        // Stops accepting and waits for in-flight requests. Connections that finish a response
+        // after the close began become idle keep-alive sockets; sweep them so close() returns.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await ready.catch(() => undefined);
         await context.close();
       })();

@@ -114,6 +114,19 @@ describe('registry', () => {
     expect(viaAlias.json().version).toBe(1);
   });
 
+  it('keeps labels, features and task from the latest version when a push leaves them out', async () => {
+    const body = multipart([{ name: 'file', filename: 'iris.onnx', data: irisBytes }]);
+    const res = await inject({ method: 'POST', url: '/api/models/flowers/versions', ...body });
+    expect(res.json()).toMatchObject({
+      version: 3,
+      task: 'tabular-classification',
+      labels: ['a', 'b', 'c'],
+      featureNames: ['f1', 'f2', 'f3', 'f4'],
+    });
+    const fresh = await inject({ method: 'POST', url: '/api/models/unlabelled/versions', ...body });
+    expect(fresh.json()).toMatchObject({ task: 'tensor', labels: null });
+  });
+
   it('gives concurrent pushes distinct consecutive versions', async () => {
     const body = multipart([{ name: 'file', filename: 'iris.onnx', data: irisBytes }]);
     const results = await Promise.all(

@@ -24,10 +24,12 @@ export async function pushVersion(
   inspect: ModelInspector,
   name: string,
   staged: StagedArtifact,
-  meta: VersionMetadata,
+  metadata: VersionMetadata,
 ): Promise<ModelVersion> {
+  let meta = metadata;
   const inspected = await inspect(await readFile(staged.path));
   try {
+    meta = await inheritMetadata(registry, name, meta, inspected);
     const { task, preprocessing } = resolveMetadata(meta, inspected.inputs, inspected.outputs);
     const version = await registry.createVersion(name, {
       staged,
@@ -47,4 +49,37 @@ export async function pushVersion(
     await inspected.release();
     throw err;
   }
+}
+
+/** Compares tensor lists by value (jsonb does not keep key order, so no JSON.stringify). */
+const signatureKey = (specs: TensorSpec[]) =>
+  specs.map((t) => `${t.name}:${t.datatype}:${t.shape.join('x')}`).join('|');
+const sameSignature = (a: TensorSpec[], b: TensorSpec[]) => signatureKey(a) === signatureKey(b);
+
+/**
+ * A new version of an existing model keeps the latest version's task, labels, feature names and
+ * preprocessing when it leaves them out and its signature is the same: pushing a retrained file
+ * should not need its metadata repeated. Anything given explicitly wins.
+ */
+async function inheritMetadata(
+  registry: RegistryService,
+  name: string,
+  meta: VersionMetadata,
+  inspected: InspectedModel,
+): Promise<VersionMetadata> {
+  const previous = await registry.latestVersion(name);
+  if (!previous) return meta;
+  if (
+    !sameSignature(previous.inputs, inspected.inputs) ||
+    !sameSignature(previous.outputs, inspected.outputs)
+  ) {
+    return meta;
+  }
+  return {
+    ...meta,
+    task: meta.task ?? previous.task,
+    labels: meta.labels ?? previous.labels ?? undefined,
+    featureNames: meta.featureNames ?? previous.featureNames ?? undefined,
+    preprocessing: meta.preprocessing ?? previous.preprocessing ?? undefined,
+  };
 }

@@ -269,6 +269,13 @@ export class RegistryService {
       .where(eq(aliases.alias, alias));
   }
 
+  /** The highest-numbered version of a model, or null when the model does not exist or has none. */
+  async latestVersion(name: string): Promise<ModelVersion | null> {
+    if (!(await this.modelExists(name))) return null;
+    const detail = await this.getModel(name);
+    return detail.versions[0] ?? null;
+  }
+
   async modelExists(name: string): Promise<boolean> {
     const [row] = await this.db.select({ id: models.id }).from(models).where(eq(models.name, name)).limit(1);
     return row !== undefined;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { FilesystemArtifactStore } from './registry/artifact-store.js';
 import type { ModelInspector } from './registry/push-version.js';
 import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
@@ -18,6 +19,7 @@ import { PredictService } from './serving/predict-service.js';
 export interface AppContext {
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   database: Database;
   store: FilesystemArtifactStore;
   registry: RegistryService;
@@ -39,6 +41,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const store = new FilesystemArtifactStore(path.join(config.dataDir, 'artifacts'));
   await store.sweepTemporaryFiles();
   const registry = new RegistryService(database.db, store);
+  const metrics = createMetrics();
   const sessionOptions = config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {};
   const models = new ModelManager(registry, sessionOptions, logger);
   const inference = new InferenceService(registry, models);
@@ -55,6 +58,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   return {
     config,
     logger,
+    metrics,
     database,
     store,
     registry,

@@ -15,7 +15,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { ImagePreprocessing, TensorSpec } from '../registry/types.js';
+import type { ImagePreprocessing, ServingConfig, TensorSpec } from '../registry/types.js';
 
 export const models = pgTable('models', {
   id: serial('id').primaryKey(),
@@ -47,6 +47,7 @@ export const modelVersions = pgTable(
     preprocessing: jsonb('preprocessing').$type<ImagePreprocessing | null>(),
     metrics: jsonb('metrics').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
     tags: jsonb('tags').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    servingConfig: jsonb('serving_config').$type<ServingConfig>().notNull().default(sql`'{}'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -428,6 +428,20 @@ describe('Open Inference Protocol v2', () => {
   });
 });
 
+describe('metrics', () => {
+  it('exposes HTTP request metrics by route template in the Prometheus format', async () => {
+    await predictIris({ inputs: SETOSA });
+    const res = await inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toMatch(
+      /http_server_request_duration_seconds_count\{http_request_method="POST",http_route="\/api\/models\/:name\/predict",http_response_status_class="2xx"\} [1-9]/,
+    );
+    expect(res.body).not.toContain('/api/models/iris/predict');
+    expect(res.body).toContain('process_cpu_seconds_total');
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents every route at /docs/json as OpenAPI 3.1, with an interactive page at /docs', async () => {
     const doc = (await inject({ url: '/docs/json' })).json();

@@ -17,6 +17,7 @@ import type { AppContext } from '../context.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { requestIdOf } from './request-id.js';
 import { healthRoutes } from './routes/health.js';
+import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { oipRoutes, SERVER_VERSION } from './routes/oip.js';
 import { predictRoutes } from './routes/predict.js';
@@ -72,6 +73,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'predict', description: 'Friendly JSON and image predictions' },
         { name: 'open inference protocol v2', description: 'KServe / Triton REST protocol' },
         { name: 'health', description: 'Probes' },
+        { name: 'observability', description: 'Metrics' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -79,6 +81,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  registerMetrics(app, ctx);
   await app.register(healthRoutes(ctx));
   await app.register(modelRoutes(ctx));
   await app.register(predictRoutes(ctx));

@@ -19,6 +19,19 @@ export const tensorSpecSchema = z
   .object({ name: z.string(), datatype: z.enum(DATATYPES), shape: z.array(z.number().int()) })
   .meta({ id: 'TensorSpec' });
 
+export const servingConfigSchema = z
+  .object({
+    maxBatchSize: z.number().int().min(1).max(4096).optional(),
+    maxQueueDelayMs: z.number().min(0).max(10_000).optional(),
+    maxQueue: z.number().int().min(1).max(1_000_000).optional(),
+    timeoutMs: z.number().int().min(1).max(600_000).optional(),
+    instances: z.number().int().min(1).max(64).optional(),
+    intraOpThreads: z.number().int().min(0).max(256).optional(),
+    interOpThreads: z.number().int().min(0).max(256).optional(),
+  })
+  .strict()
+  .meta({ id: 'ServingConfig' });
+
 export const modelVersionSchema = z
   .object({
     model: z.string(),
@@ -37,6 +50,7 @@ export const modelVersionSchema = z
     preprocessing: imagePreprocessingSchema.nullable(),
     metrics: z.record(z.string(), z.number()),
     tags: z.record(z.string(), z.string()),
+    servingConfig: servingConfigSchema,
     aliases: z.array(z.string()),
     createdAt: z.string(),
   })

@@ -60,6 +60,7 @@ function toVersion(model: string, row: VersionRow, aliasNames: string[]): ModelV
     preprocessing: row.preprocessing ?? null,
     metrics: row.metrics,
     tags: row.tags,
+    servingConfig: row.servingConfig,
     aliases: aliasNames,
     createdAt: row.createdAt.toISOString(),
   };

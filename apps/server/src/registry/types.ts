@@ -45,6 +45,20 @@ export interface ImagePreprocessing {
   cropToContent: boolean;
 }
 
+/**
+ * Per-version serving settings (dynamic batching, queue bounds, deadlines, parallel sessions, ORT
+ * threads). Unset fields take the engine's defaults.
+ */
+export interface ServingConfig {
+  maxBatchSize?: number;
+  maxQueueDelayMs?: number;
+  maxQueue?: number;
+  timeoutMs?: number;
+  instances?: number;
+  intraOpThreads?: number;
+  interOpThreads?: number;
+}
+
 export type VersionStatus = 'ready' | 'failed';
 
 export interface ModelVersion {
@@ -64,6 +78,7 @@ export interface ModelVersion {
   preprocessing: ImagePreprocessing | null;
   metrics: Record<string, number>;
   tags: Record<string, string>;
+  servingConfig: ServingConfig;
   aliases: string[];
   createdAt: string;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "model_versions" ADD COLUMN "serving_config" jsonb DEFAULT '{}'::jsonb NOT NULL;

@@ -1,0 +1,38 @@
+/** `GET /metrics` in the Prometheus text format, and the HTTP request metrics that feed it. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+
+const started = Symbol('metricsStart');
+type Timed = { [started]?: bigint };
+
+export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
+  const m = ctx.metrics;
+  app.addHook('onRequest', async (req) => {
+    (req as Timed)[started] = process.hrtime.bigint();
+    m.httpInFlight.inc();
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    m.httpInFlight.dec();
+    const start = (req as Timed)[started];
+    if (start === undefined) return;
+    // The route template (never the raw URL) keeps label values bounded; unmatched routes share one.
+    const route = req.routeOptions.url ?? 'unmatched';
+    m.httpRequestDuration.observe(
+      {
+        http_request_method: req.method,
+        http_route: route,
+        http_response_status_class: `${Math.floor(reply.statusCode / 100)}xx`,
+      },
+      Number(process.hrtime.bigint() - start) / 1e9,
+    );
+  });
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false } },
+    async (_req, reply) => {
+      reply.header('content-type', m.registry.contentType);
+      return m.registry.metrics();
+    },
+  );
+}

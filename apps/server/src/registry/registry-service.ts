@@ -42,6 +42,13 @@ export interface VersionSelector {
 
 export const DEFAULT_ALIAS = 'production';
 
+/** What changed in the registry; serving listens to reload, swap and unload. */
+export type RegistryChange =
+  | { kind: 'alias'; model: string; alias: string; version: number | null }
+  | { kind: 'version'; model: string; version: number; status: VersionStatus };
+
+export type RegistryListener = (change: RegistryChange) => void;
+
 function toVersion(model: string, row: VersionRow, aliasNames: string[]): ModelVersion {
   return {
     model,
@@ -67,6 +74,18 @@ function toVersion(model: string, row: VersionRow, aliasNames: string[]): ModelV
 }
 
 export class RegistryService {
+  private readonly listeners = new Set<RegistryListener>();
+
+  /** Subscribes to changes made through this registry instance; returns the unsubscribe function. */
+  onChange(listener: RegistryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: RegistryChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
   constructor(
     private readonly db: Db,
     private readonly store: ArtifactStore,
@@ -238,6 +257,7 @@ export class RegistryService {
       }
       return inserted!;
     });
+    this.emit({ kind: 'version', model: name, version: row.version, status: 'ready' });
     return toVersion(name, row, []);
   }
 
@@ -258,6 +278,7 @@ export class RegistryService {
         set: { version: target.version, updatedAt: sql`now()` },
       });
     await this.db.update(models).set({ updatedAt: sql`now()` }).where(eq(models.id, model.id));
+    this.emit({ kind: 'alias', model: name, alias, version: target.version });
     return { model: name, alias, version: target.version };
   }
 
@@ -288,6 +309,7 @@ export class RegistryService {
       .update(modelVersions)
       .set({ status: 'failed', statusReason: reason.slice(0, 1000) })
       .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.version, version)));
+    this.emit({ kind: 'version', model: name, version, status: 'failed' });
   }
 
   readArtifact(sha256: string): Promise<Uint8Array> {

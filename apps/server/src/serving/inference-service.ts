@@ -50,6 +50,14 @@ export class InferenceService {
     return version;
   }
 
+  /**
+   * Gets a version ready to take traffic (loaded; the engine warms it up) before an alias points at
+   * it, so moving an alias never sends requests to a cold or broken version.
+   */
+  async prepare(version: ModelVersion): Promise<void> {
+    await this.models.get(version);
+  }
+
   /** Runs decoded tensors through a version; every model input must be present exactly once. */
   async run(version: ModelVersion, inputs: DecodedTensor[], outputNames?: string[]): Promise<RawOutput[]> {
     const { session } = await this.models.get(version);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import type { StagedArtifact } from '../../registry/artifact-store.js';
-import { assertModelName, parseVersion } from '../../registry/names.js';
+import { assertAliasName, assertModelName, parseVersion } from '../../registry/names.js';
 import { pushVersion } from '../../registry/push-version.js';
 import { parseVersionMetadata } from '../../registry/version-metadata.js';
 import {
@@ -146,13 +146,10 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const result = await ctx.registry.setAlias(req.params.name, req.params.alias, req.body.version);
-        // Load the new target now so the first request after a promotion does not pay for it.
-        void ctx.registry
-          .getVersion(result.model, result.version)
-          .then((v) => ctx.models.get(v))
-          .catch((err) => req.log.error({ err }, 'loading the promoted version failed'));
-        return result;
+        assertAliasName(req.params.alias);
+        // Load (and warm) the target first: the alias moves only once the version can serve.
+        await ctx.inference.prepare(await ctx.registry.getVersion(req.params.name, req.body.version));
+        return ctx.registry.setAlias(req.params.name, req.params.alias, req.body.version);
       },
     );
   };

@@ -7,14 +7,16 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createMetrics, engineObserver, type Metrics } from './observability/metrics.js';
 import { FilesystemArtifactStore } from './registry/artifact-store.js';
 import type { ModelInspector } from './registry/push-version.js';
 import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
+import { HotSwap } from './serving/hot-swap.js';
 import { InferenceService } from './serving/inference-service.js';
 import { ModelManager } from './serving/model-manager.js';
 import { openSession } from './serving/onnx-session.js';
 import { PredictService } from './serving/predict-service.js';
+import { ServingConfigStore } from './serving/serving-config-store.js';
 
 export interface AppContext {
   config: Config;
@@ -26,6 +28,7 @@ export interface AppContext {
   models: ModelManager;
   inference: InferenceService;
   predict: PredictService;
+  servingConfig: ServingConfigStore;
   inspect: ModelInspector;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: { done: boolean; failures: Array<{ model: string; version: number; error: string }> };
@@ -43,8 +46,10 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const registry = new RegistryService(database.db, store);
   const metrics = createMetrics();
   const sessionOptions = config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {};
-  const models = new ModelManager(registry, sessionOptions, logger);
-  const inference = new InferenceService(registry, models);
+  const observer = engineObserver(metrics);
+  const models = new ModelManager(registry, sessionOptions, logger, observer);
+  const hotSwap = new HotSwap(registry, models, logger);
+  const inference = new InferenceService(registry, models, observer);
   const predict = new PredictService(inference, { maxRows: 10_000, maxImages: 64 });
   const inspect: ModelInspector = async (bytes) => {
     const loaded = await openSession(bytes, sessionOptions);
@@ -65,9 +70,11 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     models,
     inference,
     predict,
+    servingConfig: new ServingConfigStore(database.db, registry, models),
     inspect,
     startup: { done: false, failures: [] },
     async close() {
+      hotSwap.close();
       await models.close();
       await database.close();
     },

@@ -331,7 +331,11 @@ describe('Open Inference Protocol v2', () => {
 
   it('serves server metadata and health', async () => {
     const meta = await inject({ url: '/v2' });
-    expect(meta.json()).toMatchObject({ name: 'modelgarden', version: expect.any(String), extensions: [] });
+    expect(meta.json()).toMatchObject({
+      name: 'modelgarden',
+      version: expect.any(String),
+      extensions: ['binary_tensor_data'],
+    });
     expect((await inject({ url: '/v2/health/live' })).statusCode).toBe(200);
     expect((await inject({ url: '/v2/health/ready' })).statusCode).toBe(200);
   });

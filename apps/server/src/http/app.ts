@@ -21,6 +21,7 @@ import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { oipRoutes, SERVER_VERSION } from './routes/oip.js';
 import { predictRoutes } from './routes/predict.js';
+import { servingConfigRoutes } from './routes/serving-config.js';
 import { isWebAppRoute, registerWebApp } from './routes/web.js';
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
@@ -85,6 +86,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(modelRoutes(ctx));
   await app.register(predictRoutes(ctx));
+  await app.register(servingConfigRoutes(ctx));
   await app.register(oipRoutes(ctx));
 
   const hasWeb = await registerWebApp(app, ctx);

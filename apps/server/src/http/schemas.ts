@@ -121,7 +121,7 @@ export const inferRequestSchema = z
           shape: z.array(z.number().int().nonnegative()).max(32),
           datatype: z.string().max(16),
           parameters: parametersSchema.optional(),
-          data: z.unknown(),
+          data: z.unknown().optional(), // absent when binary_data_size puts it in the binary section
         }),
       )
       .min(1),

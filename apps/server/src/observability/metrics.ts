@@ -5,6 +5,7 @@
  * status classes, outcome reasons: never ids or inputs).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EngineObserver } from '../serving/model-manager.js';
 
 /** Why an inference request ended; the failure reasons follow Triton's split. */
 export const INFERENCE_OUTCOMES = [
@@ -94,3 +95,40 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The serving engine's observer over these metrics: label children are resolved once per loaded
+ * version, so recording costs no label hashing on the hot path.
+ */
+export function engineObserver(metrics: Metrics): EngineObserver {
+  return {
+    scheduler(model, version) {
+      const labels = [model, String(version)] as const;
+      const queue = metrics.inferenceQueueDuration.labels(...labels);
+      const compute = metrics.inferenceComputeDuration.labels(...labels);
+      const total = metrics.inferenceRequestDuration.labels(...labels);
+      const batch = metrics.inferenceBatchSize.labels(...labels);
+      const executions = metrics.inferenceExecutions.labels(...labels);
+      const pending = metrics.inferencePending.labels(...labels);
+      const outcomes = new Map(
+        INFERENCE_OUTCOMES.map((o) => [o, metrics.inferenceRequests.labels(...labels, o)]),
+      );
+      return {
+        pending: (depth) => pending.set(depth),
+        executed(requests, seconds) {
+          batch.observe(requests);
+          compute.observe(seconds);
+          executions.inc();
+        },
+        finished(outcome, queueSeconds, totalSeconds) {
+          outcomes.get(outcome)?.inc();
+          if (queueSeconds !== null) queue.observe(queueSeconds);
+          if (outcome === 'success') total.observe(totalSeconds);
+        },
+      };
+    },
+    loadedCount: (count) => metrics.modelsLoaded.set(count),
+    rejected: (model, version, outcome) =>
+      metrics.inferenceRequests.labels(model, String(version), outcome).inc(),
+  };
+}

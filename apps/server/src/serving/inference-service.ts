@@ -1,14 +1,17 @@
 /**
- * Runs inference for the Open Inference Protocol: resolves the version, decodes and checks the
- * request tensors, runs the session and encodes the requested outputs.
+ * Runs inference for both protocols: resolves the version, decodes and checks the request tensors
+ * (JSON or binary), and hands them to the version's scheduler, which batches, bounds and times them.
  */
-import ort from 'onnxruntime-node';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { RegistryService, VersionSelector } from '../registry/registry-service.js';
-import type { Datatype, ModelVersion } from '../registry/types.js';
-import type { ModelManager } from './model-manager.js';
-import { type DecodedTensor, decodeJsonTensor, type JsonTensor, toJsonData } from './tensor-codec.js';
-import { ortTypeOf } from './tensor-types.js';
+import type { ModelVersion } from '../registry/types.js';
+import type { RawOutput } from './batching.js';
+import type { EngineObserver, ModelManager } from './model-manager.js';
+import { type CancelSignal, SchedulerClosedError } from './scheduler.js';
+import { MAX_REQUEST_TIMEOUT_MS } from './serving-config.js';
+import { type DecodedTensor, decodeInputTensor, type JsonTensor } from './tensor-codec.js';
+
+export type { RawOutput } from './batching.js';
 
 export interface InferRequest {
   id?: string | undefined;
@@ -17,30 +20,27 @@ export interface InferRequest {
   outputs?: Array<{ name: string; parameters?: Record<string, unknown> | undefined }> | undefined;
 }
 
-export interface InferResponse {
+/** The result of an OIP inference before it is encoded (JSON or binary) for the wire. */
+export interface InferResult {
   model_name: string;
   model_version: string;
   id?: string;
-  parameters?: Record<string, string | number | boolean>;
-  outputs: Array<{
-    name: string;
-    datatype: Datatype;
-    shape: number[];
-    data: Array<number | string | boolean>;
-  }>;
+  outputs: RawOutput[];
 }
 
-export interface RawOutput {
-  name: string;
-  datatype: Datatype;
-  shape: number[];
-  data: ort.Tensor['data'];
+export interface RunOptions {
+  /** The request's own deadline in ms; capped at MAX_REQUEST_TIMEOUT_MS. Default: the model's `timeoutMs`. */
+  timeoutMs?: number | undefined;
+  signal?: CancelSignal | undefined;
+  /** The binary section of an OIP request (binary tensor data extension). */
+  binary?: Uint8Array | undefined;
 }
 
 export class InferenceService {
   constructor(
     readonly registry: RegistryService,
     readonly models: ModelManager,
+    private readonly observer?: Pick<EngineObserver, 'rejected'>,
   ) {}
 
   /** Resolves a version and makes sure its session is loaded. */
@@ -51,41 +51,77 @@ export class InferenceService {
   }
 
   /**
-   * Gets a version ready to take traffic (loaded; the engine warms it up) before an alias points at
-   * it, so moving an alias never sends requests to a cold or broken version.
+   * Gets a version ready to take traffic (loaded and warmed up) before an alias points at it, so
+   * moving an alias never sends requests to a cold or broken version.
    */
   async prepare(version: ModelVersion): Promise<void> {
     await this.models.get(version);
   }
 
-  /** Runs decoded tensors through a version; every model input must be present exactly once. */
-  async run(version: ModelVersion, inputs: DecodedTensor[], outputNames?: string[]): Promise<RawOutput[]> {
-    const { session } = await this.models.get(version);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const t of inputs) {
-      feeds[t.name] = new ort.Tensor(ortTypeOf(t.datatype), t.data as ort.Tensor.DataType, t.shape);
-    }
+  /** Runs decoded tensors through a version's scheduler; every model input must be present exactly once. */
+  async run(
+    version: ModelVersion,
+    inputs: DecodedTensor[],
+    outputNames?: string[],
+    options: RunOptions = {},
+  ): Promise<RawOutput[]> {
+    const ordered =
+      inputs.length === 1 ? inputs : version.inputs.map((spec) => inputs.find((t) => t.name === spec.name)!);
     const names = outputNames ?? version.outputs.map((o) => o.name);
-    let results: ort.InferenceSession.OnnxValueMapType;
-    try {
-      results = await session.run(feeds, names);
-    } catch (err) {
-      // onnxruntime rejects inputs that pass the signature check but break the graph (e.g. a
-      // dimension the graph fixes internally): that is the caller's input, not our failure.
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new ModelGardenError('INVALID_INPUT', `The model rejected the input: ${reason}`, { cause: err });
+    const timeoutMs =
+      options.timeoutMs === undefined
+        ? undefined
+        : Math.min(Math.max(1, options.timeoutMs), MAX_REQUEST_TIMEOUT_MS);
+    for (let attempt = 0; ; attempt++) {
+      let loaded: Awaited<ReturnType<ModelManager['get']>>;
+      try {
+        loaded = await this.models.get(version);
+      } catch (err) {
+        this.observer?.rejected(version.model, version.version, 'not_ready');
+        throw err;
+      }
+      try {
+        return await loaded.scheduler.submit(ordered, names, { timeoutMs, signal: options.signal });
+      } catch (err) {
+        // The version was retired between get() and submit(): a fresh load serves it.
+        if (err instanceof SchedulerClosedError && attempt < 2) continue;
+        throw err;
+      }
     }
-    return names.map((name) => {
-      const t = results[name] as ort.Tensor;
-      const spec = version.outputs.find((o) => o.name === name);
-      return { name, datatype: spec?.datatype ?? 'FP32', shape: [...t.dims], data: t.data };
-    });
   }
 
-  async infer(name: string, selector: VersionSelector, request: InferRequest): Promise<InferResponse> {
+  async infer(
+    name: string,
+    selector: VersionSelector,
+    request: InferRequest,
+    options: RunOptions = {},
+  ): Promise<InferResult> {
     const version = await this.registry.resolve(name, selector);
+    let decoded: DecodedTensor[];
+    let outputNames: string[] | undefined;
+    try {
+      decoded = this.decodeInputs(version, request, options.binary);
+      outputNames = this.outputNames(version, request);
+    } catch (err) {
+      this.observer?.rejected(version.model, version.version, 'invalid_input');
+      throw err;
+    }
+    const outputs = await this.run(version, decoded, outputNames, {
+      ...options,
+      timeoutMs: options.timeoutMs ?? timeoutParameter(request.parameters),
+    });
+    return {
+      model_name: version.model,
+      model_version: String(version.version),
+      ...(request.id !== undefined ? { id: request.id } : {}),
+      outputs,
+    };
+  }
+
+  private decodeInputs(version: ModelVersion, request: InferRequest, binary?: Uint8Array): DecodedTensor[] {
     const decoded: DecodedTensor[] = [];
     const seen = new Set<string>();
+    let offset = 0;
     for (const input of request.inputs) {
       const spec = version.inputs.find((s) => s.name === input.name);
       if (!spec) {
@@ -97,35 +133,40 @@ export class InferenceService {
       if (seen.has(input.name))
         throw new ModelGardenError('INVALID_INPUT', `Input "${input.name}" is given twice`);
       seen.add(input.name);
-      decoded.push(decodeJsonTensor(input, spec));
+      const tensor = decodeInputTensor(input, spec, binary, offset);
+      offset = tensor.binaryEnd;
+      decoded.push(tensor.tensor);
+    }
+    if (binary && offset !== binary.length) {
+      throw new ModelGardenError(
+        'INVALID_INPUT',
+        `The binary section has ${binary.length} bytes but the inputs' binary_data_size add up to ${offset}`,
+      );
     }
     const missing = version.inputs.filter((s) => !seen.has(s.name)).map((s) => s.name);
     if (missing.length > 0) {
       throw new ModelGardenError('MISSING_INPUT', `Missing input(s): ${missing.join(', ')}`);
     }
-    let outputNames: string[] | undefined;
-    if (request.outputs && request.outputs.length > 0) {
-      outputNames = request.outputs.map((o) => o.name);
-      for (const o of outputNames) {
-        if (!version.outputs.some((s) => s.name === o)) {
-          throw new ModelGardenError(
-            'UNKNOWN_OUTPUT',
-            `Unknown output "${o}"; the model has ${version.outputs.map((s) => s.name).join(', ')}`,
-          );
-        }
+    return decoded;
+  }
+
+  private outputNames(version: ModelVersion, request: InferRequest): string[] | undefined {
+    if (!request.outputs || request.outputs.length === 0) return undefined;
+    const names = request.outputs.map((o) => o.name);
+    for (const o of names) {
+      if (!version.outputs.some((s) => s.name === o)) {
+        throw new ModelGardenError(
+          'UNKNOWN_OUTPUT',
+          `Unknown output "${o}"; the model has ${version.outputs.map((s) => s.name).join(', ')}`,
+        );
       }
     }
-    const outputs = await this.run(version, decoded, outputNames);
-    return {
-      model_name: version.model,
-      model_version: String(version.version),
-      ...(request.id !== undefined ? { id: request.id } : {}),
-      outputs: outputs.map((o) => ({
-        name: o.name,
-        datatype: o.datatype,
-        shape: o.shape,
-        data: toJsonData(o.datatype, o.data),
-      })),
-    };
+    return names;
   }
+}
+
+/** Triton's request parameter `timeout` is in microseconds; we take it as the request's deadline. */
+function timeoutParameter(parameters: Record<string, unknown> | undefined): number | undefined {
+  const us = parameters?.timeout;
+  return typeof us === 'number' && us > 0 ? Math.ceil(us / 1000) : undefined;
 }

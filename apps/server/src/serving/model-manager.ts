@@ -1,36 +1,60 @@
 /**
- * Keeps onnxruntime sessions for registry versions: loaded on first use (or eagerly for aliases
- * such as `production` at start), shared by concurrent requests, verified against the artifact's
- * sha256 before loading.
+ * Keeps the loaded versions: for each, `instances` onnxruntime sessions (verified against the
+ * artifact's sha256, warmed up before they take traffic) behind one scheduler. Versions load on first
+ * use or eagerly (aliases at start, `prepare` before an alias moves) and are retired by draining.
  */
 import type ort from 'onnxruntime-node';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { RegistryService } from '../registry/registry-service.js';
-import type { ModelVersion } from '../registry/types.js';
+import type { ModelVersion, ServingConfig } from '../registry/types.js';
+import { isBatchable } from './batching.js';
+import { onnxRunner, warmUpInputs } from './onnx-runner.js';
 import { openSession, type SessionOptions } from './onnx-session.js';
+import { Scheduler, type SchedulerObserver } from './scheduler.js';
+import { type EffectiveServingConfig, effectiveServingConfig, needsNewSessions } from './serving-config.js';
 
 export interface LoadedModel {
   version: ModelVersion;
-  session: ort.InferenceSession;
+  sessions: ort.InferenceSession[];
+  scheduler: Scheduler;
+  config: EffectiveServingConfig;
 }
 
 export interface ModelManagerLogger {
   info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
+
+/** Measurements the manager reports (wired to Prometheus in the composition root). */
+export interface EngineObserver {
+  scheduler(model: string, version: number): SchedulerObserver;
+  loadedCount(count: number): void;
+  /** A request that ended before reaching a scheduler. */
+  rejected(model: string, version: number, outcome: 'invalid_input' | 'not_ready'): void;
+}
+
+const NO_OBSERVER: EngineObserver = {
+  scheduler: () => ({ pending() {}, executed() {}, finished() {} }),
+  loadedCount() {},
+  rejected() {},
+};
 
 const keyOf = (model: string, version: number) => `${model}@${version}`;
 
 export class ModelManager {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
+  /** Configs set through this process; newer than what a cached registry lookup may carry. */
+  private readonly configs = new Map<string, ServingConfig>();
 
   constructor(
     private readonly registry: RegistryService,
     private readonly sessionOptions: SessionOptions,
     private readonly logger: ModelManagerLogger,
+    private readonly observer: EngineObserver = NO_OBSERVER,
   ) {}
 
-  /** Returns the loaded session for a version, loading it once if needed. */
+  /** Returns the loaded version, loading and warming it once if needed. */
   get(version: ModelVersion): Promise<LoadedModel> {
     if (version.status !== 'ready') {
       return Promise.reject(
@@ -44,54 +68,75 @@ export class ModelManager {
     let entry = this.loaded.get(key);
     if (!entry) {
       entry = this.load(version);
-      this.loaded.set(key, entry);
-      entry.catch(() => this.loaded.delete(key));
+      this.track(key, entry);
     }
     return entry;
   }
 
   /** Registers an already-open session (the one used to validate an upload) so it is not opened twice. */
   adopt(version: ModelVersion, session: ort.InferenceSession): void {
-    this.loaded.set(keyOf(version.model, version.version), Promise.resolve({ version, session }));
+    const key = keyOf(version.model, version.version);
+    if (this.loaded.has(key)) {
+      void session.release();
+      return;
+    }
+    this.track(key, this.load(version, session));
   }
 
   isLoaded(model: string, version: number): boolean {
     return this.loaded.has(keyOf(model, version));
   }
 
-  private async load(version: ModelVersion): Promise<LoadedModel> {
-    const started = performance.now();
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.registry.readArtifact(version.sha256);
-    } catch (err) {
-      if (err instanceof ModelGardenError && err.code === 'ARTIFACT_CORRUPT') {
-        await this.registry.markFailed(version.model, version.version, err.message);
-        this.logger.error(
-          { model: version.model, version: version.version, err },
-          'artifact failed verification',
-        );
-      }
-      throw err;
+  /** Version numbers of `model` that have (or are getting) sessions. */
+  loadedVersions(model: string): number[] {
+    const prefix = `${model}@`;
+    return [...this.loaded.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => Number(k.slice(prefix.length)));
+  }
+
+  /**
+   * Retires a version: new requests stop reaching it at once (a later request loads it afresh),
+   * queued and running ones finish, then its sessions are released.
+   */
+  async retire(model: string, version: number): Promise<void> {
+    const key = keyOf(model, version);
+    const entry = this.loaded.get(key);
+    if (!entry) return;
+    this.loaded.delete(key);
+    this.observer.loadedCount(this.loaded.size);
+    const loaded = await entry.catch(() => undefined);
+    if (!loaded) return;
+    await this.dispose(loaded);
+    this.logger.info({ model, version }, 'model unloaded');
+  }
+
+  /**
+   * Applies a version's new serving config: queue and batching settings at once; instances and
+   * threads by loading new sessions, switching to them, then draining the old ones.
+   */
+  async reconfigure(version: ModelVersion): Promise<void> {
+    const key = keyOf(version.model, version.version);
+    this.configs.set(key, version.servingConfig);
+    const entry = this.loaded.get(key);
+    if (!entry) return;
+    const current = await entry;
+    const next = this.effectiveConfig(version);
+    if (!needsNewSessions(current.config, next)) {
+      current.scheduler.reconfigure(next);
+      current.config = next;
+      current.version = version;
+      return;
     }
-    try {
-      const { session } = await openSession(bytes, this.sessionOptions);
-      this.logger.info(
-        { model: version.model, version: version.version, ms: Math.round(performance.now() - started) },
-        'model loaded',
-      );
-      return { version, session };
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      await this.registry.markFailed(version.model, version.version, reason);
-      throw new ModelGardenError(
-        'MODEL_LOAD_FAILED',
-        `Model "${version.model}" version ${version.version} failed to load`,
-        {
-          cause: err,
-        },
-      );
+    const fresh = this.load(version);
+    await fresh;
+    if (this.loaded.get(key) !== entry) {
+      // Retired or replaced meanwhile: the new sessions are not wanted.
+      await this.dispose(await fresh);
+      return;
     }
+    this.track(key, fresh);
+    await this.dispose(current);
   }
 
   /** Loads every version that `alias` points at; returns the failures (readiness depends on none). */
@@ -110,6 +155,119 @@ export class ModelManager {
   async close(): Promise<void> {
     const entries = [...this.loaded.values()];
     this.loaded.clear();
-    await Promise.allSettled(entries.map(async (p) => (await p).session.release()));
+    this.observer.loadedCount(0);
+    await Promise.allSettled(entries.map(async (p) => this.dispose(await p)));
+  }
+
+  private track(key: string, entry: Promise<LoadedModel>): void {
+    this.loaded.set(key, entry);
+    this.observer.loadedCount(this.loaded.size);
+    entry.catch(() => {
+      if (this.loaded.get(key) === entry) {
+        this.loaded.delete(key);
+        this.observer.loadedCount(this.loaded.size);
+      }
+    });
+  }
+
+  /** The version's stored serving config, as this process last saw it. */
+  storedConfig(version: ModelVersion): ServingConfig {
+    return this.configs.get(keyOf(version.model, version.version)) ?? version.servingConfig;
+  }
+
+  /** The settings the engine uses for a version: its stored config over the defaults. */
+  effectiveConfig(version: ModelVersion): EffectiveServingConfig {
+    return effectiveServingConfig(this.storedConfig(version), {
+      intraOpThreads: this.sessionOptions.intraOpThreads ?? 0,
+    });
+  }
+
+  private async dispose(loaded: LoadedModel): Promise<void> {
+    await loaded.scheduler.drain();
+    await Promise.allSettled(loaded.sessions.map((s) => s.release()));
+  }
+
+  private async load(version: ModelVersion, adopted?: ort.InferenceSession): Promise<LoadedModel> {
+    const started = performance.now();
+    const config = this.effectiveConfig(version);
+    const sessions: ort.InferenceSession[] = adopted ? [adopted] : [];
+    try {
+      if (sessions.length < config.instances) {
+        const bytes = await this.readVerified(version);
+        const options: SessionOptions = {
+          ...this.sessionOptions,
+          intraOpThreads: config.intraOpThreads,
+          interOpThreads: config.interOpThreads,
+        };
+        while (sessions.length < config.instances)
+          sessions.push((await this.open(version, bytes, options)).session);
+      }
+      const runners = sessions.map((s) => onnxRunner(s, version));
+      await this.warmUp(version, runners);
+      const scheduler = new Scheduler(
+        runners,
+        config,
+        isBatchable(version),
+        this.observer.scheduler(version.model, version.version),
+      );
+      this.logger.info(
+        {
+          model: version.model,
+          version: version.version,
+          instances: sessions.length,
+          ms: Math.round(performance.now() - started),
+        },
+        'model loaded',
+      );
+      return { version, sessions, scheduler, config };
+    } catch (err) {
+      await Promise.allSettled(sessions.map((s) => s.release()));
+      throw err;
+    }
+  }
+
+  private async readVerified(version: ModelVersion): Promise<Uint8Array> {
+    try {
+      return await this.registry.readArtifact(version.sha256);
+    } catch (err) {
+      if (err instanceof ModelGardenError && err.code === 'ARTIFACT_CORRUPT') {
+        await this.registry.markFailed(version.model, version.version, err.message);
+        this.logger.error(
+          { model: version.model, version: version.version, err },
+          'artifact failed verification',
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async open(version: ModelVersion, bytes: Uint8Array, options: SessionOptions) {
+    try {
+      return await openSession(bytes, options);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await this.registry.markFailed(version.model, version.version, reason);
+      throw new ModelGardenError(
+        'MODEL_LOAD_FAILED',
+        `Model "${version.model}" version ${version.version} failed to load`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** One inference per instance before it takes traffic; a model that rejects zeros still serves. */
+  private async warmUp(version: ModelVersion, runners: ReturnType<typeof onnxRunner>[]): Promise<void> {
+    const inputs = warmUpInputs(version);
+    const outputs = version.outputs.map((o) => o.name);
+    for (const run of runners) {
+      try {
+        await run(inputs, outputs);
+      } catch (err) {
+        this.logger.warn({ model: version.model, version: version.version, err }, 'warm-up inference failed');
+        return;
+      }
+    }
   }
 }

@@ -9,6 +9,7 @@ import { oipDatatypeOf } from './tensor-types.js';
 
 export interface SessionOptions {
   intraOpThreads?: number;
+  interOpThreads?: number;
   executionProviders?: string[];
 }
 
@@ -44,6 +45,7 @@ export async function openSession(bytes: Uint8Array, options: SessionOptions = {
       executionProviders: options.executionProviders ?? ['cpu'],
       graphOptimizationLevel: 'all',
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

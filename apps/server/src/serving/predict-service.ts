@@ -6,7 +6,7 @@ import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { VersionSelector } from '../registry/registry-service.js';
 import type { ModelVersion, TensorSpec } from '../registry/types.js';
 import { preprocessImage } from './image-preprocess.js';
-import type { InferenceService, RawOutput } from './inference-service.js';
+import type { InferenceService, RawOutput, RunOptions } from './inference-service.js';
 import { fromHalfBits } from './tensor-codec.js';
 
 export type FeatureRow = Record<string, unknown> | unknown[];
@@ -130,7 +130,12 @@ export class PredictService {
     return this.inference.registry.resolve(name, selector);
   }
 
-  async predictRows(version: ModelVersion, rows: FeatureRow[], topK?: number): Promise<PredictResult> {
+  async predictRows(
+    version: ModelVersion,
+    rows: FeatureRow[],
+    topK?: number,
+    options: RunOptions = {},
+  ): Promise<PredictResult> {
     if (version.task === 'image-classification') {
       throw fail(
         'INVALID_INPUT',
@@ -175,9 +180,12 @@ export class PredictService {
         data[r * width + i] = checkNumber(row[n], n, r);
       });
     });
-    const outputs = await this.inference.run(version, [
-      { name: spec.name, datatype: spec.datatype, shape: [rows.length, width], data },
-    ]);
+    const outputs = await this.inference.run(
+      version,
+      [{ name: spec.name, datatype: spec.datatype, shape: [rows.length, width], data }],
+      undefined,
+      options,
+    );
     return {
       model: version.model,
       version: version.version,
@@ -185,7 +193,12 @@ export class PredictService {
     };
   }
 
-  async predictImages(version: ModelVersion, images: Uint8Array[], topK?: number): Promise<PredictResult> {
+  async predictImages(
+    version: ModelVersion,
+    images: Uint8Array[],
+    topK?: number,
+    options: RunOptions = {},
+  ): Promise<PredictResult> {
     const p = version.preprocessing;
     if (version.task !== 'image-classification' || !p) {
       throw fail('INVALID_INPUT', `Model "${version.model}" does not take images; send "inputs"`);
@@ -205,7 +218,12 @@ export class PredictService {
       p.layout === 'NCHW'
         ? [images.length, p.channels, p.height, p.width]
         : [images.length, p.height, p.width, p.channels];
-    const outputs = await this.inference.run(version, [{ name: spec.name, datatype: 'FP32', shape, data }]);
+    const outputs = await this.inference.run(
+      version,
+      [{ name: spec.name, datatype: 'FP32', shape, data }],
+      undefined,
+      options,
+    );
     return {
       model: version.model,
       version: version.version,

@@ -4,6 +4,7 @@
  */
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { Datatype, TensorSpec } from '../registry/types.js';
+import { decodeBinaryData } from './binary-tensor.js';
 import { allocate, INTEGER_RANGES, type NumericArray } from './tensor-types.js';
 
 export interface DecodedTensor {
@@ -17,21 +18,54 @@ export interface JsonTensor {
   name: string;
   datatype: string;
   shape: number[];
-  data: unknown;
+  parameters?: Record<string, unknown> | undefined;
+  /** Absent when the tensor's bytes are in the request's binary section (`binary_data_size`). */
+  data?: unknown;
 }
 
 /** Hard cap on elements in one tensor, so a request cannot allocate without bound. */
 export const MAX_TENSOR_ELEMENTS = 16 * 1024 * 1024;
 
-/** Flattens nested arrays depth-first into `out`; non-arrays are leaves. */
-function flatten(value: unknown, out: unknown[], depth: number): void {
+/**
+ * Writes nested (or flat) JSON data straight into the typed array, depth-first, without an
+ * intermediate array. Returns the number of leaves seen (which may exceed the array's length).
+ */
+function writeLeaves(
+  name: string,
+  datatype: Datatype,
+  value: unknown,
+  out: NumericArray | string[],
+  start: number,
+  depth: number,
+): number {
   if (depth > 32)
     throw new ModelGardenError('INVALID_INPUT', 'Tensor data is nested more than 32 levels deep');
-  if (Array.isArray(value)) {
-    for (const v of value) flatten(v, out, depth + 1);
-  } else {
-    out.push(value);
+  if (!Array.isArray(value)) {
+    if (start < out.length) fillElement(name, datatype, value, out, start);
+    return start + 1;
   }
+  const n = value.length;
+  if (datatype === 'FP32' || datatype === 'FP64') {
+    // Hot path: a run of floats goes into the array in one tight loop.
+    const f = out as Float32Array;
+    let flat = true;
+    for (let i = 0; i < n; i++) {
+      const v = value[i];
+      if (typeof v === 'number') {
+        f[start + i] = v; // a write past the end is a no-op; the leaf count catches it
+        continue;
+      }
+      if (Array.isArray(v)) {
+        flat = false;
+        break;
+      }
+      fail('INVALID_INPUT', `Input "${name}" element ${start + i} must be a number`);
+    }
+    if (flat) return start + n;
+  }
+  let cursor = start;
+  for (let i = 0; i < n; i++) cursor = writeLeaves(name, datatype, value[i], out, cursor, depth + 1);
+  return cursor;
 }
 
 /** float32 → IEEE 754 half-precision bits. */
@@ -65,53 +99,52 @@ function fail(code: 'INVALID_INPUT' | 'INPUT_DATATYPE_MISMATCH', message: string
   throw new ModelGardenError(code, message);
 }
 
-function fillElements(
+function fillElement(
   name: string,
   datatype: Datatype,
-  values: unknown[],
+  v: unknown,
   out: NumericArray | string[],
+  i: number,
 ): void {
-  const range = INTEGER_RANGES[datatype];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    switch (datatype) {
-      case 'BYTES':
-        if (typeof v !== 'string') fail('INVALID_INPUT', `Input "${name}" element ${i} must be a string`);
-        (out as string[])[i] = v;
-        break;
-      case 'BOOL':
-        if (typeof v === 'boolean') (out as Uint8Array)[i] = v ? 1 : 0;
-        else if (v === 0 || v === 1) (out as Uint8Array)[i] = v;
-        else fail('INVALID_INPUT', `Input "${name}" element ${i} must be true or false`);
-        break;
-      case 'FP16':
-      case 'FP32':
-      case 'FP64':
-        if (typeof v !== 'number') fail('INVALID_INPUT', `Input "${name}" element ${i} must be a number`);
-        if (datatype === 'FP16') (out as Uint16Array)[i] = toHalfBits(v);
-        else (out as Float32Array | Float64Array)[i] = v;
-        break;
-      case 'INT64':
-      case 'UINT64': {
-        if (typeof v !== 'number' || !Number.isInteger(v)) {
-          fail('INVALID_INPUT', `Input "${name}" element ${i} must be an integer`);
-        }
-        const big = BigInt(v);
-        if (big < (range![0] as bigint) || big > (range![1] as bigint)) {
-          fail('INVALID_INPUT', `Input "${name}" element ${i} is out of range for ${datatype}`);
-        }
-        (out as BigInt64Array | BigUint64Array)[i] = big;
-        break;
+  switch (datatype) {
+    case 'BYTES':
+      if (typeof v !== 'string') fail('INVALID_INPUT', `Input "${name}" element ${i} must be a string`);
+      (out as string[])[i] = v;
+      return;
+    case 'BOOL':
+      if (typeof v === 'boolean') (out as Uint8Array)[i] = v ? 1 : 0;
+      else if (v === 0 || v === 1) (out as Uint8Array)[i] = v;
+      else fail('INVALID_INPUT', `Input "${name}" element ${i} must be true or false`);
+      return;
+    case 'FP16':
+    case 'FP32':
+    case 'FP64':
+      if (typeof v !== 'number') fail('INVALID_INPUT', `Input "${name}" element ${i} must be a number`);
+      if (datatype === 'FP16') (out as Uint16Array)[i] = toHalfBits(v);
+      else (out as Float32Array | Float64Array)[i] = v;
+      return;
+    case 'INT64':
+    case 'UINT64': {
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        fail('INVALID_INPUT', `Input "${name}" element ${i} must be an integer`);
       }
-      default: {
-        if (typeof v !== 'number' || !Number.isInteger(v)) {
-          fail('INVALID_INPUT', `Input "${name}" element ${i} must be an integer`);
-        }
-        if (v < (range![0] as number) || v > (range![1] as number)) {
-          fail('INVALID_INPUT', `Input "${name}" element ${i} (${v}) is out of range for ${datatype}`);
-        }
-        (out as Int32Array)[i] = v;
+      const range = INTEGER_RANGES[datatype]!;
+      const big = BigInt(v);
+      if (big < (range[0] as bigint) || big > (range[1] as bigint)) {
+        fail('INVALID_INPUT', `Input "${name}" element ${i} is out of range for ${datatype}`);
       }
+      (out as BigInt64Array | BigUint64Array)[i] = big;
+      return;
+    }
+    default: {
+      if (typeof v !== 'number' || !Number.isInteger(v)) {
+        fail('INVALID_INPUT', `Input "${name}" element ${i} must be an integer`);
+      }
+      const range = INTEGER_RANGES[datatype]!;
+      if (v < (range[0] as number) || v > (range[1] as number)) {
+        fail('INVALID_INPUT', `Input "${name}" element ${i} (${v}) is out of range for ${datatype}`);
+      }
+      (out as Int32Array)[i] = v;
     }
   }
 }
@@ -130,8 +163,8 @@ export function checkShape(name: string, shape: number[], spec: TensorSpec): voi
   }
 }
 
-/** Decodes one OIP JSON input against its signature. */
-export function decodeJsonTensor(input: JsonTensor, spec: TensorSpec): DecodedTensor {
+/** Checks an input's datatype and shape against its signature; returns its element count. */
+function checkHeader(input: JsonTensor, spec: TensorSpec): number {
   if (input.datatype !== spec.datatype) {
     throw new ModelGardenError(
       'INPUT_DATATYPE_MISMATCH',
@@ -155,18 +188,57 @@ export function decodeJsonTensor(input: JsonTensor, spec: TensorSpec): DecodedTe
       `Input "${input.name}" has ${count} elements; the limit is ${MAX_TENSOR_ELEMENTS}`,
     );
   }
-  const values: unknown[] = [];
-  flatten(input.data, values, 0);
-  if (values.length !== count) {
-    throw new ModelGardenError(
-      'INPUT_SHAPE_MISMATCH',
-      `Input "${input.name}" has ${values.length} elements but shape [${input.shape.join(',')}] needs ${count}`,
-      { details: { input: input.name, elements: values.length, expected: count } },
-    );
+  return count;
+}
+
+/** Decodes one OIP JSON input against its signature. */
+export function decodeJsonTensor(input: JsonTensor, spec: TensorSpec): DecodedTensor {
+  const count = checkHeader(input, spec);
+  if (input.data === undefined) {
+    throw new ModelGardenError('INVALID_INPUT', `Input "${input.name}" has no "data" (nor binary_data_size)`);
   }
   const data = allocate(spec.datatype, count);
-  fillElements(input.name, spec.datatype, values, data);
+  const leaves = writeLeaves(input.name, spec.datatype, input.data, data, 0, 0);
+  if (leaves !== count) {
+    throw new ModelGardenError(
+      'INPUT_SHAPE_MISMATCH',
+      `Input "${input.name}" has ${leaves} elements but shape [${input.shape.join(',')}] needs ${count}`,
+      { details: { input: input.name, elements: leaves, expected: count } },
+    );
+  }
   return { name: input.name, datatype: spec.datatype, shape: input.shape, data };
+}
+
+/**
+ * Decodes one OIP input, from JSON `data` or, with `parameters.binary_data_size`, from the request's
+ * binary section at `offset`. Returns the tensor and where the next input's bytes start.
+ */
+export function decodeInputTensor(
+  input: JsonTensor,
+  spec: TensorSpec,
+  binary: Uint8Array | undefined,
+  offset: number,
+): { tensor: DecodedTensor; binaryEnd: number } {
+  const size = input.parameters?.binary_data_size;
+  if (size === undefined) return { tensor: decodeJsonTensor(input, spec), binaryEnd: offset };
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw new ModelGardenError('INVALID_INPUT', `Input "${input.name}" has an invalid binary_data_size`);
+  }
+  if (!binary || offset + size > binary.length) {
+    throw new ModelGardenError(
+      'INVALID_INPUT',
+      `Input "${input.name}" needs ${size} bytes of binary data but the request's binary section is shorter`,
+    );
+  }
+  if (input.data !== undefined) {
+    throw new ModelGardenError('INVALID_INPUT', `Input "${input.name}" has both "data" and binary_data_size`);
+  }
+  const count = checkHeader(input, spec);
+  const data = decodeBinaryData(input.name, spec.datatype, binary.subarray(offset, offset + size), count);
+  return {
+    tensor: { name: input.name, datatype: spec.datatype, shape: input.shape, data },
+    binaryEnd: offset + size,
+  };
 }
 
 /** Converts output tensor data to JSON-safe values (64-bit integers as numbers, FP16 decoded). */

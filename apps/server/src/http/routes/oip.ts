@@ -2,11 +2,14 @@
  * Open Inference Protocol v2 (KServe / Triton REST). Errors use the protocol's `{"error": "..."}`;
  * "not ready" answers 503, like KServe, so Kubernetes probes read it right.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { parseVersion } from '../../registry/names.js';
 import type { VersionSelector } from '../../registry/registry-service.js';
+import type { InferRequest } from '../../serving/inference-service.js';
+import { encodeInferResponse } from '../../serving/oip-response.js';
 import {
   inferRequestSchema,
   inferResponseSchema,
@@ -14,9 +17,17 @@ import {
   oipErrorSchema,
   tensorSpecSchema,
 } from '../schemas.js';
+import {
+  cancelOnDisconnect,
+  HEADER_LENGTH,
+  registerInferBodyParser,
+  servingErrorHandler,
+} from './serving-support.js';
 
 export const SERVER_NAME = 'modelgarden';
 export const SERVER_VERSION = '0.1.0';
+/** Protocol extensions this server implements, as `/v2` advertises them. */
+export const OIP_EXTENSIONS = ['binary_tensor_data'];
 
 const modelParams = z.object({ name: modelNameParam });
 const versionParams = z.object({ name: modelNameParam, version: z.string().min(1).max(20) });
@@ -38,6 +49,8 @@ function selectorOf(params: { version?: string }): VersionSelector {
 export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['open inference protocol v2'];
+    app.setErrorHandler(servingErrorHandler);
+    registerInferBodyParser(app);
 
     app.get(
       '/v2',
@@ -50,7 +63,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           },
         },
       },
-      async () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }),
+      async () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: OIP_EXTENSIONS }),
     );
 
     app.get(
@@ -115,23 +128,49 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       ready(req.params),
     );
 
+    const infer = async (
+      req: FastifyRequest & { params: { name: string }; body: InferRequest },
+      reply: FastifyReply,
+      selector: VersionSelector,
+    ) => {
+      const result = await ctx.inference.infer(req.params.name, selector, req.body, {
+        binary: req.oipBinary ?? undefined,
+        signal: cancelOnDisconnect(reply),
+      });
+      const encoded = encodeInferResponse(result, req.body);
+      if (encoded.headerLength === undefined) return reply.type('application/json').send(encoded.body);
+      return reply
+        .type('application/octet-stream')
+        .header(HEADER_LENGTH, String(encoded.headerLength))
+        .send(encoded.body);
+    };
+    const inferDescription =
+      'JSON tensors, or the binary tensor data extension: send `Inference-Header-Content-Length` with a ' +
+      'JSON header followed by raw tensor bytes (inputs with `parameters.binary_data_size`); ask for binary ' +
+      "outputs with `parameters.binary_data_output` or per output `parameters.binary_data`. Triton's " +
+      "`parameters.timeout` (µs) sets the request's deadline.";
+
     app.post(
       '/v2/models/:name/infer',
       {
         schema: {
           tags,
           summary: 'Inference (production alias, else the latest version)',
+          description: inferDescription,
           params: modelParams,
           body: inferRequestSchema,
           response: {
             200: inferResponseSchema,
             400: oipErrorSchema,
             404: oipErrorSchema,
+            429: oipErrorSchema,
+            499: oipErrorSchema,
             503: oipErrorSchema,
+            504: oipErrorSchema,
           },
         },
       },
-      (req) => ctx.inference.infer(req.params.name, {}, req.body),
+      (req, reply) => infer(req, reply, {}),
     );
     app.post(
       '/v2/models/:name/versions/:version/infer',
@@ -139,17 +178,21 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'Inference on one version',
+          description: inferDescription,
           params: versionParams,
           body: inferRequestSchema,
           response: {
             200: inferResponseSchema,
             400: oipErrorSchema,
             404: oipErrorSchema,
+            429: oipErrorSchema,
+            499: oipErrorSchema,
             503: oipErrorSchema,
+            504: oipErrorSchema,
           },
         },
       },
-      (req) => ctx.inference.infer(req.params.name, { version: parseVersion(req.params.version) }, req.body),
+      (req, reply) => infer(req, reply, { version: parseVersion(req.params.version) }),
     );
   };
 }

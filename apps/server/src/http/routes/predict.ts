@@ -6,6 +6,7 @@ import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import type { FeatureRow } from '../../serving/predict-service.js';
 import { errorSchema, modelNameParam, predictBodySchema, predictResultSchema } from '../schemas.js';
+import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
 
 const DATA_URL_RE = /^data:image\/[a-z0-9.+-]+;base64,/i;
 const BASE64_RE = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
@@ -20,6 +21,7 @@ function decodeBase64Image(text: string, index: number): Uint8Array {
 
 export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
+    app.setErrorHandler(servingErrorHandler);
     app.post(
       '/api/models/:name/predict',
       {
@@ -36,19 +38,27 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             version: z.string().max(20).optional(),
             alias: z.string().max(200).optional(),
             topK: z.coerce.number().int().min(1).max(100_000).optional(),
+            timeoutMs: z.coerce.number().int().min(1).max(600_000).optional().meta({
+              description:
+                "This request's deadline in ms (default: the version's serving config `timeoutMs`)",
+            }),
           }),
           response: {
             200: predictResultSchema,
             400: errorSchema,
             404: errorSchema,
             413: errorSchema,
+            429: errorSchema,
+            499: errorSchema,
             503: errorSchema,
+            504: errorSchema,
           },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         assertModelName(req.params.name);
         const q = req.query;
+        const run = { timeoutMs: q.timeoutMs, signal: cancelOnDisconnect(reply) };
         const selector = { version: q.version ? parseVersion(q.version) : undefined, alias: q.alias };
         if (req.isMultipart()) {
           const images: Uint8Array[] = [];
@@ -66,7 +76,7 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           if (images.length === 0)
             throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "image" file');
           const version = await ctx.predict.resolve(req.params.name, selector);
-          return ctx.predict.predictImages(version, images, q.topK);
+          return ctx.predict.predictImages(version, images, q.topK, run);
         }
         const parsed = predictBodySchema.safeParse(req.body);
         if (!parsed.success) {
@@ -80,7 +90,7 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const version = await ctx.predict.resolve(req.params.name, selector);
         if (body.image !== undefined || body.images !== undefined) {
           const texts = body.images ?? [body.image!];
-          return ctx.predict.predictImages(version, texts.map(decodeBase64Image), topK);
+          return ctx.predict.predictImages(version, texts.map(decodeBase64Image), topK, run);
         }
         if (body.inputs === undefined) {
           throw new ModelGardenError('VALIDATION_FAILED', 'Send "inputs" (features) or "image"/"images"');
@@ -90,7 +100,7 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           Array.isArray(inputs) && inputs.every((r) => typeof r === 'object' && r !== null)
             ? (inputs as FeatureRow[])
             : [inputs as FeatureRow];
-        return ctx.predict.predictRows(version, rows, topK);
+        return ctx.predict.predictRows(version, rows, topK, run);
       },
     );
   };

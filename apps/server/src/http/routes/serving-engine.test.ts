@@ -1,0 +1,255 @@
+/**
+ * The serving engine over real HTTP: batching correctness, backpressure (429 + Retry-After),
+ * deadlines (504), client disconnects, hot swap under load, binary tensors, the serving-config API.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IRIS_ONNX, multipart, startTestServer, type TestServer } from '../../test-support/test-server.js';
+
+let server: TestServer;
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests read arbitrary JSON bodies
+type Body = any;
+interface JsonResponse extends Response {
+  json(): Promise<Body>;
+}
+const post = (url: string, init: RequestInit) => fetch(`${server.url}${url}`, init) as Promise<JsonResponse>;
+
+const json = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+  post(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+async function push(name: string, bytes: Buffer) {
+  const form = multipart([
+    { name: 'file', filename: 'iris.onnx', data: bytes },
+    {
+      name: 'metadata',
+      data: JSON.stringify({
+        labels: ['setosa', 'versicolor', 'virginica'],
+        featureNames: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+      }),
+    },
+  ]);
+  const res = await server.app.inject({ method: 'POST', url: `/api/models/${name}/versions`, ...form });
+  expect(res.statusCode, res.body).toBe(201);
+}
+
+const setConfig = async (name: string, version: number, config: object) => {
+  const res = await json('PUT', `/api/models/${name}/versions/${version}/serving-config`, config);
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.json();
+};
+
+const rowsOf = (n: number, seed: number) =>
+  Array.from({ length: n * 4 }, (_, i) => Math.round(((seed * 7 + i * 3) % 70) + 10) / 10);
+
+const infer = (name: string, rows: number, seed: number, extra: object = {}) =>
+  json('POST', `/v2/models/${name}/infer`, {
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, 4], data: rowsOf(rows, seed) }],
+    ...extra,
+  });
+
+const SETOSA = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
+
+beforeAll(async () => {
+  server = await startTestServer({ seedDemoModels: false, logLevel: process.env.DBG ? 'error' : 'silent' });
+  const bytes = await readFile(IRIS_ONNX);
+  await push('iris', bytes);
+  await push('swap', bytes);
+  await push('swap', bytes);
+  const alias = await json('PUT', '/api/models/swap/aliases/production', { version: 1 });
+  expect(alias.status).toBe(200);
+});
+afterAll(() => server?.close());
+
+describe('dynamic batching', () => {
+  it('gives concurrent clients with mixed batch sizes exactly the outputs of one-at-a-time runs', async () => {
+    await setConfig('iris', 1, { maxBatchSize: 64, maxQueueDelayMs: 20 });
+    const sizes = Array.from({ length: 24 }, (_, i) => 1 + (i % 4));
+    const batched = await Promise.all(sizes.map((n, i) => infer('iris', n, i).then((r) => r.json())));
+    const batches = await server.context.metrics.inferenceBatchSize.get();
+    const largest = batches.values.find((v) => v.metricName?.endsWith('_sum'));
+    const executions = (await server.context.metrics.inferenceExecutions.get()).values[0]?.value ?? 0;
+    expect(largest?.value).toBeGreaterThan(0);
+    expect(executions).toBeLessThan(sizes.length); // requests were merged
+
+    await setConfig('iris', 1, { maxBatchSize: 1 });
+    for (const [i, n] of sizes.entries()) {
+      const alone = await (await infer('iris', n, i)).json();
+      expect(batched[i].outputs).toEqual(alone.outputs);
+      expect(alone.outputs[0].shape).toEqual([n, 3]);
+    }
+    await setConfig('iris', 1, {});
+  });
+});
+
+describe('backpressure and deadlines', () => {
+  it('answers 429 with Retry-After when the queue is full, on both protocols', async () => {
+    await setConfig('iris', 1, { maxQueue: 1, maxBatchSize: 64, maxQueueDelayMs: 400 });
+    const waiting = infer('iris', 1, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const oip = await infer('iris', 1, 2);
+    expect(oip.status).toBe(429);
+    expect(Number(oip.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(typeof (await oip.json()).error).toBe('string');
+    const friendly = await json('POST', '/api/models/iris/predict', { inputs: SETOSA });
+    expect(friendly.status).toBe(429);
+    expect(friendly.headers.get('retry-after')).not.toBeNull();
+    expect((await friendly.json()).error.code).toBe('QUEUE_FULL');
+    expect((await waiting).status).toBe(200);
+    await setConfig('iris', 1, {});
+  });
+
+  it('answers 504 when a request passes its deadline, and drops it from the queue', async () => {
+    await setConfig('iris', 1, { maxBatchSize: 64, maxQueueDelayMs: 400 });
+    const friendly = await json('POST', '/api/models/iris/predict?timeoutMs=30', { inputs: SETOSA });
+    expect(friendly.status).toBe(504);
+    expect((await friendly.json()).error.code).toBe('DEADLINE_EXCEEDED');
+    const oip = await infer('iris', 1, 1, { parameters: { timeout: 30_000 } });
+    expect(oip.status).toBe(504);
+    const loaded = await server.context.models.get(await server.context.registry.getVersion('iris', 1));
+    expect(loaded.scheduler.depth).toBe(0);
+    await setConfig('iris', 1, {});
+  });
+
+  it('removes the queued request of a client that disconnects', async () => {
+    await setConfig('iris', 1, { maxBatchSize: 64, maxQueueDelayMs: 1000 });
+    const loaded = await server.context.models.get(await server.context.registry.getVersion('iris', 1));
+    const abort = new AbortController();
+    const request = fetch(`${server.url}/v2/models/iris/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: rowsOf(1, 0) }],
+      }),
+      signal: abort.signal,
+    }).catch(() => 'aborted');
+    await expect.poll(() => loaded.scheduler.depth, { interval: 5 }).toBe(1);
+    abort.abort();
+    expect(await request).toBe('aborted');
+    await expect.poll(() => loaded.scheduler.depth, { interval: 5, timeout: 500 }).toBe(0);
+    const cancelled = (await server.context.metrics.inferenceRequests.get()).values.find(
+      (v) => v.labels.model === 'iris' && v.labels.outcome === 'cancelled',
+    );
+    expect(cancelled?.value).toBe(1);
+    await setConfig('iris', 1, {});
+  });
+});
+
+describe('hot swap', () => {
+  it('moves production under steady load with zero failed requests, then unloads the old version', async () => {
+    const { models } = server.context;
+    expect(models.isLoaded('swap', 1)).toBe(true);
+    const seen: number[] = [];
+    const failures: string[] = [];
+    let stop = false;
+    const client = async () => {
+      while (!stop) {
+        const res = await json('POST', '/api/models/swap/predict', { inputs: SETOSA });
+        if (res.status !== 200) failures.push(`${res.status} ${await res.text()}`);
+        else seen.push((await res.json()).version);
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    await new Promise((r) => setTimeout(r, 200));
+    const moved = await json('PUT', '/api/models/swap/aliases/production', { version: 2 });
+    expect(moved.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(clients);
+    expect(failures).toEqual([]);
+    expect(seen[0]).toBe(1);
+    expect(seen.at(-1)).toBe(2);
+    expect(seen.length).toBeGreaterThan(20);
+    await expect.poll(() => models.isLoaded('swap', 1), { timeout: 3000, interval: 20 }).toBe(false);
+    expect(models.isLoaded('swap', 2)).toBe(true);
+  });
+});
+
+describe('binary tensor data extension', () => {
+  it('takes binary inputs and returns binary outputs equal to the JSON ones', async () => {
+    const data = new Float32Array(rowsOf(2, 3));
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'FP32',
+            shape: [2, 4],
+            parameters: { binary_data_size: data.byteLength },
+          },
+        ],
+        outputs: [{ name: 'probabilities', parameters: { binary_data: true } }],
+      }),
+    );
+    const res = await post('/v2/models/iris/infer', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.length),
+      },
+      body: Buffer.concat([header, Buffer.from(data.buffer)]),
+    });
+    expect(res.status, res.status === 200 ? '' : await res.clone().text()).toBe(200);
+    const length = Number(res.headers.get('inference-header-content-length'));
+    const body = Buffer.from(await res.arrayBuffer());
+    const meta = JSON.parse(body.subarray(0, length).toString());
+    expect(meta.outputs[0]).toMatchObject({
+      name: 'probabilities',
+      shape: [2, 3],
+      parameters: { binary_data_size: 24 },
+    });
+    const binary = body.subarray(length);
+    const probs = Array.from(
+      new Float32Array(binary.buffer.slice(binary.byteOffset, binary.byteOffset + 24)),
+    );
+    const viaJson = await (await infer('iris', 2, 3, { outputs: [{ name: 'probabilities' }] })).json();
+    expect(probs).toEqual(viaJson.outputs[0].data);
+    expect((await (await json('GET', '/v2')).json()).extensions).toContain('binary_tensor_data');
+  });
+
+  it('rejects a binary section that does not match the declared sizes', async () => {
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 16 } }],
+      }),
+    );
+    const res = await post('/v2/models/iris/infer', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.length),
+      },
+      body: Buffer.concat([header, Buffer.alloc(12)]),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(/binary/);
+  });
+});
+
+describe('serving config API', () => {
+  it('shows the stored and effective settings and validates edits', async () => {
+    const view = await setConfig('iris', 1, { maxBatchSize: 8 });
+    expect(view).toMatchObject({ model: 'iris', version: 1, servingConfig: { maxBatchSize: 8 } });
+    expect(view.effective).toMatchObject({ maxBatchSize: 8, maxQueue: 256, instances: 1 });
+    const bad = await json('PUT', '/api/models/iris/versions/1/serving-config', { maxBatchSize: 0 });
+    expect(bad.status).toBe(400);
+    const unknown = await json('PUT', '/api/models/iris/versions/1/serving-config', { nope: 1 });
+    expect(unknown.status).toBe(400);
+    const got = await (await json('GET', '/api/models/iris/versions/1/serving-config')).json();
+    expect(got.servingConfig).toEqual({ maxBatchSize: 8 });
+  });
+
+  it('switches to new sessions when instances change, without failing requests', async () => {
+    const view = await setConfig('iris', 1, { instances: 2 });
+    expect(view.effective.instances).toBe(2);
+    const loaded = await server.context.models.get(await server.context.registry.getVersion('iris', 1));
+    expect(loaded.sessions).toHaveLength(2);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => infer('iris', 1, i)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    await setConfig('iris', 1, {});
+  });
+});

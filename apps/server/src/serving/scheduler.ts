@@ -1,0 +1,301 @@
+/**
+ * One scheduler per loaded model version: a bounded queue shared by every protocol, a dynamic
+ * batcher (up to `maxBatchSize` rows, waiting at most `maxQueueDelayMs`), per-request deadlines and
+ * cancellation, and a pool of backend instances that each run one batch at a time.
+ */
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import { batchKey, mergeInputs, type RawOutput, splitOutputs } from './batching.js';
+import type { EffectiveServingConfig } from './serving-config.js';
+import type { DecodedTensor } from './tensor-codec.js';
+
+/** Runs one set of feeds on one backend instance (e.g. an onnxruntime session). */
+export type InstanceRunner = (inputs: DecodedTensor[], outputNames: string[]) => Promise<RawOutput[]>;
+
+/** How a request ended; the engine's metrics count these. */
+export type Outcome = 'success' | 'queue_full' | 'timeout' | 'invalid_input' | 'cancelled' | 'internal';
+
+/** Receives the scheduler's measurements (wired to Prometheus by the composition root). */
+export interface SchedulerObserver {
+  pending(depth: number): void;
+  executed(batchRequests: number, computeSeconds: number): void;
+  finished(outcome: Outcome, queueSeconds: number | null, totalSeconds: number): void;
+}
+
+/** Lets the caller cancel a request (e.g. when its client disconnects). */
+export interface CancelSignal {
+  onCancel(cancel: () => void): void;
+}
+
+export interface SubmitOptions {
+  /** This request's deadline in ms from now (already capped by the caller). */
+  timeoutMs?: number | undefined;
+  signal?: CancelSignal | undefined;
+}
+
+/** Thrown by submit() on a scheduler that is draining; the engine retries on a fresh load. */
+export class SchedulerClosedError extends Error {}
+
+interface Job {
+  inputs: DecodedTensor[];
+  outputNames: string[];
+  rows: number;
+  key: string | null;
+  enqueuedAt: number;
+  startedAt: number;
+  state: 'queued' | 'running' | 'done';
+  timer: NodeJS.Timeout | undefined;
+  resolve(outputs: RawOutput[]): void;
+  reject(err: unknown): void;
+}
+
+interface Failure {
+  error: unknown;
+}
+
+const now = () => performance.now();
+
+export class Scheduler {
+  private queue: Job[] = [];
+  private readonly idle: InstanceRunner[];
+  private running = 0;
+  private pumpScheduled = false;
+  private delayTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private drained: (() => void) | undefined;
+  /** Moving average of one execution, for Retry-After. */
+  private avgComputeMs = 1;
+
+  constructor(
+    instances: InstanceRunner[],
+    private config: EffectiveServingConfig,
+    private readonly batchable: boolean,
+    private readonly observer: SchedulerObserver,
+  ) {
+    this.idle = [...instances];
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  get settings(): EffectiveServingConfig {
+    return this.config;
+  }
+
+  /** Applies queue/batching settings at once (instances and threads need new sessions instead). */
+  reconfigure(config: EffectiveServingConfig): void {
+    this.config = config;
+    this.schedulePump();
+  }
+
+  /** Queues one request (its inputs in the model's input order) and resolves with its own outputs. */
+  submit(inputs: DecodedTensor[], outputNames: string[], options: SubmitOptions = {}): Promise<RawOutput[]> {
+    if (this.closed) return Promise.reject(new SchedulerClosedError('scheduler is draining'));
+    const enqueuedAt = now();
+    if (this.queue.length >= this.config.maxQueue) {
+      this.observer.finished('queue_full', null, 0);
+      return Promise.reject(
+        new ModelGardenError('QUEUE_FULL', `The model's queue is full (${this.config.maxQueue} waiting)`, {
+          details: { retryAfterSeconds: this.retryAfterSeconds() },
+        }),
+      );
+    }
+    return new Promise<RawOutput[]>((resolve, reject) => {
+      const job: Job = {
+        inputs,
+        outputNames,
+        rows: inputs[0]?.shape[0] ?? 1,
+        key: this.batchable && this.config.maxBatchSize > 1 ? batchKey(inputs, outputNames) : null,
+        enqueuedAt,
+        startedAt: 0,
+        state: 'queued',
+        timer: undefined,
+        resolve,
+        reject,
+      };
+      const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+      job.timer = setTimeout(() => this.abandon(job, 'timeout'), timeoutMs);
+      options.signal?.onCancel(() => this.abandon(job, 'cancelled'));
+      this.queue.push(job);
+      this.observer.pending(this.queue.length);
+      this.schedulePump();
+    });
+  }
+
+  /** Stops taking requests and resolves once everything queued or running has finished. */
+  drain(): Promise<void> {
+    this.closed = true;
+    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drained = resolve;
+      this.schedulePump();
+    });
+  }
+
+  private retryAfterSeconds(): number {
+    const batches = Math.ceil(this.queue.length / Math.max(1, this.config.maxBatchSize));
+    return Math.max(1, Math.ceil((batches * this.avgComputeMs) / 1000));
+  }
+
+  /** Ends a request early (deadline or client gone); queued work is removed, running work discarded. */
+  private abandon(job: Job, outcome: 'timeout' | 'cancelled'): void {
+    if (job.state === 'done') return;
+    if (job.state === 'queued') {
+      const i = this.queue.indexOf(job);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.observer.pending(this.queue.length);
+    }
+    this.settle(job, outcome);
+    job.reject(
+      outcome === 'timeout'
+        ? new ModelGardenError(
+            'DEADLINE_EXCEEDED',
+            'The request passed its deadline before its result was ready',
+          )
+        : new ModelGardenError('CANCELLED', 'The client went away; the request was dropped'),
+    );
+    this.checkDrained();
+  }
+
+  private settle(job: Job, outcome: Outcome): void {
+    job.state = 'done';
+    clearTimeout(job.timer);
+    const t = now();
+    const queued = job.startedAt > 0 ? (job.startedAt - job.enqueuedAt) / 1000 : null;
+    this.observer.finished(outcome, queued, (t - job.enqueuedAt) / 1000);
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    // setImmediate lets every request parsed in this turn of the event loop join the batch.
+    setImmediate(this.pump);
+  }
+
+  private readonly pump = (): void => {
+    this.pumpScheduled = false;
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const delay = this.config.maxQueueDelayMs;
+      if (delay > 0 && !this.closed) {
+        const wait = this.queue[0]!.enqueuedAt + delay - now();
+        if (wait > 0 && this.queuedRowsBelow(this.config.maxBatchSize)) {
+          if (!this.delayTimer) {
+            this.delayTimer = setTimeout(() => {
+              this.delayTimer = undefined;
+              this.pump();
+            }, wait);
+          }
+          return;
+        }
+      }
+      const batch = this.takeBatch();
+      const instance = this.idle.pop()!;
+      void this.execute(instance, batch);
+    }
+    this.checkDrained();
+  };
+
+  private queuedRowsBelow(limit: number): boolean {
+    let rows = 0;
+    for (const job of this.queue) {
+      rows += job.rows;
+      if (rows >= limit) return false;
+    }
+    return true;
+  }
+
+  private takeBatch(): Job[] {
+    const first = this.queue[0]!;
+    const max = this.config.maxBatchSize;
+    if (first.key === null || first.rows >= max) {
+      this.queue.shift();
+      return [first];
+    }
+    const batch: Job[] = [];
+    const rest: Job[] = [];
+    let rows = 0;
+    for (const job of this.queue) {
+      if (rows < max && job.key === first.key && rows + job.rows <= max) {
+        batch.push(job);
+        rows += job.rows;
+      } else {
+        rest.push(job);
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private async execute(instance: InstanceRunner, batch: Job[]): Promise<void> {
+    this.running++;
+    const started = now();
+    for (const job of batch) {
+      job.state = 'running';
+      job.startedAt = started;
+    }
+    this.observer.pending(this.queue.length);
+    try {
+      const results = await this.runBatch(instance, batch);
+      const computeMs = now() - started;
+      this.avgComputeMs = this.avgComputeMs * 0.9 + computeMs * 0.1;
+      this.observer.executed(batch.length, computeMs / 1000);
+      batch.forEach((job, i) => {
+        if (job.state === 'done') return;
+        const result = results[i]!;
+        if (Array.isArray(result)) {
+          this.settle(job, 'success');
+          job.resolve(result);
+          return;
+        }
+        const err = result.error;
+        this.settle(job, err instanceof ModelGardenError && err.status < 500 ? 'invalid_input' : 'internal');
+        job.reject(err);
+      });
+    } finally {
+      this.running--;
+      this.idle.push(instance);
+      if (this.queue.length > 0) this.schedulePump();
+      else this.checkDrained();
+    }
+  }
+
+  /**
+   * Runs a batch and splits its outputs. When the merged run fails, or the graph's outputs do not
+   * follow the batch dimension, each request runs alone so one bad request cannot fail its neighbours.
+   */
+  private async runBatch(instance: InstanceRunner, batch: Job[]): Promise<Array<RawOutput[] | Failure>> {
+    if (batch.length > 1) {
+      try {
+        const merged = await instance(mergeInputs(batch.map((j) => j.inputs)), batch[0]!.outputNames);
+        const split = splitOutputs(
+          merged,
+          batch.map((j) => j.rows),
+        );
+        if (split) return split;
+      } catch {
+        // fall through: find out which request the model rejects
+      }
+    }
+    const results: Array<RawOutput[] | Failure> = [];
+    for (const job of batch) {
+      try {
+        results.push(await instance(job.inputs, job.outputNames));
+      } catch (error) {
+        results.push({ error });
+      }
+    }
+    return results;
+  }
+
+  private checkDrained(): void {
+    if (this.drained && this.queue.length === 0 && this.running === 0) {
+      clearTimeout(this.delayTimer);
+      this.drained();
+      this.drained = undefined;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The engine's defaults for a version's serving config, and the merge of a stored (partial) config
+ * with them. Every scheduler and session reads its settings from the result.
+ */
+import type { ServingConfig } from '../registry/types.js';
+
+export type EffectiveServingConfig = Required<ServingConfig>;
+
+/** Defaults: batch up to 32 rows without waiting (greedy), 256 queued requests, 30 s deadline. */
+export const SERVING_DEFAULTS: EffectiveServingConfig = {
+  maxBatchSize: 32,
+  maxQueueDelayMs: 0,
+  maxQueue: 256,
+  timeoutMs: 30_000,
+  instances: 1,
+  intraOpThreads: 0,
+  interOpThreads: 0,
+};
+
+/** The longest deadline a request may ask for, whatever its model's `timeoutMs`. */
+export const MAX_REQUEST_TIMEOUT_MS = 600_000;
+
+export function effectiveServingConfig(
+  stored: ServingConfig,
+  engineDefaults: Partial<EffectiveServingConfig> = {},
+): EffectiveServingConfig {
+  return { ...SERVING_DEFAULTS, ...engineDefaults, ...stripUndefined(stored) };
+}
+
+/** True when the change needs new sessions (threads, instances), not just new queue settings. */
+export function needsNewSessions(a: EffectiveServingConfig, b: EffectiveServingConfig): boolean {
+  return (
+    a.instances !== b.instances ||
+    a.intraOpThreads !== b.intraOpThreads ||
+    a.interOpThreads !== b.interOpThreads
+  );
+}
+
+function stripUndefined(config: ServingConfig): ServingConfig {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(config)) if (typeof v === 'number') out[k] = v;
+  return out as ServingConfig;
+}

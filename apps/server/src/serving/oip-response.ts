@@ -10,7 +10,8 @@ import type { InferRequest, InferResult } from './inference-service.js';
 import { fromHalfBits } from './tensor-codec.js';
 
 export interface EncodedResponse {
-  body: Buffer;
+  /** JSON text, or the JSON header followed by the binary outputs. */
+  body: string | Buffer;
   /** Set when a binary section follows: the JSON header's length (Inference-Header-Content-Length). */
   headerLength?: number;
 }
@@ -51,7 +52,7 @@ export function encodeInferResponse(result: InferResult, request: InferRequest):
     }
   });
   json += ']}';
-  if (binaries.length === 0) return { body: Buffer.from(json) };
+  if (binaries.length === 0) return { body: json };
   const header = Buffer.from(json);
   return { body: Buffer.concat([header, ...binaries]), headerLength: header.byteLength };
 }

@@ -1,10 +1,11 @@
 /** The friendly prediction route: JSON features or pictures (JSON base64 or multipart) in, labels out. */
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
-import type { FeatureRow } from '../../serving/predict-service.js';
+import type { FeatureRow, PredictResult } from '../../serving/predict-service.js';
 import { errorSchema, modelNameParam, predictBodySchema, predictResultSchema } from '../schemas.js';
 import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
 
@@ -17,6 +18,14 @@ function decodeBase64Image(text: string, index: number): Uint8Array {
     throw new ModelGardenError('INVALID_IMAGE', `Image ${index} is not base64 (or a data: URL)`);
   }
   return Buffer.from(body, 'base64');
+}
+
+/**
+ * Sends a result as JSON text: the response schema documents the shape (OpenAPI), but validating
+ * our own typed output on every request costs more than the inference on small models.
+ */
+function send(reply: FastifyReply, result: PredictResult) {
+  return reply.type('application/json').send(JSON.stringify(result));
 }
 
 export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -76,7 +85,7 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           if (images.length === 0)
             throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "image" file');
           const version = await ctx.predict.resolve(req.params.name, selector);
-          return ctx.predict.predictImages(version, images, q.topK, run);
+          return send(reply, await ctx.predict.predictImages(version, images, q.topK, run));
         }
         const parsed = predictBodySchema.safeParse(req.body);
         if (!parsed.success) {
@@ -90,7 +99,10 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const version = await ctx.predict.resolve(req.params.name, selector);
         if (body.image !== undefined || body.images !== undefined) {
           const texts = body.images ?? [body.image!];
-          return ctx.predict.predictImages(version, texts.map(decodeBase64Image), topK, run);
+          return send(
+            reply,
+            await ctx.predict.predictImages(version, texts.map(decodeBase64Image), topK, run),
+          );
         }
         if (body.inputs === undefined) {
           throw new ModelGardenError('VALIDATION_FAILED', 'Send "inputs" (features) or "image"/"images"');
@@ -100,7 +112,7 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           Array.isArray(inputs) && inputs.every((r) => typeof r === 'object' && r !== null)
             ? (inputs as FeatureRow[])
             : [inputs as FeatureRow];
-        return ctx.predict.predictRows(version, rows, topK, run);
+        return send(reply, await ctx.predict.predictRows(version, rows, topK, run));
       },
     );
   };

@@ -1,0 +1,36 @@
+/** The benchmark models: generated on demand by models/bench/export_bench_models.py (Debian's Python + torch). */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const REPO = path.resolve(import.meta.dirname, '..', '..');
+export const OUT = path.join(REPO, 'bench', 'out');
+export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+
+/** Path of a benchmark model, exporting it first if needed; null (with the reason) when it cannot be made. */
+export async function benchModel(name: 'mlp' | 'resnet18'): Promise<{ path: string } | { skip: string }> {
+  const file = path.join(OUT, `${name}.onnx`);
+  if (existsSync(file)) return { path: file };
+  try {
+    await run(PYTHON, [path.join(REPO, 'models', 'bench', 'export_bench_models.py'), OUT, name], {
+      maxBuffer: 1 << 20,
+    });
+  } catch (err) {
+    return {
+      skip: `cannot export ${name}.onnx with ${PYTHON} (needs torch): ${(err as Error).message.split('\n')[0]}`,
+    };
+  }
+  return { path: file };
+}
+
+/** Whether a Python with these modules exists; the reason when not. */
+export async function pythonHas(modules: string[]): Promise<string | null> {
+  try {
+    await run(PYTHON, ['-c', `import ${modules.join(', ')}`]);
+    return null;
+  } catch (err) {
+    return `${PYTHON} cannot import ${modules.join(', ')} (${(err as Error).message.split('\n').at(-2) ?? 'missing'}); apt-get install -y python3-fastapi python3-uvicorn python3-sklearn`;
+  }
+}

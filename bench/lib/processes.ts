@@ -1,0 +1,53 @@
+/** Starting and stopping the servers under test, each in its own process, and waiting for them. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+
+export interface Running {
+  proc: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+  /** Resident memory of the server process in MB (from /proc). */
+  rssMb(): Promise<number>;
+}
+
+export async function startProcess(
+  command: string,
+  args: string[],
+  url: string,
+  healthPath: string,
+  logFile: string,
+): Promise<Running> {
+  const log = createWriteStream(logFile);
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (proc.exitCode !== null)
+      throw new Error(`${command} ${args.join(' ')} exited (${proc.exitCode}); see ${logFile}`);
+    try {
+      const res = await fetch(url + healthPath);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${command} did not become ready; see ${logFile}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    proc,
+    url,
+    async rssMb() {
+      const { readFile } = await import('node:fs/promises');
+      const status = await readFile(`/proc/${proc.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,68 @@
+/** The systems under test, each started in its own process. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PYTHON, REPO } from './models.js';
+import { type Running, startProcess } from './processes.js';
+
+const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+let nextPort = 18_100;
+
+export async function startModelGarden(dir: string): Promise<Running> {
+  const port = nextPort++;
+  return startProcess(
+    TSX,
+    [path.join(REPO, 'bench', 'servers', 'model-garden.ts'), String(port), path.join(dir, `data-${port}`)],
+    `http://127.0.0.1:${port}`,
+    '/health/ready',
+    path.join(dir, `model-garden-${port}.log`),
+  );
+}
+
+export async function startBareFastify(dir: string): Promise<Running> {
+  const port = nextPort++;
+  return startProcess(
+    TSX,
+    [
+      path.join(REPO, 'bench', 'baselines', 'bare-fastify.ts'),
+      String(port),
+      path.join(REPO, 'models', 'iris', 'iris.onnx'),
+    ],
+    `http://127.0.0.1:${port}`,
+    '/health',
+    path.join(dir, `bare-fastify-${port}.log`),
+  );
+}
+
+export async function startFastApi(dir: string): Promise<Running> {
+  const port = nextPort++;
+  return startProcess(
+    PYTHON,
+    [path.join(REPO, 'bench', 'baselines', 'fastapi_iris.py'), String(port)],
+    `http://127.0.0.1:${port}`,
+    '/health',
+    path.join(dir, `fastapi-${port}.log`),
+  );
+}
+
+/** Pushes an .onnx to a running Model Garden as `name` (version 1). */
+export async function pushModel(
+  server: Running,
+  name: string,
+  file: string,
+  metadata: object = {},
+): Promise<void> {
+  const form = new FormData();
+  form.set('file', new Blob([await readFile(file)]), path.basename(file));
+  form.set('metadata', JSON.stringify(metadata));
+  const res = await fetch(`${server.url}/api/models/${name}/versions`, { method: 'POST', body: form });
+  if (res.status !== 201) throw new Error(`push ${name}: ${res.status} ${await res.text()}`);
+}
+
+export async function setServingConfig(server: Running, name: string, config: object): Promise<void> {
+  const res = await fetch(`${server.url}/api/models/${name}/versions/1/serving-config`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(config),
+  });
+  if (!res.ok) throw new Error(`serving-config ${name}: ${res.status} ${await res.text()}`);
+}

@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- tiny batching cnn overload]`: runs each benchmark side by side in one
+ * invocation, servers in their own processes, load from wrk (a separate process), on loopback.
+ * BENCH_SECONDS sets each measurement's length (default 10).
+ */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runBatching } from './batching.js';
+import { runCnn } from './cnn.js';
+import { print } from './lib/report.js';
+import { haveWrk } from './lib/wrk.js';
+import { runOverload } from './overload.js';
+import { runTiny } from './tiny.js';
+
+const ALL = { tiny: runTiny, batching: runBatching, cnn: runCnn, overload: runOverload } as const;
+const chosen = process.argv.slice(2).filter((a) => a in ALL) as Array<keyof typeof ALL>;
+const names = chosen.length > 0 ? chosen : (Object.keys(ALL) as Array<keyof typeof ALL>);
+
+if (!(await haveWrk())) {
+  print('wrk is not installed (apt-get install -y wrk); every benchmark needs it, so none ran.');
+  process.exit(0);
+}
+const workDir = await mkdtemp(path.join(os.tmpdir(), 'modelgarden-bench-'));
+print(`# Model Garden benchmarks — ${new Date().toISOString()}`);
+print(
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; work dir ${workDir}\n`,
+);
+for (const name of names) {
+  const dir = await mkdtemp(path.join(workDir, `${name}-`));
+  await ALL[name](dir);
+}

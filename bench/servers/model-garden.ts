@@ -1,0 +1,10 @@
+/**
+ * Model Garden as the benchmarks run it: one process, every production feature on (validation,
+ * JSON request logs at info, metrics), demo models seeded. Usage: tsx bench/servers/model-garden.ts PORT DATA_DIR
+ */
+import { startServer } from '../../apps/server/src/server.js';
+
+const [port, dataDir] = [Number(process.argv[2]), process.argv[3]!];
+await startServer({ port, dataDir, host: '127.0.0.1', logLevel: 'info', env: {} });
+// Exit on SIGTERM through process.exit so --cpu-prof (profiling runs) can write its profile.
+process.once('SIGTERM', () => process.exit(0));

@@ -9,6 +9,7 @@ import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
 import { createMetrics, engineObserver, type Metrics } from './observability/metrics.js';
 import { FilesystemArtifactStore } from './registry/artifact-store.js';
+import { sweepArtifacts } from './registry/artifact-sweep.js';
 import type { ModelInspector } from './registry/push-version.js';
 import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
 import { HotSwap } from './serving/hot-swap.js';
@@ -42,7 +43,10 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     onIdleError: (err) => logger.warn({ err }, 'idle database connection failed; the pool will reconnect'),
   });
   const store = new FilesystemArtifactStore(path.join(config.dataDir, 'artifacts'));
-  await store.sweepTemporaryFiles();
+  // One process (PGlite) can sweep everything; replicas sharing a server may be mid-push.
+  const swept = await sweepArtifacts(database.db, store, { graceMs: config.databaseUrl ? 15 * 60_000 : 0 });
+  if (swept.temporary + swept.orphans > 0)
+    logger.info(swept, 'swept unfinished uploads and orphaned artifacts');
   const registry = new RegistryService(database.db, store);
   const metrics = createMetrics();
   const sessionOptions = config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {};
@@ -50,6 +54,9 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const models = new ModelManager(registry, sessionOptions, logger, observer);
   const hotSwap = new HotSwap(registry, models, logger);
   const inference = new InferenceService(registry, models, observer);
+  registry.prepareTargetsWith(async (versions) => {
+    for (const version of versions) await inference.prepare(version);
+  });
   const predict = new PredictService(inference, { maxRows: 10_000, maxImages: 64 });
   const inspect: ModelInspector = async (bytes) => {
     const loaded = await openSession(bytes, sessionOptions);

@@ -15,12 +15,23 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { ImagePreprocessing, ServingConfig, TensorSpec } from '../registry/types.js';
+import type {
+  AliasRoute,
+  AliasTarget,
+  ImagePreprocessing,
+  SchemaChange,
+  ServingConfig,
+  ShadowTarget,
+  TensorSpec,
+} from '../registry/types.js';
 
 export const models = pgTable('models', {
   id: serial('id').primaryKey(),
   name: text('name').notNull().unique(),
   description: text('description'),
+  tags: jsonb('tags').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+  /** The highest version number ever given, so a deleted version's number is never reused. */
+  lastVersion: integer('last_version').notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -48,6 +59,8 @@ export const modelVersions = pgTable(
     metrics: jsonb('metrics').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
     tags: jsonb('tags').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     servingConfig: jsonb('serving_config').$type<ServingConfig>().notNull().default(sql`'{}'::jsonb`),
+    schemaChange: jsonb('schema_change').$type<SchemaChange | null>(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -63,10 +76,45 @@ export const aliases = pgTable(
       .notNull()
       .references(() => models.id, { onDelete: 'cascade' }),
     alias: text('alias').notNull(),
+    /** The primary target; the only one unless `split` is set. */
     version: integer('version').notNull(),
+    /** Every target with its weight when the alias splits traffic; null for a plain alias. */
+    split: jsonb('split').$type<AliasTarget[] | null>(),
+    shadow: jsonb('shadow').$type<ShadowTarget | null>(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.modelId, t.alias] })],
 );
 
-export const schema = { models, modelVersions, aliases };
+/** Every alias move, newest last; rollback restores the `from` route of the newest entry. */
+export const aliasHistory = pgTable(
+  'alias_history',
+  {
+    id: serial('id').primaryKey(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    action: text('action').notNull(),
+    fromRoute: jsonb('from_route').$type<AliasRoute | null>(),
+    toRoute: jsonb('to_route').$type<AliasRoute | null>(),
+    actor: text('actor'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('alias_history_model_alias_idx').on(t.modelId, t.alias, t.id)],
+);
+
+/**
+ * Answers of mutating requests sent with an `Idempotency-Key`: a replay gets the stored answer.
+ * `status` is null while the first request is still running.
+ */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  key: text('key').primaryKey(),
+  fingerprint: text('fingerprint').notNull(),
+  status: integer('status'),
+  contentType: text('content_type'),
+  body: text('body'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const schema = { models, modelVersions, aliases, aliasHistory, idempotencyKeys };

@@ -105,7 +105,7 @@ describe('registry', () => {
       url: '/api/models/flowers/aliases/production',
       payload: { version: 1 },
     });
-    expect(alias.json()).toEqual({ model: 'flowers', alias: 'production', version: 1 });
+    expect(alias.json()).toMatchObject({ model: 'flowers', alias: 'production', version: 1 });
     const viaAlias = await inject({
       method: 'POST',
       url: '/api/models/flowers/predict',

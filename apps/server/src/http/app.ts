@@ -15,14 +15,26 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { registerIdempotency } from './idempotency.js';
 import { requestIdOf } from './request-id.js';
+import { registerServedVersion } from './served-version.js';
+import { registerShadowDispatch, type ShadowDispatcher } from './shadow-dispatch.js';
+import { aliasRoutes } from './routes/aliases.js';
 import { healthRoutes } from './routes/health.js';
 import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { oipRoutes, SERVER_VERSION } from './routes/oip.js';
 import { predictRoutes } from './routes/predict.js';
 import { servingConfigRoutes } from './routes/serving-config.js';
+import { versionRoutes } from './routes/versions.js';
 import { isWebAppRoute, registerWebApp } from './routes/web.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Copies of split/shadowed traffic run after the reply (see shadow-dispatch.ts). */
+    shadows: ShadowDispatcher;
+  }
+}
 
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -84,7 +96,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   registerMetrics(app, ctx);
   await app.register(healthRoutes(ctx));
+  registerServedVersion(app);
+  registerIdempotency(app, ctx.database.db);
+  app.decorate('shadows', registerShadowDispatch(app, ctx));
   await app.register(modelRoutes(ctx));
+  await app.register(versionRoutes(ctx));
+  await app.register(aliasRoutes(ctx));
   await app.register(predictRoutes(ctx));
   await app.register(servingConfigRoutes(ctx));
   await app.register(oipRoutes(ctx));

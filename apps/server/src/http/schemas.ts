@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DATATYPES, TASKS } from '../registry/types.js';
 import { imagePreprocessingSchema } from '../registry/version-metadata.js';
+import { aliasInfoSchema, schemaChangeSchema } from './registry-schemas.js';
 
 export const errorSchema = z
   .object({
@@ -52,6 +53,9 @@ export const modelVersionSchema = z
     tags: z.record(z.string(), z.string()),
     servingConfig: servingConfigSchema,
     aliases: z.array(z.string()),
+    schemaChange: schemaChangeSchema.nullable(),
+    archived: z.boolean(),
+    archivedAt: z.string().nullable(),
     createdAt: z.string(),
   })
   .meta({ id: 'ModelVersion' });
@@ -60,6 +64,7 @@ export const modelSummarySchema = z
   .object({
     name: z.string(),
     description: z.string().nullable(),
+    tags: z.record(z.string(), z.string()),
     task: z.enum(TASKS).nullable(),
     latestVersion: z.number().int().nullable(),
     versionCount: z.number().int(),
@@ -70,7 +75,7 @@ export const modelSummarySchema = z
   .meta({ id: 'ModelSummary' });
 
 export const modelDetailSchema = modelSummarySchema
-  .extend({ versions: z.array(modelVersionSchema) })
+  .extend({ versions: z.array(modelVersionSchema), routes: z.array(aliasInfoSchema) })
   .meta({ id: 'ModelDetail' });
 
 export const modelNameParam = z.string().min(1).max(200).meta({ description: 'Model name', example: 'iris' });

@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,6 +27,30 @@ export interface ArtifactStore {
   /** Reads a stored artifact and verifies its sha256; throws ARTIFACT_CORRUPT on mismatch. */
   read(sha256: string): Promise<Uint8Array>;
   has(sha256: string): Promise<boolean>;
+  /** Deletes a stored artifact (when no version uses it any more); missing is fine. */
+  remove(sha256: string): Promise<void>;
+}
+
+/** An entry of the store, as the start-up sweep sees it. */
+export interface StoredFile {
+  path: string;
+  /** The sha256 the file is stored under; null for a temporary file. */
+  sha256: string | null;
+  mtimeMs: number;
+}
+
+/** fsyncs a directory so a rename or unlink in it survives a power cut (no-op where unsupported). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some platforms cannot open or fsync a directory; the rename itself is still atomic.
+  }
 }
 
 const SHA256_RE = /^[a-f0-9]{64}$/;
@@ -88,6 +112,37 @@ export class FilesystemArtifactStore implements ArtifactStore {
     }
     await mkdir(path.dirname(target), { recursive: true });
     await rename(staged.path, target);
+    await syncDir(path.dirname(target));
+  }
+
+  async remove(sha256: string): Promise<void> {
+    const file = this.pathFor(sha256);
+    await rm(file, { force: true });
+    await syncDir(path.dirname(file));
+  }
+
+  /** Every file in the store: committed artifacts and temporary uploads. */
+  async list(): Promise<StoredFile[]> {
+    const found: StoredFile[] = [];
+    const add = async (file: string, sha256: string | null) => {
+      const s = await stat(file).catch(() => null);
+      if (s?.isFile()) found.push({ path: file, sha256, mtimeMs: s.mtimeMs });
+    };
+    for (const name of await readdir(this.tmpDir).catch(() => [] as string[])) {
+      await add(path.join(this.tmpDir, name), null);
+    }
+    const shaRoot = path.join(this.root, 'sha256');
+    for (const prefix of await readdir(shaRoot).catch(() => [] as string[])) {
+      for (const name of await readdir(path.join(shaRoot, prefix)).catch(() => [] as string[])) {
+        await add(path.join(shaRoot, prefix, name), SHA256_RE.test(name) ? name : null);
+      }
+    }
+    return found;
+  }
+
+  /** Deletes one file found by list() (the sweep's only way to delete). */
+  async removeFile(file: StoredFile): Promise<void> {
+    await rm(file.path, { force: true });
   }
 
   async discard(staged: StagedArtifact): Promise<void> {
@@ -126,10 +181,5 @@ export class FilesystemArtifactStore implements ArtifactStore {
   /** Streams a stored artifact (for downloads); not verified, callers that load it use read(). */
   createReadStream(sha256: string): Readable {
     return createReadStream(this.pathFor(sha256));
-  }
-
-  /** Removes temporary files left by a crash mid-upload. */
-  async sweepTemporaryFiles(): Promise<void> {
-    await rm(this.tmpDir, { recursive: true, force: true });
   }
 }

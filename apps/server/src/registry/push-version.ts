@@ -5,8 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { StagedArtifact } from './artifact-store.js';
-import type { RegistryService } from './registry-service.js';
-import type { ModelVersion, TensorSpec } from './types.js';
+import { DEFAULT_ALIAS, type RegistryService } from './registry-service.js';
+import { diffInputs } from './schema-diff.js';
+import type { ModelVersion, SchemaChange, TensorSpec } from './types.js';
 import { resolveMetadata, type VersionMetadata } from './version-metadata.js';
 
 /** What the backend learns from a model file; `adopt` hands the open session to serving, `release` drops it. */
@@ -31,17 +32,23 @@ export async function pushVersion(
   try {
     meta = await inheritMetadata(registry, name, meta, inspected);
     const { task, preprocessing } = resolveMetadata(meta, inspected.inputs, inspected.outputs);
+    const featureNames = meta.featureNames ?? null;
+    const schemaChange = await compareWithProduction(registry, name, {
+      inputs: inspected.inputs,
+      featureNames,
+    });
     const version = await registry.createVersion(name, {
       staged,
       task,
       preprocessing,
       description: meta.description ?? null,
       labels: meta.labels ?? null,
-      featureNames: meta.featureNames ?? null,
+      featureNames,
       inputs: inspected.inputs,
       outputs: inspected.outputs,
       metrics: meta.metrics ?? {},
       tags: meta.tags ?? {},
+      schemaChange,
     });
     inspected.adopt(version);
     return version;
@@ -49,6 +56,21 @@ export async function pushVersion(
     await inspected.release();
     throw err;
   }
+}
+
+/**
+ * The schema check on push: a version whose inputs differ from the current `production` version is
+ * accepted but flagged, so people see it and promoting it needs `force`.
+ */
+async function compareWithProduction(
+  registry: RegistryService,
+  name: string,
+  signature: { inputs: TensorSpec[]; featureNames: string[] | null },
+): Promise<SchemaChange | null> {
+  const production = await registry.aliasVersion(name, DEFAULT_ALIAS);
+  if (!production) return null;
+  const diff = diffInputs(production, signature);
+  return diff ? { comparedTo: { alias: DEFAULT_ALIAS, version: production.version }, diff } : null;
 }
 
 /** Compares tensor lists by value (jsonb does not keep key order, so no JSON.stringify). */

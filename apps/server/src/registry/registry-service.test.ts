@@ -2,55 +2,15 @@
  * The registry contract, run against embedded PGlite and, when TEST_DATABASE_URL is set, a real
  * PostgreSQL server (a fresh database per run, dropped afterwards).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { backends } from '../test-support/registry-backends.js';
 import { FilesystemArtifactStore } from './artifact-store.js';
 import { type NewVersion, RegistryService } from './registry-service.js';
-
-interface Backend {
-  name: string;
-  open(dataDir: string): Promise<{ database: Database; cleanup(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'PGlite',
-    async open(dataDir) {
-      const database = await openDatabase({ dataDir });
-      return { database, cleanup: () => database.close() };
-    },
-  },
-];
-
-const serverUrl = process.env.TEST_DATABASE_URL;
-if (serverUrl) {
-  backends.push({
-    name: 'PostgreSQL server',
-    async open() {
-      const dbName = `modelgarden_test_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`create database ${dbName}`);
-      const url = new URL(serverUrl);
-      url.pathname = `/${dbName}`;
-      const database = await openDatabase({ url: url.toString(), dataDir: '' });
-      return {
-        database,
-        async cleanup() {
-          await database.close();
-          await admin.query(`drop database ${dbName} with (force)`);
-          await admin.end();
-        },
-      };
-    },
-  });
-}
 
 describe.each(backends)('registry on $name', (backend) => {
   let dir: string;
@@ -160,7 +120,7 @@ describe.each(backends)('registry on $name', (backend) => {
   });
 
   it('lists models sorted by name with their summaries', async () => {
-    const list = await registry.listModels();
+    const list = (await registry.listModels()).models;
     const names = list.map((m) => m.name);
     expect(names).toEqual([...names].sort());
     expect(list.find((m) => m.name === 'beta')).toMatchObject({

@@ -1,24 +1,36 @@
 /**
  * The model registry: models, their immutable versions and the aliases that point at them.
- * Pure domain code over Drizzle; no HTTP.
+ * Pure domain code over Drizzle; no HTTP. Alias moves live in alias-service.ts, listing in
+ * model-queries.ts; this class is the one entry point the rest of the server uses.
  */
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { aliases, models, modelVersions } from '../db/schema.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { type AliasRouteInput, pickWeighted } from './alias-route.js';
+import { type AliasMoveOptions, AliasService, type PrepareTargets } from './alias-service.js';
+import { aliasInfo, type Queryable, readAlias, routeOfRow } from './alias-store.js';
 import type { ArtifactStore, StagedArtifact } from './artifact-store.js';
+import { listModels, modelExists } from './model-queries.js';
 import { assertAliasName, assertModelName } from './names.js';
+import { ResolveCache } from './resolve-cache.js';
 import type {
+  AliasHistoryEntry,
+  AliasInfo,
   ImagePreprocessing,
   ModelDetail,
-  ModelSummary,
+  ModelPage,
+  ModelQuery,
   ModelVersion,
+  SchemaChange,
   Task,
   TensorSpec,
   VersionStatus,
 } from './types.js';
+import { VersionLifecycle } from './version-lifecycle.js';
+import { applyMetadataPatch, type VersionMetadataPatch } from './version-metadata-patch.js';
+import { toVersion, type VersionRow } from './version-row.js';
 
-type VersionRow = typeof modelVersions.$inferSelect;
 type ModelRow = typeof models.$inferSelect;
 
 export interface NewVersion {
@@ -32,6 +44,7 @@ export interface NewVersion {
   preprocessing: ImagePreprocessing | null;
   metrics: Record<string, number>;
   tags: Record<string, string>;
+  schemaChange?: SchemaChange | null;
 }
 
 /** Selects a version: an explicit number, else an alias, else `production`, else the latest. */
@@ -44,37 +57,69 @@ export const DEFAULT_ALIAS = 'production';
 
 /** What changed in the registry; serving listens to reload, swap and unload. */
 export type RegistryChange =
-  | { kind: 'alias'; model: string; alias: string; version: number | null }
-  | { kind: 'version'; model: string; version: number; status: VersionStatus };
+  | {
+      kind: 'alias';
+      model: string;
+      alias: string;
+      /** The primary target; null when the alias was removed. */
+      version: number | null;
+      /** Every version the alias now sends traffic to (split targets and shadow included). */
+      versions: number[];
+    }
+  | { kind: 'version'; model: string; version: number; status: VersionStatus | 'archived' | 'deleted' };
 
 export type RegistryListener = (change: RegistryChange) => void;
 
-function toVersion(model: string, row: VersionRow, aliasNames: string[]): ModelVersion {
-  return {
-    model,
-    version: row.version,
-    sha256: row.sha256,
-    sizeBytes: row.sizeBytes,
-    framework: 'onnx',
-    task: row.task as Task,
-    status: row.status as VersionStatus,
-    statusReason: row.statusReason,
-    description: row.description,
-    labels: row.labels ?? null,
-    featureNames: row.featureNames ?? null,
-    inputs: row.inputs,
-    outputs: row.outputs,
-    preprocessing: row.preprocessing ?? null,
-    metrics: row.metrics,
-    tags: row.tags,
-    servingConfig: row.servingConfig,
-    aliases: aliasNames,
-    createdAt: row.createdAt.toISOString(),
-  };
+/** A resolved request: the version that serves it and, when the alias has one, the shadow. */
+export interface Resolution {
+  version: ModelVersion;
+  alias: string | null;
+  shadow: { version: ModelVersion; percent: number } | null;
+}
+
+interface ResolvedRoute {
+  alias: string | null;
+  targets: Array<{ version: ModelVersion; weight: number }>;
+  shadow: { version: ModelVersion; percent: number } | null;
+}
+
+export interface RegistryOptions {
+  /** How long a resolution is reused before the database is asked again (other replicas' changes). */
+  cacheTtlMs?: number;
+  /** Randomness for traffic splits (tests pass a seeded one). */
+  random?: () => number;
+}
+
+/** Takes the row lock that serialises pushes, alias moves and deletes of one model. */
+export async function lockModel(tx: Queryable, name: string): Promise<ModelRow> {
+  const [model] = await tx.select().from(models).where(eq(models.name, name)).for('update');
+  if (!model)
+    throw new ModelGardenError('MODEL_NOT_FOUND', `Model "${name}" not found`, { details: { model: name } });
+  return model;
+}
+
+/** Serialises everything that adds or removes a reference to one artifact (push vs delete). */
+export async function lockArtifact(tx: Queryable, sha256: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${sha256}))`);
 }
 
 export class RegistryService {
   private readonly listeners = new Set<RegistryListener>();
+  private readonly cache: ResolveCache<ResolvedRoute>;
+  private readonly random: () => number;
+  private readonly aliasOps: AliasService;
+  private readonly lifecycle: VersionLifecycle;
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: ArtifactStore,
+    options: RegistryOptions = {},
+  ) {
+    this.cache = new ResolveCache(options.cacheTtlMs ?? 1000);
+    this.random = options.random ?? Math.random;
+    this.aliasOps = new AliasService(db, this, (c) => this.emit(c));
+    this.lifecycle = new VersionLifecycle(db, store, this, (c) => this.emit(c));
+  }
 
   /** Subscribes to changes made through this registry instance; returns the unsubscribe function. */
   onChange(listener: RegistryListener): () => void {
@@ -83,15 +128,20 @@ export class RegistryService {
   }
 
   private emit(change: RegistryChange): void {
+    this.cache.clear();
     for (const listener of this.listeners) listener(change);
   }
 
-  constructor(
-    private readonly db: Db,
-    private readonly store: ArtifactStore,
-  ) {}
+  /**
+   * Sets what must happen before an alias moves to new versions (serving loads and warms them), so a
+   * moved alias never sends requests to a cold or broken version.
+   */
+  prepareTargetsWith(prepare: PrepareTargets): void {
+    this.aliasOps.prepare = prepare;
+  }
 
-  private async findModel(name: string): Promise<ModelRow> {
+  /** @internal used by the alias and lifecycle helpers */
+  async findModel(name: string): Promise<ModelRow> {
     assertModelName(name);
     const [row] = await this.db.select().from(models).where(eq(models.name, name)).limit(1);
     if (!row)
@@ -108,41 +158,50 @@ export class RegistryService {
       .where(eq(aliases.modelId, modelId))
       .orderBy(asc(aliases.alias));
     const byVersion = new Map<number, string[]>();
-    for (const r of rows) byVersion.set(r.version, [...(byVersion.get(r.version) ?? []), r.alias]);
+    for (const r of rows) {
+      for (const t of routeOfRow(r).targets)
+        byVersion.set(t.version, [...(byVersion.get(t.version) ?? []), r.alias]);
+    }
     return byVersion;
   }
 
-  async listModels(): Promise<ModelSummary[]> {
-    const modelRows = await this.db.select().from(models).orderBy(asc(models.name));
-    const stats = await this.db
-      .select({
-        modelId: modelVersions.modelId,
-        latest: sql<number>`max(${modelVersions.version})`.mapWith(Number),
-        count: sql<number>`count(*)`.mapWith(Number),
-      })
-      .from(modelVersions)
-      .groupBy(modelVersions.modelId);
-    const aliasRows = await this.db.select().from(aliases);
-    const latestTask = await this.db
-      .selectDistinctOn([modelVersions.modelId], { modelId: modelVersions.modelId, task: modelVersions.task })
-      .from(modelVersions)
-      .orderBy(modelVersions.modelId, desc(modelVersions.version));
-    return modelRows.map((m) => {
-      const s = stats.find((x) => x.modelId === m.id);
-      const aliasEntries = aliasRows
-        .filter((a) => a.modelId === m.id)
-        .map((a) => [a.alias, a.version] as const);
-      return {
-        name: m.name,
-        description: m.description,
-        task: (latestTask.find((t) => t.modelId === m.id)?.task as Task | undefined) ?? null,
-        latestVersion: s?.latest ?? null,
-        versionCount: s?.count ?? 0,
-        aliases: Object.fromEntries(aliasEntries),
-        createdAt: m.createdAt.toISOString(),
-        updatedAt: m.updatedAt.toISOString(),
-      };
-    });
+  listModels(query: ModelQuery = {}): Promise<ModelPage> {
+    return listModels(this.db, query);
+  }
+
+  /** Registers an empty model (versions come with pushes); MODEL_EXISTS when the name is taken. */
+  async createModel(
+    name: string,
+    input: { description?: string | null | undefined; tags?: Record<string, string> | undefined },
+  ): Promise<ModelDetail> {
+    assertModelName(name);
+    const inserted = await this.db
+      .insert(models)
+      .values({ name, description: input.description ?? null, tags: input.tags ?? {} })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted.length === 0) {
+      throw new ModelGardenError('MODEL_EXISTS', `Model "${name}" already exists`, {
+        details: { model: name },
+      });
+    }
+    return this.getModel(name);
+  }
+
+  /** Edits a model's description and tags (tags are replaced as a whole). */
+  async updateModel(
+    name: string,
+    patch: { description?: string | null | undefined; tags?: Record<string, string> | undefined },
+  ): Promise<ModelDetail> {
+    const model = await this.findModel(name);
+    const set: Partial<typeof models.$inferInsert> = {};
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.tags !== undefined) set.tags = patch.tags;
+    await this.db
+      .update(models)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(eq(models.id, model.id));
+    return this.getModel(name);
   }
 
   async getModel(name: string): Promise<ModelDetail> {
@@ -152,51 +211,117 @@ export class RegistryService {
       .from(modelVersions)
       .where(eq(modelVersions.modelId, model.id))
       .orderBy(desc(modelVersions.version));
+    const aliasRows = await this.db
+      .select()
+      .from(aliases)
+      .where(eq(aliases.modelId, model.id))
+      .orderBy(asc(aliases.alias));
     const byVersion = await this.aliasMap(model.id);
     const versions = rows.map((r) => toVersion(model.name, r, byVersion.get(r.version) ?? []));
-    const aliasRecord: Record<string, number> = {};
-    for (const [version, names] of byVersion) for (const n of names) aliasRecord[n] = version;
     return {
       name: model.name,
       description: model.description,
+      tags: model.tags,
       task: versions[0]?.task ?? null,
       latestVersion: versions[0]?.version ?? null,
       versionCount: versions.length,
-      aliases: aliasRecord,
+      aliases: Object.fromEntries(aliasRows.map((a) => [a.alias, a.version])),
       createdAt: model.createdAt.toISOString(),
       updatedAt: model.updatedAt.toISOString(),
       versions,
+      routes: aliasRows.map((a) => aliasInfo(model.name, a)),
     };
   }
 
-  async getVersion(name: string, version: number): Promise<ModelVersion> {
-    const model = await this.findModel(name);
-    const [row] = await this.db
+  /** @internal the raw row (with its sha256) for the lifecycle helpers */
+  async versionRow(
+    modelId: number,
+    name: string,
+    version: number,
+    db: Queryable = this.db,
+  ): Promise<VersionRow> {
+    const [row] = await db
       .select()
       .from(modelVersions)
-      .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.version, version)))
+      .where(and(eq(modelVersions.modelId, modelId), eq(modelVersions.version, version)))
       .limit(1);
     if (!row) {
       throw new ModelGardenError('VERSION_NOT_FOUND', `Model "${name}" has no version ${version}`, {
         details: { model: name, version },
       });
     }
+    return row;
+  }
+
+  async getVersion(name: string, version: number): Promise<ModelVersion> {
+    const model = await this.findModel(name);
+    const row = await this.versionRow(model.id, name, version);
     const byVersion = await this.aliasMap(model.id);
     return toVersion(model.name, row, byVersion.get(row.version) ?? []);
   }
 
-  /** Resolves a selector to a concrete version number. */
+  /** Edits a version's metadata (the artifact and its schema never change); checked against the schema. */
+  async updateVersion(name: string, version: number, patch: VersionMetadataPatch): Promise<ModelVersion> {
+    const current = await this.getVersion(name, version);
+    const next = applyMetadataPatch(current, patch);
+    const model = await this.findModel(name);
+    await this.db
+      .update(modelVersions)
+      .set(next)
+      .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.version, version)));
+    this.emit({ kind: 'version', model: name, version, status: current.status });
+    return this.getVersion(name, version);
+  }
+
+  /**
+   * Resolves a selector to the version that serves this request: cached (the hot path), with a
+   * traffic split picked by weight, and the alias's shadow when it has one.
+   */
+  async route(name: string, selector: VersionSelector = {}): Promise<Resolution> {
+    if (selector.alias !== undefined) assertAliasName(selector.alias);
+    const key =
+      selector.version !== undefined ? `${name}@${selector.version}` : `${name}#${selector.alias ?? ''}`;
+    const resolved = await this.cache.get(key, () => this.loadRoute(name, selector));
+    const ready = resolved.targets.filter((t) => t.version.status === 'ready');
+    const chosen = pickWeighted(ready.length > 0 ? ready : resolved.targets, this.random);
+    return { version: chosen.version, alias: resolved.alias, shadow: resolved.shadow };
+  }
+
+  /** The version that serves a request for this selector (see route()). */
   async resolve(name: string, selector: VersionSelector = {}): Promise<ModelVersion> {
-    if (selector.version !== undefined) return this.getVersion(name, selector.version);
+    return (await this.route(name, selector)).version;
+  }
+
+  private async loadRoute(name: string, selector: VersionSelector): Promise<ResolvedRoute> {
+    const serveable = async (version: number) => {
+      const v = await this.getVersion(name, version);
+      if (v.archived) {
+        throw new ModelGardenError('VERSION_ARCHIVED', `Model "${name}" version ${version} is archived`, {
+          details: { model: name, version },
+        });
+      }
+      return v;
+    };
+    if (selector.version !== undefined) {
+      return {
+        alias: null,
+        targets: [{ version: await serveable(selector.version), weight: 1 }],
+        shadow: null,
+      };
+    }
     const model = await this.findModel(name);
     const alias = selector.alias ?? DEFAULT_ALIAS;
-    if (selector.alias !== undefined) assertAliasName(alias);
-    const [aliasRow] = await this.db
-      .select()
-      .from(aliases)
-      .where(and(eq(aliases.modelId, model.id), eq(aliases.alias, alias)))
-      .limit(1);
-    if (aliasRow) return this.getVersion(name, aliasRow.version);
+    const row = await readAlias(this.db, model.id, alias);
+    if (row) {
+      const route = routeOfRow(row);
+      const targets = await Promise.all(
+        route.targets.map(async (t) => ({ version: await serveable(t.version), weight: t.weight })),
+      );
+      const shadow = route.shadow
+        ? { version: await this.getVersion(name, route.shadow.version), percent: route.shadow.percent }
+        : null;
+      return { alias, targets, shadow };
+    }
     if (selector.alias !== undefined) {
       throw new ModelGardenError('ALIAS_NOT_FOUND', `Model "${name}" has no alias "${alias}"`, {
         details: { model: name, alias },
@@ -205,33 +330,35 @@ export class RegistryService {
     const [latest] = await this.db
       .select({ version: modelVersions.version })
       .from(modelVersions)
-      .where(eq(modelVersions.modelId, model.id))
+      .where(and(eq(modelVersions.modelId, model.id), isNull(modelVersions.archivedAt)))
       .orderBy(desc(modelVersions.version))
       .limit(1);
     if (!latest) throw new ModelGardenError('VERSION_NOT_FOUND', `Model "${name}" has no versions yet`);
-    return this.getVersion(name, latest.version);
+    return {
+      alias: null,
+      targets: [{ version: await this.getVersion(name, latest.version), weight: 1 }],
+      shadow: null,
+    };
   }
 
   /**
-   * Stores a new version: the artifact is committed to the store first (atomic rename), then the
-   * rows are written in one transaction that locks the model row, so concurrent pushes get
-   * consecutive version numbers.
+   * Stores a new version. Inside one transaction: the artifact lock (so a concurrent delete of the
+   * same bytes cannot remove them), the atomic rename into the store, then the row, numbered under the
+   * model's row lock so concurrent pushes get consecutive numbers. A crash before the commit leaves
+   * at most an unreferenced file, which the start-up sweep deletes.
    */
   async createVersion(name: string, input: NewVersion): Promise<ModelVersion> {
     assertModelName(name);
-    await this.store.commit(input.staged);
     const row = await this.db.transaction(async (tx) => {
+      await lockArtifact(tx, input.staged.sha256);
+      await this.store.commit(input.staged);
       await tx
         .insert(models)
         .values({ name, description: input.description })
         .onConflictDoUpdate({ target: models.name, set: { updatedAt: sql`now()` } });
-      const [model] = await tx.select().from(models).where(eq(models.name, name)).for('update');
-      if (!model) throw new ModelGardenError('INTERNAL', `Model "${name}" vanished during the push`);
-      const [max] = await tx
-        .select({ v: sql<number | null>`max(${modelVersions.version})`.mapWith(Number) })
-        .from(modelVersions)
-        .where(eq(modelVersions.modelId, model.id));
-      const next = (max?.v ?? 0) + 1;
+      const model = await lockModel(tx, name);
+      const next = model.lastVersion + 1;
+      await tx.update(models).set({ lastVersion: next }).where(eq(models.id, model.id));
       const [inserted] = await tx
         .insert(modelVersions)
         .values({
@@ -250,6 +377,7 @@ export class RegistryService {
           preprocessing: input.preprocessing,
           metrics: input.metrics,
           tags: input.tags,
+          schemaChange: input.schemaChange ?? null,
         })
         .returning();
       if (!model.description && input.description) {
@@ -261,34 +389,66 @@ export class RegistryService {
     return toVersion(name, row, []);
   }
 
-  /** Points an alias at a version (created or moved in one statement). */
-  async setAlias(
+  /**
+   * Points an alias at a version, or splits its traffic over several (and an optional shadow). The
+   * targets are prepared (loaded, warmed) first; the row and its history entry change in one
+   * transaction. A target whose inputs differ from the alias's current version needs `force`.
+   */
+  setAlias(
     name: string,
     alias: string,
-    version: number,
-  ): Promise<{ model: string; alias: string; version: number }> {
-    assertAliasName(alias);
-    const target = await this.getVersion(name, version);
-    const model = await this.findModel(name);
-    await this.db
-      .insert(aliases)
-      .values({ modelId: model.id, alias, version: target.version })
-      .onConflictDoUpdate({
-        target: [aliases.modelId, aliases.alias],
-        set: { version: target.version, updatedAt: sql`now()` },
-      });
-    await this.db.update(models).set({ updatedAt: sql`now()` }).where(eq(models.id, model.id));
-    this.emit({ kind: 'alias', model: name, alias, version: target.version });
-    return { model: name, alias, version: target.version };
+    target: number | AliasRouteInput,
+    options: AliasMoveOptions = {},
+  ): Promise<AliasInfo> {
+    return this.aliasOps.set(name, alias, typeof target === 'number' ? { version: target } : target, options);
   }
 
-  /** Every (model, version) that an alias named `alias` points at. */
+  /** Moves an alias back to where it pointed before its latest move. */
+  rollbackAlias(name: string, alias: string, options: AliasMoveOptions = {}): Promise<AliasInfo> {
+    return this.aliasOps.rollback(name, alias, options);
+  }
+
+  deleteAlias(name: string, alias: string, options: AliasMoveOptions = {}): Promise<void> {
+    return this.aliasOps.remove(name, alias, options);
+  }
+
+  async listAliases(name: string): Promise<AliasInfo[]> {
+    return (await this.getModel(name)).routes;
+  }
+
+  aliasHistory(name: string, alias: string, limit = 100): Promise<AliasHistoryEntry[]> {
+    return this.aliasOps.history(name, alias, limit);
+  }
+
+  /** Archives a version: it stops serving, its artifact stays. Refused while an alias uses it. */
+  archiveVersion(name: string, version: number): Promise<ModelVersion> {
+    return this.lifecycle.archive(name, version);
+  }
+
+  restoreVersion(name: string, version: number): Promise<ModelVersion> {
+    return this.lifecycle.restore(name, version);
+  }
+
+  /** Deletes a version (refused while an alias uses it) and its artifact when no other version shares it. */
+  deleteVersion(name: string, version: number): Promise<{ artifactRemoved: boolean }> {
+    return this.lifecycle.remove(name, version);
+  }
+
+  /** Every (model, version) that an alias named `alias` sends traffic to, split targets and shadows included. */
   async aliasTargets(alias: string): Promise<Array<{ model: string; version: number }>> {
-    return this.db
-      .select({ model: models.name, version: aliases.version })
+    const rows = await this.db
+      .select({ model: models.name, row: aliases })
       .from(aliases)
       .innerJoin(models, eq(models.id, aliases.modelId))
       .where(eq(aliases.alias, alias));
+    return rows.flatMap(({ model, row }) => {
+      const route = routeOfRow(row);
+      const versions = [
+        ...route.targets.map((t) => t.version),
+        ...(route.shadow ? [route.shadow.version] : []),
+      ];
+      return versions.map((version) => ({ model, version }));
+    });
   }
 
   /** The highest-numbered version of a model, or null when the model does not exist or has none. */
@@ -298,9 +458,16 @@ export class RegistryService {
     return detail.versions[0] ?? null;
   }
 
-  async modelExists(name: string): Promise<boolean> {
-    const [row] = await this.db.select({ id: models.id }).from(models).where(eq(models.name, name)).limit(1);
-    return row !== undefined;
+  /** The version an alias's primary target is, or null when the model or alias does not exist. */
+  async aliasVersion(name: string, alias: string): Promise<ModelVersion | null> {
+    if (!(await this.modelExists(name))) return null;
+    const model = await this.findModel(name);
+    const row = await readAlias(this.db, model.id, alias);
+    return row ? this.getVersion(name, row.version) : null;
+  }
+
+  modelExists(name: string): Promise<boolean> {
+    return modelExists(this.db, name);
   }
 
   async markFailed(name: string, version: number, reason: string): Promise<void> {

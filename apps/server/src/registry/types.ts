@@ -61,6 +61,21 @@ export interface ServingConfig {
 
 export type VersionStatus = 'ready' | 'failed';
 
+/** How a pushed version's inputs differ from the version `production` pointed at when it was pushed. */
+export interface SchemaDiff {
+  added: TensorSpec[];
+  removed: TensorSpec[];
+  changed: Array<{ name: string; before: TensorSpec; after: TensorSpec }>;
+  /** Set when the tabular feature names (order included) differ. */
+  featureNames: { before: string[] | null; after: string[] | null } | null;
+}
+
+/** A push whose inputs differ from production: accepted, flagged, and promoting it needs `force`. */
+export interface SchemaChange {
+  comparedTo: { alias: string; version: number };
+  diff: SchemaDiff;
+}
+
 export interface ModelVersion {
   model: string;
   version: number;
@@ -80,12 +95,60 @@ export interface ModelVersion {
   tags: Record<string, string>;
   servingConfig: ServingConfig;
   aliases: string[];
+  /** Set when the version's inputs differed from `production` at push time. */
+  schemaChange: SchemaChange | null;
+  /** Archived versions keep their artifact but do not serve. */
+  archived: boolean;
+  archivedAt: string | null;
   createdAt: string;
+}
+
+/** One version an alias sends traffic to; weights are relative (90 and 10 make a 90/10 split). */
+export interface AliasTarget {
+  version: number;
+  weight: number;
+}
+
+/** A version that receives a copy of `percent` % of the alias's traffic; its answers are logged only. */
+export interface ShadowTarget {
+  version: number;
+  percent: number;
+}
+
+/** Where an alias sends requests: one target (a plain alias) or several (a traffic split), plus a shadow. */
+export interface AliasRoute {
+  targets: AliasTarget[];
+  shadow: ShadowTarget | null;
+}
+
+export interface AliasInfo extends AliasRoute {
+  model: string;
+  alias: string;
+  /** The primary target (the first one); the only one unless the alias splits traffic. */
+  version: number;
+  updatedAt: string;
+}
+
+export type AliasAction = 'set' | 'rollback' | 'delete';
+
+/** One alias move: when, from where, to where, by whom (null until users exist). */
+export interface AliasHistoryEntry {
+  id: number;
+  model: string;
+  alias: string;
+  action: AliasAction;
+  from: AliasRoute | null;
+  to: AliasRoute | null;
+  fromVersion: number | null;
+  toVersion: number | null;
+  actor: string | null;
+  at: string;
 }
 
 export interface ModelSummary {
   name: string;
   description: string | null;
+  tags: Record<string, string>;
   task: Task | null;
   latestVersion: number | null;
   versionCount: number;
@@ -96,6 +159,26 @@ export interface ModelSummary {
 
 export interface ModelDetail extends ModelSummary {
   versions: ModelVersion[];
+  /** Every alias with its full route (split targets, shadow). */
+  routes: AliasInfo[];
+}
+
+/** Filters and paging for listing models. */
+export interface ModelQuery {
+  /** Substring of the name or description (case-insensitive). */
+  q?: string | undefined;
+  /** `key` (the tag is set) or `key:value`. */
+  tag?: string | undefined;
+  task?: Task | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export interface ModelPage {
+  models: ModelSummary[];
+  total: number;
+  limit: number;
+  offset: number;
 }
 
 /** Metadata a client may send with a new version; everything optional. */

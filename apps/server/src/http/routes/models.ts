@@ -1,12 +1,13 @@
-/** Registry routes: list and describe models, push versions (multipart), move aliases. */
+/** Registry routes for models: list (search, filter, paging), create, describe, edit; push versions (multipart). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import type { StagedArtifact } from '../../registry/artifact-store.js';
-import { assertAliasName, assertModelName, parseVersion } from '../../registry/names.js';
+import { assertModelName, parseVersion } from '../../registry/names.js';
 import { pushVersion } from '../../registry/push-version.js';
 import { parseVersionMetadata } from '../../registry/version-metadata.js';
+import { createModelBodySchema, modelQuerySchema, updateModelBodySchema } from '../registry-schemas.js';
 import {
   errorSchema,
   modelDetailSchema,
@@ -25,11 +26,47 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['registry'],
-          summary: 'List models',
-          response: { 200: z.object({ models: z.array(modelSummarySchema) }) },
+          summary: 'List models (search, filter by tag and task, paging)',
+          querystring: modelQuerySchema,
+          response: {
+            200: z.object({
+              models: z.array(modelSummarySchema),
+              total: z.number().int(),
+              limit: z.number().int(),
+              offset: z.number().int(),
+            }),
+            400: errorSchema,
+          },
         },
       },
-      async () => ({ models: await ctx.registry.listModels() }),
+      async (req) => ctx.registry.listModels(req.query),
+    );
+
+    app.post(
+      '/api/models',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: 'Create an empty model (versions come with pushes)',
+          body: createModelBodySchema,
+          response: { 201: modelDetailSchema, 400: errorSchema, 409: errorSchema },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await ctx.registry.createModel(req.body.name, req.body)),
+    );
+
+    app.patch(
+      '/api/models/:name',
+      {
+        schema: {
+          tags: ['registry'],
+          summary: "Edit a model's description and tags",
+          params: z.object({ name: modelNameParam }),
+          body: updateModelBodySchema,
+          response: { 200: modelDetailSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => ctx.registry.updateModel(req.params.name, req.body),
     );
 
     app.get(
@@ -127,29 +164,6 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         } finally {
           if (staged) await ctx.store.discard(staged);
         }
-      },
-    );
-
-    app.put(
-      '/api/models/:name/aliases/:alias',
-      {
-        schema: {
-          tags: ['registry'],
-          summary: 'Point an alias (e.g. production) at a version',
-          params: z.object({ name: modelNameParam, alias: z.string().min(1).max(200) }),
-          body: z.object({ version: z.number().int().positive() }).strict(),
-          response: {
-            200: z.object({ model: z.string(), alias: z.string(), version: z.number().int() }),
-            400: errorSchema,
-            404: errorSchema,
-          },
-        },
-      },
-      async (req) => {
-        assertAliasName(req.params.alias);
-        // Load (and warm) the target first: the alias moves only once the version can serve.
-        await ctx.inference.prepare(await ctx.registry.getVersion(req.params.name, req.body.version));
-        return ctx.registry.setAlias(req.params.name, req.params.alias, req.body.version);
       },
     );
   };

@@ -1,0 +1,30 @@
+/**
+ * A small TTL cache for alias resolution, the registry's hot path (every prediction resolves a
+ * version). Changes through this process clear it at once; the TTL bounds how long another replica's
+ * change takes to be seen.
+ */
+export class ResolveCache<T> {
+  private readonly entries = new Map<string, { expires: number; value: Promise<T> }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Returns the cached value for `key`, or loads it; a failed load is not cached. */
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    const now = this.now();
+    if (hit && hit.expires > now) return hit.value;
+    const value = load();
+    this.entries.set(key, { expires: now + this.ttlMs, value });
+    value.catch(() => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    });
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

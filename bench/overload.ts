@@ -1,6 +1,107 @@
-/** Benchmark 4 (overload): see runOverload. */
+/**
+ * Benchmark 4: overload. Measures the MLP's sustainable rate (closed loop, wrk), its unloaded p99
+ * (open loop at 10 % of it), then offers 3× the sustainable rate for 30 s (open loop, own process)
+ * and checks: the server stays up, memory stays bounded, excess gets 429 quickly, and admitted
+ * requests keep a p99 within 3× the unloaded one.
+ */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { benchModel, REPO } from './lib/models.js';
 import { print } from './lib/report.js';
+import { pushModel, setServingConfig, startModelGarden } from './lib/servers.js';
+import { wrk } from './lib/wrk.js';
 
-export async function runOverload(_dir: string): Promise<void> {
-  print('## 4. Overload\n\nNot implemented yet.\n');
+const run = promisify(execFile);
+const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+
+interface OpenLoop {
+  offeredRps: number;
+  sent: number;
+  failed: number;
+  statuses: Record<string, { count: number; p50: number; p99: number }>;
+}
+
+async function openLoop(url: string, bodyFile: string, rate: number, seconds: number): Promise<OpenLoop> {
+  const { stdout } = await run(
+    TSX,
+    [path.join(REPO, 'bench', 'lib', 'open-loop.ts'), url, bodyFile, String(rate), String(seconds)],
+    {
+      maxBuffer: 1 << 20,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!);
+}
+
+export async function runOverload(dir: string): Promise<void> {
+  const seconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
+  print(
+    `## 4. Overload — wide MLP (maxBatchSize 1, maxQueue 64), OIP infer, 3× the sustainable rate for ${seconds} s (open loop)\n`,
+  );
+  const model = await benchModel('mlp');
+  if ('skip' in model) {
+    print(`Skipped: ${model.skip}\n`);
+    return;
+  }
+  const server = await startModelGarden(dir);
+  try {
+    await pushModel(server, 'mlp', model.path, { task: 'tensor' });
+    // Batching off: 3× the batched rate is beyond what an open-loop generator can offer from one
+    // core of a small machine, so the overload is offered to the unbatched engine.
+    await setServingConfig(server, 'mlp', { maxBatchSize: 1, maxQueue: 64, intraOpThreads: 1 });
+    const body = JSON.stringify({
+      inputs: [
+        {
+          name: 'input',
+          datatype: 'FP32',
+          shape: [1, 256],
+          data: Array.from({ length: 256 }, (_, i) => (i % 17) / 17),
+        },
+      ],
+    });
+    const bodyFile = path.join(dir, 'mlp-body.json');
+    await writeFile(bodyFile, body);
+    const url = `${server.url}/v2/models/mlp/infer`;
+    await wrk({ url, body, connections: 64, seconds: 2, workDir: dir });
+    const sustainable = await wrk({ url, body, connections: 64, seconds: 5, workDir: dir });
+    const rssBefore = await server.rssMb();
+    const unloaded = await openLoop(url, bodyFile, Math.round(sustainable.rps / 10), 5);
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      server.rssMb().then(
+        (mb) => {
+          rssPeak = Math.max(rssPeak, mb);
+        },
+        () => {},
+      );
+    }, 500);
+    const overload = await openLoop(url, bodyFile, Math.round(sustainable.rps * 3), seconds);
+    clearInterval(sampler);
+    const alive = (await fetch(`${server.url}/health/live`)).ok;
+    const ok = overload.statuses['200'];
+    const rejected = overload.statuses['429'];
+    const unloadedP99 = unloaded.statuses['200']?.p99 ?? Number.NaN;
+    print(
+      `Sustainable (wrk, 64 connections): ${sustainable.rps.toFixed(0)} req/s, p99 ${sustainable.p99.toFixed(2)} ms`,
+    );
+    print(
+      `Unloaded (open loop, ${unloaded.offeredRps.toFixed(0)} req/s): p50 ${unloaded.statuses['200']?.p50.toFixed(2)} ms, p99 ${unloadedP99.toFixed(2)} ms\n`,
+    );
+    print(
+      '| Offered req/s | 200 (admitted) | admitted p50 / p99 ms | 429 | 429 p50 / p99 ms | other / socket errors | RSS before → peak MB | up after |',
+    );
+    print('|---:|---:|---:|---:|---:|---:|---:|---|');
+    const others = Object.entries(overload.statuses)
+      .filter(([k]) => k !== '200' && k !== '429')
+      .reduce((n, [, v]) => n + v.count, 0);
+    print(
+      `| ${overload.offeredRps.toFixed(0)} (target ${(sustainable.rps * 3).toFixed(0)}) | ${ok?.count ?? 0} | ${ok?.p50.toFixed(2)} / ${ok?.p99.toFixed(2)} | ${rejected?.count ?? 0} | ${rejected?.p50.toFixed(2) ?? '-'} / ${rejected?.p99.toFixed(2) ?? '-'} | ${others} / ${overload.failed} | ${rssBefore.toFixed(0)} → ${rssPeak.toFixed(0)} | ${alive ? 'yes' : 'NO'} |`,
+    );
+    print(
+      `\nAdmitted p99 / unloaded p99: ${((ok?.p99 ?? Number.NaN) / unloadedP99).toFixed(2)}× (target ≤ 3×)\n`,
+    );
+  } finally {
+    await server.stop();
+  }
 }

@@ -4,14 +4,20 @@ import path from 'node:path';
 import { PYTHON, REPO } from './models.js';
 import { type Running, startProcess } from './processes.js';
 
-const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+// node --import tsx (not the tsx binary, which forks) so the pid is the server's, for its RSS.
+const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
 let nextPort = 18_100;
 
 export async function startModelGarden(dir: string): Promise<Running> {
   const port = nextPort++;
   return startProcess(
-    TSX,
-    [path.join(REPO, 'bench', 'servers', 'model-garden.ts'), String(port), path.join(dir, `data-${port}`)],
+    NODE_TS[0],
+    [
+      ...NODE_TS.slice(1),
+      path.join(REPO, 'bench', 'servers', 'model-garden.ts'),
+      String(port),
+      path.join(dir, `data-${port}`),
+    ],
     `http://127.0.0.1:${port}`,
     '/health/ready',
     path.join(dir, `model-garden-${port}.log`),
@@ -21,8 +27,9 @@ export async function startModelGarden(dir: string): Promise<Running> {
 export async function startBareFastify(dir: string): Promise<Running> {
   const port = nextPort++;
   return startProcess(
-    TSX,
+    NODE_TS[0],
     [
+      ...NODE_TS.slice(1),
       path.join(REPO, 'bench', 'baselines', 'bare-fastify.ts'),
       String(port),
       path.join(REPO, 'models', 'iris', 'iris.onnx'),

@@ -1,0 +1,68 @@
+/**
+ * An open-loop load generator (its own process): sends POSTs at a fixed rate whatever the server's
+ * pace, and reports latencies per status, so overload shows as fast 429s rather than a slower client.
+ * Usage: tsx bench/lib/open-loop.ts URL BODY_FILE RATE SECONDS  → one JSON line on stdout.
+ */
+
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+const [url, bodyFile, rate, seconds] = [
+  process.argv[2]!,
+  process.argv[3]!,
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+];
+const body = readFileSync(bodyFile);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+const target = new URL(url);
+const latencies = new Map<string, number[]>();
+let sent = 0;
+let failed = 0;
+
+function fire(): void {
+  const start = performance.now();
+  sent++;
+  const req = http.request(
+    {
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname,
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': body.length },
+    },
+    (res) => {
+      res.resume();
+      res.on('end', () => {
+        const key = String(res.statusCode);
+        let list = latencies.get(key);
+        if (!list) latencies.set(key, (list = []));
+        list.push(performance.now() - start);
+      });
+    },
+  );
+  req.on('error', () => failed++);
+  req.end(body);
+}
+
+const began = performance.now();
+const tick = setInterval(() => {
+  const due = Math.floor(((performance.now() - began) / 1000) * rate);
+  while (sent < due) fire();
+}, 1);
+setTimeout(() => {
+  clearInterval(tick);
+  const elapsed = (performance.now() - began) / 1000;
+  setTimeout(() => {
+    const pct = (xs: number[], p: number) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+    };
+    const statuses = Object.fromEntries(
+      [...latencies].map(([k, xs]) => [k, { count: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }]),
+    );
+    process.stdout.write(`${JSON.stringify({ offeredRps: sent / elapsed, sent, failed, statuses })}\n`);
+    process.exit(0);
+  }, 2000);
+}, seconds * 1000);

@@ -36,8 +36,8 @@ function fire(): void {
       res.resume();
       res.on('end', () => {
         const key = String(res.statusCode);
-        let list = latencies.get(key);
-        if (!list) latencies.set(key, (list = []));
+        const list = latencies.get(key) ?? [];
+        latencies.set(key, list);
         list.push(performance.now() - start);
       });
     },

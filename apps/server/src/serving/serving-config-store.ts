@@ -9,7 +9,7 @@ import { models, modelVersions } from '../db/schema.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ModelVersion, ServingConfig } from '../registry/types.js';
 import type { ModelManager } from './model-manager.js';
-import { type EffectiveServingConfig, effectiveServingConfig } from './serving-config.js';
+import type { EffectiveServingConfig } from './serving-config.js';
 
 export interface ServingConfigView {
   model: string;

@@ -118,19 +118,45 @@ describe('registry', { timeout: 20_000 }, () => {
       metadata: { labels: IRIS_LABELS, featureNames: IRIS_FEATURES },
     });
     expect(second).toMatchObject({ model: 'iris-sdk', version: 2, sha256 });
-    // Without labels the task is inferred from the graph alone: raw tensors.
+    // Without metadata, a push with the same signature keeps the latest version's labels and task.
     const blob = await client.pushModel('iris-sdk', new Blob([bytes]), { filename: 'iris.onnx' });
-    expect(blob).toMatchObject({ version: 3, sha256, labels: null, task: 'tensor' });
+    expect(blob).toMatchObject({ version: 3, sha256, labels: IRIS_LABELS, task: 'tabular-classification' });
     expect((await client.getModel('iris-sdk')).versions.map((version) => version.version)).toEqual([3, 2, 1]);
   });
 
+  it('splits traffic, rolls back, edits, archives and deletes versions', async () => {
+    await client.setAlias('iris-sdk', 'canary', 1);
+    const split = await client.splitTraffic('iris-sdk', 'canary', [
+      { version: 1, weight: 90 },
+      { version: 2, weight: 10 },
+    ]);
+    expect(split).toMatchObject({ alias: 'canary', version: 1, targets: [{ version: 1 }, { version: 2 }] });
+    expect((await client.rollback('iris-sdk', 'canary')).targets).toEqual([{ version: 1, weight: 100 }]);
+    const history = await client.aliasHistory('iris-sdk', 'canary');
+    expect(history.map((entry) => entry.action)).toEqual(['rollback', 'set', 'set']);
+    expect((await client.listAliases('iris-sdk')).map((a) => a.alias)).toContain('canary');
+    await client.deleteAlias('iris-sdk', 'canary');
+    const edited = await client.updateVersion('iris-sdk', 3, { description: 'from a Blob' });
+    expect(edited.description).toBe('from a Blob');
+    expect((await client.archiveVersion('iris-sdk', 3)).archived).toBe(true);
+    expect((await client.restoreVersion('iris-sdk', 3)).archived).toBe(false);
+    expect(await client.deleteVersion('iris-sdk', 3, { idempotencyKey: 'sdk-delete-3' })).toMatchObject({
+      deleted: true,
+      artifactRemoved: false,
+    });
+    // The same key replays the first answer instead of failing on the now-missing version.
+    expect((await client.deleteVersion('iris-sdk', 3, { idempotencyKey: 'sdk-delete-3' })).deleted).toBe(true);
+    await client.createModel('sdk-empty', { tags: { team: 'sdk' } });
+    expect((await client.searchModels({ tag: 'team:sdk' })).models.map((m) => m.name)).toEqual(['sdk-empty']);
+  });
+
   it('moves an alias, and predictions follow it', async () => {
-    expect(await client.setAlias('iris-sdk', 'production', 1)).toEqual({
+    expect(await client.setAlias('iris-sdk', 'production', 1)).toMatchObject({
       model: 'iris-sdk',
       alias: 'production',
       version: 1,
     });
-    expect(await client.setAlias('iris-sdk', 'staging', 2)).toEqual({
+    expect(await client.setAlias('iris-sdk', 'staging', 2)).toMatchObject({
       model: 'iris-sdk',
       alias: 'staging',
       version: 2,

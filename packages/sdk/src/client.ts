@@ -5,10 +5,14 @@ import { ModelGardenApiError, ModelGardenNetworkError } from './errors.js';
 import { type MultipartField, multipartStream, type UploadProgress } from './multipart.js';
 import type {
   AliasAssignment,
+  AliasHistoryEntry,
+  AliasInfo,
+  AliasTarget,
   FeatureRow,
   HealthStatus,
   ModelDetail,
   ModelList,
+  ModelQuery,
   ModelSummary,
   ModelVersion,
   OipInferRequest,
@@ -16,6 +20,7 @@ import type {
   OipServerMetadata,
   PredictResponse,
   PushMetadata,
+  VersionMetadataPatch,
 } from './types.js';
 import { resolveUpload, type UploadSource } from './upload-source.js';
 
@@ -34,7 +39,18 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface PushModelOptions extends CallOptions {
+/** Options of a call that changes something: an `Idempotency-Key` makes a retry safe. */
+export interface MutationOptions extends CallOptions {
+  /** Sent as `Idempotency-Key`: a retry with the same key gets the first answer and changes nothing twice. */
+  idempotencyKey?: string;
+}
+
+export interface AliasMoveOptions extends MutationOptions {
+  /** Move even when the target's inputs differ from the alias's current version. */
+  force?: boolean;
+}
+
+export interface PushModelOptions extends MutationOptions {
   metadata?: PushMetadata;
   /** Called as the file goes out; in runtimes that cannot stream a body, only at the start and end. */
   onProgress?: (progress: UploadProgress) => void;
@@ -63,6 +79,8 @@ interface SendInit extends CallOptions {
   headers?: Record<string, string>;
   /** statuses other than 2xx whose body is still the answer (readiness: 503) */
   alsoOk?: number[];
+  /** the answer may have no body (204) */
+  empty?: boolean;
 }
 
 /**
@@ -116,6 +134,7 @@ export class ModelGardenClient {
    */
   async pushModel(name: string, file: UploadSource, options: PushModelOptions = {}): Promise<ModelVersion> {
     const { metadata, onProgress, filename, signal } = options;
+    const keyHeader = idempotencyHeader(options);
     const upload = await resolveUpload(file, filename);
     const fields: MultipartField[] = metadata ? [{ name: 'metadata', value: JSON.stringify(metadata) }] : [];
     const path = `api/models/${segment(name)}/versions`;
@@ -125,24 +144,130 @@ export class ModelGardenClient {
       return this.#json('POST', path, {
         signal,
         body: body.stream,
-        headers: { 'content-type': body.contentType, 'content-length': String(body.length) },
+        headers: { 'content-type': body.contentType, 'content-length': String(body.length), ...keyHeader },
       });
     }
     const form = new FormData();
     for (const field of fields) form.append(field.name, field.value);
     form.append('file', await upload.blob(), upload.filename);
     onProgress?.({ loaded: 0, total: upload.size });
-    const version = await this.#json<ModelVersion>('POST', path, { signal, body: form });
+    const version = await this.#json<ModelVersion>('POST', path, { signal, body: form, headers: keyHeader });
     onProgress?.({ loaded: upload.size, total: upload.size });
     return version;
   }
 
+  /** `GET /api/models?q=&tag=&task=&limit=&offset=`: one page of models matching the filters. */
+  searchModels(query: ModelQuery = {}, options?: CallOptions): Promise<ModelList> {
+    return this.#json('GET', 'api/models', { ...options, query: { ...query } });
+  }
+
+  /** `POST /api/models`: an empty model (versions come with pushes). */
+  createModel(
+    name: string,
+    fields: { description?: string | null; tags?: Record<string, string> } = {},
+    options: MutationOptions = {},
+  ): Promise<ModelDetail> {
+    return this.#mutate('POST', 'api/models', options, { name, ...fields });
+  }
+
+  /** `PATCH /api/models/{name}`: description and tags (tags are replaced as a whole). */
+  updateModel(
+    name: string,
+    fields: { description?: string | null; tags?: Record<string, string> },
+    options: MutationOptions = {},
+  ): Promise<ModelDetail> {
+    return this.#mutate('PATCH', `api/models/${segment(name)}`, options, fields);
+  }
+
+  /** `PATCH /api/models/{name}/versions/{version}`: edit metadata; the artifact and schema are immutable. */
+  updateVersion(
+    name: string,
+    version: number,
+    patch: VersionMetadataPatch,
+    options: MutationOptions = {},
+  ): Promise<ModelVersion> {
+    return this.#mutate('PATCH', `api/models/${segment(name)}/versions/${segment(version)}`, options, patch);
+  }
+
+  /** `POST …/versions/{version}/archive`: stops serving, keeps the artifact (409 while an alias uses it). */
+  archiveVersion(name: string, version: number, options: MutationOptions = {}): Promise<ModelVersion> {
+    return this.#mutate('POST', `api/models/${segment(name)}/versions/${segment(version)}/archive`, options);
+  }
+
+  /** `POST …/versions/{version}/restore`: serve an archived version again. */
+  restoreVersion(name: string, version: number, options: MutationOptions = {}): Promise<ModelVersion> {
+    return this.#mutate('POST', `api/models/${segment(name)}/versions/${segment(version)}/restore`, options);
+  }
+
+  /** `DELETE …/versions/{version}` (409 while an alias uses it); the artifact goes when no version shares it. */
+  deleteVersion(
+    name: string,
+    version: number,
+    options: MutationOptions = {},
+  ): Promise<{ model: string; version: number; deleted: true; artifactRemoved: boolean }> {
+    return this.#mutate('DELETE', `api/models/${segment(name)}/versions/${segment(version)}`, options);
+  }
+
   /** `PUT /api/models/{name}/aliases/{alias}`: point `alias` (e.g. `production`) at `version`. */
-  setAlias(name: string, alias: string, version: number, options?: CallOptions): Promise<AliasAssignment> {
-    return this.#json('PUT', `api/models/${segment(name)}/aliases/${segment(alias)}`, {
-      ...options,
-      json: { version },
+  setAlias(
+    name: string,
+    alias: string,
+    version: number,
+    options: AliasMoveOptions = {},
+  ): Promise<AliasAssignment> {
+    const { force, ...rest } = options;
+    return this.#mutate('PUT', `api/models/${segment(name)}/aliases/${segment(alias)}`, rest, {
+      version,
+      ...(force ? { force } : {}),
     });
+  }
+
+  /**
+   * `PUT /api/models/{name}/aliases/{alias}` with weighted targets: a traffic split (canary), and
+   * optionally a shadow version that gets a copy of the traffic whose answers are only logged.
+   *
+   * @example
+   * await client.splitTraffic('iris', 'production', [{ version: 1, weight: 90 }, { version: 2, weight: 10 }]);
+   */
+  splitTraffic(
+    name: string,
+    alias: string,
+    targets: AliasTarget[],
+    options: AliasMoveOptions & { shadow?: { version: number; percent?: number } | null } = {},
+  ): Promise<AliasInfo> {
+    const { force, shadow, ...rest } = options;
+    return this.#mutate('PUT', `api/models/${segment(name)}/aliases/${segment(alias)}`, rest, {
+      targets,
+      ...(shadow !== undefined ? { shadow } : {}),
+      ...(force ? { force } : {}),
+    });
+  }
+
+  /** `POST …/aliases/{alias}/rollback`: back to where the alias pointed before its latest move. */
+  rollback(name: string, alias: string, options: MutationOptions = {}): Promise<AliasInfo> {
+    return this.#mutate('POST', `api/models/${segment(name)}/aliases/${segment(alias)}/rollback`, options);
+  }
+
+  /** `DELETE …/aliases/{alias}` */
+  async deleteAlias(name: string, alias: string, options: MutationOptions = {}): Promise<void> {
+    await this.#json('DELETE', `api/models/${segment(name)}/aliases/${segment(alias)}`, {
+      signal: options.signal,
+      headers: idempotencyHeader(options),
+      empty: true,
+    });
+  }
+
+  /** `GET /api/models/{name}/aliases` */
+  async listAliases(name: string, options?: CallOptions): Promise<AliasInfo[]> {
+    return (
+      await this.#json<{ aliases: AliasInfo[] }>('GET', `api/models/${segment(name)}/aliases`, { ...options })
+    ).aliases;
+  }
+
+  /** `GET …/aliases/{alias}/history`: newest first. */
+  async aliasHistory(name: string, alias: string, options?: CallOptions): Promise<AliasHistoryEntry[]> {
+    const path = `api/models/${segment(name)}/aliases/${segment(alias)}/history`;
+    return (await this.#json<{ history: AliasHistoryEntry[] }>('GET', path, { ...options })).history;
   }
 
   /**
@@ -211,6 +336,10 @@ export class ModelGardenClient {
     });
   }
 
+  #mutate<T>(method: string, path: string, options: MutationOptions, json?: unknown): Promise<T> {
+    return this.#json(method, path, { signal: options.signal, headers: idempotencyHeader(options), json });
+  }
+
   async #json<T>(method: string, path: string, init: SendInit): Promise<T> {
     const url = this.#url(path, init.query);
     const headers: Record<string, string> = { accept: 'application/json', ...this.#headers, ...init.headers };
@@ -237,6 +366,7 @@ export class ModelGardenClient {
     if (!response.ok && !init.alsoOk?.includes(response.status)) {
       throw ModelGardenApiError.fromResponse(method, url, response.status, response.statusText, text);
     }
+    if (init.empty && text === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
     } catch (error) {
@@ -258,6 +388,10 @@ export class ModelGardenClient {
     }
     return url.toString();
   }
+}
+
+function idempotencyHeader(options: MutationOptions): Record<string, string> {
+  return options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};
 }
 
 function segment(value: string | number): string {

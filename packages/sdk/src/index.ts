@@ -1,10 +1,12 @@
 // @modelgarden/sdk: a typed client for the Model Garden REST and Open Inference Protocol v2 API.
 
 export {
+  type AliasMoveOptions,
   type CallOptions,
   type InferOptions,
   ModelGardenClient,
   type ModelGardenClientOptions,
+  type MutationOptions,
   type PredictOptions,
   type PushModelOptions,
 } from './client.js';

@@ -51,6 +51,7 @@ export interface ModelVersion {
   framework: 'onnx';
   task: Task;
   status: 'ready' | 'failed';
+  statusReason?: string | null;
   description: string | null;
   labels: string[] | null;
   featureNames: string[] | null;
@@ -61,13 +62,32 @@ export interface ModelVersion {
   tags: Record<string, string>;
   /** aliases currently pointing here */
   aliases: string[];
+  /** set when the inputs differed from `production` at push time; promoting it then needs `force` */
+  schemaChange: SchemaChange | null;
+  /** archived versions keep their artifact but do not serve */
+  archived: boolean;
+  archivedAt: string | null;
   /** ISO 8601 */
   createdAt: string;
+}
+
+/** How a version's inputs differ from another's. */
+export interface SchemaDiff {
+  added: TensorSpec[];
+  removed: TensorSpec[];
+  changed: Array<{ name: string; before: TensorSpec; after: TensorSpec }>;
+  featureNames: { before: string[] | null; after: string[] | null } | null;
+}
+
+export interface SchemaChange {
+  comparedTo: { alias: string; version: number };
+  diff: SchemaDiff;
 }
 
 export interface ModelSummary {
   name: string;
   description: string | null;
+  tags: Record<string, string>;
   task: Task | null;
   latestVersion: number | null;
   versionCount: number;
@@ -80,11 +100,77 @@ export interface ModelSummary {
 export interface ModelDetail extends ModelSummary {
   /** newest first */
   versions: ModelVersion[];
+  /** every alias with its targets (weights for a split) and shadow */
+  routes: AliasInfo[];
 }
 
 /** `GET /api/models` */
 export interface ModelList {
   models: ModelSummary[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** Filters and paging for `GET /api/models`. */
+export interface ModelQuery {
+  /** substring of the name or description */
+  q?: string;
+  /** `key` or `key:value` */
+  tag?: string;
+  task?: Task;
+  limit?: number;
+  offset?: number;
+}
+
+/** A version an alias sends traffic to; weights are relative (90 and 10 split 90/10). */
+export interface AliasTarget {
+  version: number;
+  weight: number;
+}
+
+/** A version that receives a copy of `percent` % of the traffic; its answers are only logged. */
+export interface ShadowTarget {
+  version: number;
+  percent: number;
+}
+
+export interface AliasRoute {
+  targets: AliasTarget[];
+  shadow: ShadowTarget | null;
+}
+
+/** An alias: its primary `version`, every target, and the shadow. */
+export interface AliasInfo extends AliasRoute {
+  model: string;
+  alias: string;
+  version: number;
+  updatedAt: string;
+}
+
+/** One alias move. `actor` is null until users exist. */
+export interface AliasHistoryEntry {
+  id: number;
+  model: string;
+  alias: string;
+  action: 'set' | 'rollback' | 'delete';
+  from: AliasRoute | null;
+  to: AliasRoute | null;
+  fromVersion: number | null;
+  toVersion: number | null;
+  actor: string | null;
+  at: string;
+}
+
+/** A metadata edit: fields left out keep their value; null clears. */
+export interface VersionMetadataPatch {
+  description?: string | null;
+  task?: Task;
+  labels?: string[] | null;
+  featureNames?: string[] | null;
+  preprocessing?: (Partial<ImagePreprocessing> & { type: 'image' }) | null;
+  metrics?: Record<string, number>;
+  tags?: Record<string, string>;
 }
 
 /**
@@ -102,11 +188,7 @@ export interface PushMetadata {
 }
 
 /** `PUT /api/models/{name}/aliases/{alias}` */
-export interface AliasAssignment {
-  model: string;
-  alias: string;
-  version: number;
-}
+export type AliasAssignment = AliasInfo;
 
 /** One tabular row: feature name → value. */
 export type FeatureRow = Record<string, number>;

@@ -149,12 +149,45 @@ describe('modelgarden', { timeout: 30_000 }, () => {
 
   it('promote moves production, or another alias', async () => {
     expect(await ok(['promote', 'iris-cli', '2'])).toContain('iris-cli: production → version 2');
-    expect(JSON.parse(await ok(['promote', 'iris-cli', '1', '--alias', 'staging', '--json']))).toEqual({
+    expect(JSON.parse(await ok(['promote', 'iris-cli', '1', '--alias', 'staging', '--json']))).toMatchObject({
       model: 'iris-cli',
       alias: 'staging',
       version: 1,
     });
     expect(await ok(['models'])).toMatch(/^iris-cli\s+\S+\s+2\s+production=2, staging=1$/m);
+  });
+
+  it('versions, split, history, rollback, archive and delete manage the lifecycle', async () => {
+    expect(await ok(['split', 'iris-cli', '1=90', '2=10', '--alias', 'canary'])).toContain(
+      'iris-cli: canary → v1=90 v2=10',
+    );
+    const versions = await ok(['versions', 'iris-cli']);
+    expect(versions.split('\n')[0]).toMatch(
+      /^VERSION\s+STATUS\s+SIZE\s+SHA256\s+ALIASES\s+SCHEMA\s+CREATED$/,
+    );
+    expect(versions).toContain('canary: split v1=90 v2=10');
+    expect(await ok(['rollback', 'iris-cli'])).toContain('iris-cli: production rolled back → version 1');
+    const history = await ok(['history', 'iris-cli']);
+    expect(
+      history
+        .split('\n')
+        .slice(1, 3)
+        .map((line) => line.split(/\s+/).slice(2, 5)),
+    ).toEqual([
+      ['rollback', '2', '1'],
+      ['set', '1', '2'],
+    ]);
+    const refused = await modelgarden(['archive', 'iris-cli', '1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('VERSION_IN_USE');
+    const pushed = JSON.parse(await ok(['push', IRIS_FILE, '--name', 'iris-cli', '--json']));
+    expect(await ok(['archive', 'iris-cli', String(pushed.version)])).toContain('archived');
+    expect(await ok(['archive', 'iris-cli', String(pushed.version), '--restore'])).toContain('restored');
+    expect(await ok(['delete', 'iris-cli', String(pushed.version)])).toContain(
+      `version ${pushed.version} deleted, artifact kept`,
+    );
+    // Put production back where the later tests expect it.
+    await ok(['promote', 'iris-cli', '2']);
   });
 
   it('predict prints the top label and probabilities', async () => {

@@ -2,11 +2,17 @@
 
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { archiveCommand } from './commands/archive.js';
+import { deleteCommand } from './commands/delete.js';
+import { historyCommand } from './commands/history.js';
 import { modelsCommand } from './commands/models.js';
 import { predictCommand } from './commands/predict.js';
 import { promoteCommand } from './commands/promote.js';
 import { pushCommand } from './commands/push.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { serveCommand } from './commands/serve.js';
+import { splitCommand } from './commands/split.js';
+import { versionsCommand } from './commands/versions.js';
 import { withGlobalOptions } from './context.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -23,7 +29,13 @@ export function createProgram(): Command {
     serveCommand(),
     pushCommand(),
     modelsCommand(),
+    versionsCommand(),
     promoteCommand(),
+    rollbackCommand(),
+    splitCommand(),
+    historyCommand(),
+    archiveCommand(),
+    deleteCommand(),
     predictCommand(),
   ]) {
     program.addCommand(command);

@@ -11,9 +11,12 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The latest version's task, per model, as a correlated subquery. */
-const latestTask = sql<string | null>`(select ${modelVersions.task} from ${modelVersions}
-  where ${modelVersions.modelId} = ${models.id} order by ${modelVersions.version} desc limit 1)`;
+/**
+ * The latest version's task, per model, as a correlated subquery. Written with explicit table names:
+ * Drizzle leaves columns unqualified in single-table queries, which would bind `id` to model_versions.
+ */
+const latestTask = sql<string | null>`(select mv.task from model_versions mv
+  where mv.model_id = "models"."id" order by mv.version desc limit 1)`;
 
 function whereOf(query: ModelQuery): SQL | undefined {
   const conditions: SQL[] = [];

@@ -1,7 +1,7 @@
 // A small typed fetch wrapper over the Model Garden HTTP API (docs/api.md).
 
 import { ApiError, errorFromResponse, networkError } from './api-error';
-import type { AliasAssignment, ModelDetail, ModelSummary, PredictResponse } from './types';
+import type { AliasAssignment, AliasHistoryEntry, ModelDetail, ModelSummary, PredictResponse } from './types';
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
@@ -49,11 +49,24 @@ export const api = {
     return request<ModelDetail>(modelPath(name));
   },
 
-  setAlias(name: string, alias: string, version: number): Promise<AliasAssignment> {
+  /** `force` moves it even when the version's inputs differ from the alias's current one. */
+  setAlias(name: string, alias: string, version: number, force = false): Promise<AliasAssignment> {
     return request<AliasAssignment>(`${modelPath(name)}/aliases/${encodeURIComponent(alias)}`, {
       method: 'PUT',
-      ...json({ version }),
+      ...json(force ? { version, force } : { version }),
     });
+  },
+
+  /** Moves an alias back to where it pointed before its latest move. */
+  rollback(name: string, alias: string): Promise<AliasAssignment> {
+    return request<AliasAssignment>(`${modelPath(name)}/aliases/${encodeURIComponent(alias)}/rollback`, {
+      method: 'POST',
+    });
+  },
+
+  async aliasHistory(name: string, alias: string): Promise<AliasHistoryEntry[]> {
+    const path = `${modelPath(name)}/aliases/${encodeURIComponent(alias)}/history`;
+    return (await request<{ history: AliasHistoryEntry[] }>(path)).history;
   },
 
   /** Tabular prediction for one row of named features. */

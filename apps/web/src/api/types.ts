@@ -54,7 +54,33 @@ export interface ModelVersion {
   metrics: Record<string, number>;
   tags: Record<string, string>;
   aliases: string[];
+  /** Set when the inputs differed from `production` at push time; promoting then needs `force`. */
+  schemaChange?: SchemaChange | null;
+  archived?: boolean;
   createdAt: string;
+}
+
+export interface SchemaDiff {
+  added: TensorSpec[];
+  removed: TensorSpec[];
+  changed: Array<{ name: string; before: TensorSpec; after: TensorSpec }>;
+  featureNames: { before: string[] | null; after: string[] | null } | null;
+}
+
+export interface SchemaChange {
+  comparedTo: { alias: string; version: number };
+  diff: SchemaDiff;
+}
+
+/** One alias move: when, from, to, by whom (null until users exist). */
+export interface AliasHistoryEntry {
+  id: number;
+  alias: string;
+  action: 'set' | 'rollback' | 'delete';
+  fromVersion: number | null;
+  toVersion: number | null;
+  actor: string | null;
+  at: string;
 }
 
 export interface ModelSummary {

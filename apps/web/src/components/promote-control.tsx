@@ -5,6 +5,7 @@ import { useSetAlias } from '../api/queries';
 import type { ModelVersion } from '../api/types';
 import { Button } from './button';
 import { ErrorAlert } from './error-alert';
+import { SchemaDiffView } from './schema-diff';
 
 interface PromoteControlProps {
   model: string;
@@ -13,11 +14,17 @@ interface PromoteControlProps {
 }
 
 export function PromoteControl({ model, versions, production }: PromoteControlProps) {
-  const candidates = versions.filter((v) => v.version !== production && v.status === 'ready');
+  const candidates = versions.filter((v) => v.version !== production && v.status === 'ready' && !v.archived);
   const [choice, setChoice] = useState<number | undefined>(candidates[0]?.version);
   const [confirming, setConfirming] = useState(false);
   const setAlias = useSetAlias(model);
   const target = candidates.some((v) => v.version === choice) ? choice : candidates[0]?.version;
+  const targetVersion = candidates.find((v) => v.version === target);
+  // A version whose inputs differ from production needs `force`; the dialog shows the difference first.
+  const schemaChange =
+    targetVersion?.schemaChange && targetVersion.schemaChange.comparedTo.version === production
+      ? targetVersion.schemaChange
+      : null;
 
   if (candidates.length === 0) {
     return (
@@ -31,7 +38,10 @@ export function PromoteControl({ model, versions, production }: PromoteControlPr
 
   const confirm = () => {
     if (target === undefined) return;
-    setAlias.mutate({ alias: 'production', version: target }, { onSettled: () => setConfirming(false) });
+    setAlias.mutate(
+      { alias: 'production', version: target, force: schemaChange !== null },
+      { onSettled: () => setConfirming(false) },
+    );
   };
 
   return (
@@ -79,6 +89,7 @@ export function PromoteControl({ model, versions, production }: PromoteControlPr
             {production !== undefined ? ` (now v${production})` : ''}? Clients that call the default endpoint
             will get this version.
           </p>
+          {schemaChange && <SchemaDiffView change={schemaChange} />}
           <div className="flex gap-2">
             <Button
               variant="danger"
@@ -86,7 +97,7 @@ export function PromoteControl({ model, versions, production }: PromoteControlPr
               disabled={setAlias.isPending}
               data-testid="promote-confirm"
             >
-              {setAlias.isPending ? 'Promoting…' : `Promote v${target}`}
+              {setAlias.isPending ? 'Promoting…' : `Promote v${target}${schemaChange ? ' anyway' : ''}`}
             </Button>
             <Button variant="ghost" onClick={() => setConfirming(false)}>
               Cancel

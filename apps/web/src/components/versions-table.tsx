@@ -68,8 +68,17 @@ export function VersionsTable({ versions, selected, onSelect }: VersionsTablePro
                     aria-hidden="true"
                     className={`size-1.5 rounded-full ${v.status === 'ready' ? 'bg-emerald-500' : 'bg-red-500'}`}
                   />
-                  {v.status}
+                  {v.archived ? 'archived' : v.status}
                 </span>
+                {v.schemaChange && (
+                  <span
+                    className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-900"
+                    title={`Inputs differ from v${v.schemaChange.comparedTo.version}; promoting needs force`}
+                    data-testid="schema-change-badge"
+                  >
+                    inputs changed
+                  </span>
+                )}
               </td>
               <td className="px-3 py-2.5">
                 <div className="flex flex-wrap gap-1">

@@ -5,6 +5,7 @@ import { Link, useParams } from 'react-router-dom';
 import { useModel } from '../api/queries';
 import type { ModelDetail } from '../api/types';
 import { AliasBadge } from '../components/alias-badge';
+import { AliasHistory } from '../components/alias-history';
 import { ApiExamples } from '../components/api-examples';
 import { buttonClass } from '../components/button';
 import { Card } from '../components/card';
@@ -94,6 +95,10 @@ function ModelView({ model }: { model: ModelDetail }) {
             <div className="mt-5 border-t border-slate-100 pt-4">
               <h3 className="mb-2 text-sm font-semibold text-slate-800">Promote to production</h3>
               <PromoteControl model={model.name} versions={model.versions} production={production} />
+            </div>
+            <div className="mt-5 border-t border-slate-100 pt-4">
+              <h3 className="mb-2 text-sm font-semibold text-slate-800">Production history</h3>
+              <AliasHistory model={model.name} alias="production" />
             </div>
           </Card>
 

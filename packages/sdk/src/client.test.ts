@@ -145,7 +145,9 @@ describe('registry', { timeout: 20_000 }, () => {
       artifactRemoved: false,
     });
     // The same key replays the first answer instead of failing on the now-missing version.
-    expect((await client.deleteVersion('iris-sdk', 3, { idempotencyKey: 'sdk-delete-3' })).deleted).toBe(true);
+    expect((await client.deleteVersion('iris-sdk', 3, { idempotencyKey: 'sdk-delete-3' })).deleted).toBe(
+      true,
+    );
     await client.createModel('sdk-empty', { tags: { team: 'sdk' } });
     expect((await client.searchModels({ tag: 'team:sdk' })).models.map((m) => m.name)).toEqual(['sdk-empty']);
   });

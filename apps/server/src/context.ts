@@ -49,7 +49,10 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     logger.info(swept, 'swept unfinished uploads and orphaned artifacts');
   const registry = new RegistryService(database.db, store);
   const metrics = createMetrics();
-  const sessionOptions = config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {};
+  const sessionOptions = {
+    ...(config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {}),
+    executionProviders: config.ortExecutionProviders,
+  };
   const observer = engineObserver(metrics);
   const models = new ModelManager(registry, sessionOptions, logger, observer);
   const hotSwap = new HotSwap(registry, models, logger);

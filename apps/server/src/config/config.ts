@@ -29,6 +29,10 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   ORT_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  ORT_EXECUTION_PROVIDERS: z
+    .string()
+    .regex(/^[a-z]+(,[a-z]+)*$/, 'must be a comma-separated list such as cuda,cpu')
+    .default('cpu'),
 });
 
 export interface Config {
@@ -47,6 +51,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ortIntraOpThreads: number;
+  /** onnxruntime execution providers in order of preference (`cuda,cpu` in the CUDA image). */
+  ortExecutionProviders: string[];
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..');
@@ -82,5 +88,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     webDistDir: path.resolve(cwd, e.WEB_DIST_DIR ?? path.join(repoRoot, 'apps', 'web', 'dist')),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
+    ortExecutionProviders: e.ORT_EXECUTION_PROVIDERS.split(','),
   };
 }

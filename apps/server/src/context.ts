@@ -7,7 +7,13 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
+import type { DriftService } from './observability/drift-service.js';
+import type { LiveMetrics } from './observability/live-metrics.js';
 import { createMetrics, engineObserver, type Metrics } from './observability/metrics.js';
+import { createObservability } from './observability/observability-services.js';
+import type { PredictionLogService } from './observability/prediction-log.js';
+import { seedObservability } from './observability/seed-observability.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
 import { FilesystemArtifactStore } from './registry/artifact-store.js';
 import { sweepArtifacts } from './registry/artifact-sweep.js';
 import type { ModelInspector } from './registry/push-version.js';
@@ -18,11 +24,16 @@ import { ModelManager } from './serving/model-manager.js';
 import { openSession } from './serving/onnx-session.js';
 import { PredictService } from './serving/predict-service.js';
 import { ServingConfigStore } from './serving/serving-config-store.js';
+import { SERVICE_VERSION } from './version.js';
 
 export interface AppContext {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  tracing: Tracing;
+  predictionLogs: PredictionLogService;
+  drift: DriftService;
+  liveMetrics: LiveMetrics;
   database: Database;
   store: FilesystemArtifactStore;
   registry: RegistryService;
@@ -33,6 +44,8 @@ export interface AppContext {
   inspect: ModelInspector;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: { done: boolean; failures: Array<{ model: string; version: number; error: string }> };
+  /** Starts the observability background jobs (after start-up work). */
+  startObservability(): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +62,8 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     logger.info(swept, 'swept unfinished uploads and orphaned artifacts');
   const registry = new RegistryService(database.db, store);
   const metrics = createMetrics();
+  const tracing = createTracing({ ...config.otel, serviceVersion: SERVICE_VERSION });
+  const observability = createObservability(database.db, metrics, logger, config.jobs);
   const sessionOptions = {
     ...(config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {}),
     executionProviders: config.ortExecutionProviders,
@@ -74,6 +89,12 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     config,
     logger,
     metrics,
+    tracing,
+    predictionLogs: observability.predictionLogs,
+    drift: observability.drift,
+    liveMetrics: observability.liveMetrics,
+    startObservability: () =>
+      observability.startJobs(async (model) => (await registry.resolve(model)).version),
     database,
     store,
     registry,
@@ -85,8 +106,10 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     startup: { done: false, failures: [] },
     async close() {
       hotSwap.close();
+      await observability.close();
       await models.close();
       await database.close();
+      await tracing.shutdown();
     },
   };
 }
@@ -96,6 +119,8 @@ export async function warmUp(ctx: AppContext): Promise<void> {
   if (ctx.config.seedDemoModels) {
     await seedDemoModels(ctx.config.modelsDir, ctx.registry, ctx.store, ctx.inspect, ctx.logger);
   }
+  if (ctx.config.seedDemoModels) await seedObservability(ctx.config.modelsDir, ctx);
+  ctx.startObservability();
   ctx.startup.failures = await ctx.models.preloadAlias(DEFAULT_ALIAS);
   for (const f of ctx.startup.failures) ctx.logger.error(f, 'production model failed to load');
   ctx.startup.done = true;

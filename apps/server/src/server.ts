@@ -4,6 +4,7 @@
  * releases sessions and closes the database.
  */
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { type Config, loadConfig } from './config/config.js';
 import { type AppContext, createContext, warmUp } from './context.js';
 import { buildApp } from './http/app.js';
@@ -19,6 +20,8 @@ export interface StartOptions {
   maxUploadMb?: number;
   /** Environment to read the rest of the config from (default: process.env). */
   env?: Record<string, string | undefined>;
+  /** Where log lines go (default stdout); tests capture them. */
+  logDestination?: DestinationStream;
   /** Resolve only when start-up work has finished (default true). */
   waitUntilReady?: boolean;
 }
@@ -47,7 +50,7 @@ export function configFromOptions(options: StartOptions): Config {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = configFromOptions(options);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const context = await createContext(config, logger);
   let app: FastifyInstance;
   try {

@@ -4,6 +4,7 @@ import { lazy, Suspense } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { AppLayout } from './components/app-layout';
 import { Spinner } from './components/spinner';
+import { observabilityRoutes } from './observability/routes';
 import { CatalogPage } from './pages/catalog-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { UploadPage } from './pages/upload-page';
@@ -26,6 +27,7 @@ export function App() {
             }
           />
           <Route path="upload" element={<UploadPage />} />
+          {observabilityRoutes}
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -33,6 +33,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z]+(,[a-z]+)*$/, 'must be a comma-separated list such as cuda,cpu')
     .default('cpu'),
+  DRIFT_REPORT_INTERVAL_S: z.coerce.number().min(0).default(300),
+  PREDICTION_LOG_CLEANUP_INTERVAL_S: z.coerce.number().min(0).default(3600),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('modelgarden'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
 
 export interface Config {
@@ -53,6 +58,10 @@ export interface Config {
   ortIntraOpThreads: number;
   /** onnxruntime execution providers in order of preference (`cuda,cpu` in the CUDA image). */
   ortExecutionProviders: string[];
+  /** Background jobs: drift reports (PSI gauges) and prediction-log retention; 0 turns one off. */
+  jobs: { driftIntervalMs: number; cleanupIntervalMs: number };
+  /** OpenTelemetry: OTLP/HTTP endpoint (tracing is off without it), service name, root sample ratio. */
+  otel: { endpoint: string | undefined; serviceName: string; sampleRatio: number };
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..');
@@ -89,5 +98,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
     ortExecutionProviders: e.ORT_EXECUTION_PROVIDERS.split(','),
+    jobs: {
+      driftIntervalMs: e.DRIFT_REPORT_INTERVAL_S * 1000,
+      cleanupIntervalMs: e.PREDICTION_LOG_CLEANUP_INTERVAL_S * 1000,
+    },
+    otel: {
+      endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME,
+      sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
+    },
   };
 }

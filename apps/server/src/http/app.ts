@@ -5,7 +5,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -16,18 +16,22 @@ import {
 import type { AppContext } from '../context.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
+import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
-import { registerServedVersion } from './served-version.js';
-import { registerShadowDispatch, type ShadowDispatcher } from './shadow-dispatch.js';
+import { registerRequestLogging } from './request-logging.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { healthRoutes } from './routes/health.js';
 import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
+import { observabilityRoutes } from './routes/observability.js';
 import { oipRoutes, SERVER_VERSION } from './routes/oip.js';
 import { predictRoutes } from './routes/predict.js';
 import { servingConfigRoutes } from './routes/serving-config.js';
 import { versionRoutes } from './routes/versions.js';
 import { isWebAppRoute, registerWebApp } from './routes/web.js';
+import { registerServedVersion } from './served-version.js';
+import { registerShadowDispatch, type ShadowDispatcher } from './shadow-dispatch.js';
+import { registerTracing } from './tracing-hooks.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,6 +45,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: ctx.config.maxBodyBytes,
     genReqId: requestIdOf,
+    // Logged from our own hooks (request-logging.ts) so the lines carry the trace id.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
@@ -94,8 +100,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  registerTracing(app, ctx.tracing);
+  registerRequestLogging(app);
   registerMetrics(app, ctx);
+  registerPredictionLogging(app, ctx);
   await app.register(healthRoutes(ctx));
+  await app.register(observabilityRoutes(ctx));
   registerServedVersion(app);
   registerIdempotency(app, ctx.database.db);
   app.decorate('shadows', registerShadowDispatch(app, ctx));

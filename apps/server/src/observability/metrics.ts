@@ -86,6 +86,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: modelLabels,
       registers: [registry],
     }),
+    driftPsi: new Gauge({
+      name: 'modelgarden_drift_psi',
+      help: 'Population stability index of a feature, live inputs against the reference (last report)',
+      labelNames: ['model', 'version', 'feature'] as const,
+      registers: [registry],
+    }),
+    predictionLogDropped: new Counter({
+      name: 'modelgarden_prediction_log_dropped_total',
+      help: 'Prediction log entries dropped because the write buffer was full',
+      registers: [registry],
+    }),
     modelsLoaded: new Gauge({
       name: 'modelgarden_models_loaded',
       help: 'Model versions with a loaded session',

@@ -3,6 +3,7 @@
  * labelled probabilities (sorted, top-k) or regression values out.
  */
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { inSpan } from '../observability/tracing.js';
 import type { VersionSelector } from '../registry/registry-service.js';
 import type { ModelVersion, TensorSpec } from '../registry/types.js';
 import { preprocessImage } from './image-preprocess.js';
@@ -153,33 +154,9 @@ export class PredictService {
       throw fail('INVALID_INPUT', `Too many rows (${rows.length}); the limit is ${this.limits.maxRows}`);
     }
     const { spec, width } = tabularInput(version);
-    const names = featureNames(version, width);
-    const data =
-      spec.datatype === 'FP64'
-        ? new Float64Array(rows.length * width)
-        : new Float32Array(rows.length * width);
-    rows.forEach((row, r) => {
-      if (Array.isArray(row)) {
-        if (row.length !== width)
-          throw fail('INVALID_INPUT', `Row ${r} has ${row.length} values; expected ${width}`);
-        row.forEach((v, i) => {
-          data[r * width + i] = checkNumber(v, names[i]!, r);
-        });
-        return;
-      }
-      for (const key of Object.keys(row)) {
-        if (!names.includes(key)) {
-          throw fail(
-            'UNKNOWN_FEATURE',
-            `Unknown feature "${key.slice(0, 64)}" in row ${r}; expected ${names.join(', ')}`,
-          );
-        }
-      }
-      names.forEach((n, i) => {
-        if (!(n in row)) throw fail('MISSING_FEATURE', `Row ${r} is missing feature "${n}"`);
-        data[r * width + i] = checkNumber(row[n], n, r);
-      });
-    });
+    const data = inSpan('preprocess', { 'modelgarden.rows': rows.length }, () =>
+      encodeRows(version, spec, width, rows),
+    );
     const outputs = await this.inference.run(
       version,
       [{ name: spec.name, datatype: spec.datatype, shape: [rows.length, width], data }],
@@ -189,7 +166,7 @@ export class PredictService {
     return {
       model: version.model,
       version: version.version,
-      predictions: toPredictions(version, outputs, rows.length, topK),
+      predictions: inSpan('postprocess', {}, () => toPredictions(version, outputs, rows.length, topK)),
     };
   }
 
@@ -213,7 +190,9 @@ export class PredictService {
     const spec = version.inputs[0]!;
     const per = p.width * p.height * p.channels;
     const data = new Float32Array(per * images.length);
-    for (const [i, bytes] of images.entries()) await preprocessImage(bytes, p, data, i * per);
+    await inSpan('preprocess', { 'modelgarden.images': images.length }, async () => {
+      for (const [i, bytes] of images.entries()) await preprocessImage(bytes, p, data, i * per);
+    });
     const shape =
       p.layout === 'NCHW'
         ? [images.length, p.channels, p.height, p.width]
@@ -227,9 +206,44 @@ export class PredictService {
     return {
       model: version.model,
       version: version.version,
-      predictions: toPredictions(version, outputs, images.length, topK),
+      predictions: inSpan('postprocess', {}, () => toPredictions(version, outputs, images.length, topK)),
     };
   }
+}
+
+/** Lays named or positional feature rows out as the model's [rows, features] tensor, checking each value. */
+function encodeRows(
+  version: ModelVersion,
+  spec: TensorSpec,
+  width: number,
+  rows: FeatureRow[],
+): Float32Array | Float64Array {
+  const names = featureNames(version, width);
+  const data =
+    spec.datatype === 'FP64' ? new Float64Array(rows.length * width) : new Float32Array(rows.length * width);
+  rows.forEach((row, r) => {
+    if (Array.isArray(row)) {
+      if (row.length !== width)
+        throw fail('INVALID_INPUT', `Row ${r} has ${row.length} values; expected ${width}`);
+      row.forEach((v, i) => {
+        data[r * width + i] = checkNumber(v, names[i]!, r);
+      });
+      return;
+    }
+    for (const key of Object.keys(row)) {
+      if (!names.includes(key)) {
+        throw fail(
+          'UNKNOWN_FEATURE',
+          `Unknown feature "${key.slice(0, 64)}" in row ${r}; expected ${names.join(', ')}`,
+        );
+      }
+    }
+    names.forEach((n, i) => {
+      if (!(n in row)) throw fail('MISSING_FEATURE', `Row ${r} is missing feature "${n}"`);
+      data[r * width + i] = checkNumber(row[n], n, r);
+    });
+  });
+  return data;
 }
 
 function checkNumber(v: unknown, feature: string, row: number): number {

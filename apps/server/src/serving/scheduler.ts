@@ -3,7 +3,16 @@
  * batcher (up to `maxBatchSize` rows, waiting at most `maxQueueDelayMs`), per-request deadlines and
  * cancellation, and a pool of backend instances that each run one batch at a time.
  */
+import {
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { tracer, tracingActive } from '../observability/tracing.js';
 import { batchKey, mergeInputs, type RawOutput, splitOutputs } from './batching.js';
 import type { EffectiveServingConfig } from './serving-config.js';
 import type { DecodedTensor } from './tensor-codec.js';
@@ -44,6 +53,8 @@ interface Job {
   startedAt: number;
   state: 'queued' | 'running' | 'done';
   timer: NodeJS.Timeout | undefined;
+  /** With tracing on: the request's span (batches link to it) and its queue-wait span. */
+  trace?: { request: SpanContext | undefined; queue: Span };
   resolve(outputs: RawOutput[]): void;
   reject(err: unknown): void;
 }
@@ -117,6 +128,13 @@ export class Scheduler {
         resolve,
         reject,
       };
+      if (tracingActive()) {
+        const parent = context.active();
+        job.trace = {
+          request: trace.getSpanContext(parent),
+          queue: tracer().startSpan('queue wait', { attributes: { 'modelgarden.rows': job.rows } }, parent),
+        };
+      }
       const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
       job.timer = setTimeout(() => this.abandon(job, 'timeout'), timeoutMs);
       options.signal?.onCancel(() => this.abandon(job, 'cancelled'));
@@ -148,6 +166,8 @@ export class Scheduler {
       const i = this.queue.indexOf(job);
       if (i >= 0) this.queue.splice(i, 1);
       this.observer.pending(this.queue.length);
+      job.trace?.queue.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      job.trace?.queue.end();
     }
     this.settle(job, outcome);
     job.reject(
@@ -236,8 +256,10 @@ export class Scheduler {
     for (const job of batch) {
       job.state = 'running';
       job.startedAt = started;
+      job.trace?.queue.end();
     }
     this.observer.pending(this.queue.length);
+    const span = batchSpan(batch);
     try {
       const results = await this.runBatch(instance, batch);
       const computeMs = now() - started;
@@ -256,6 +278,7 @@ export class Scheduler {
         job.reject(err);
       });
     } finally {
+      span?.end();
       this.running--;
       this.idle.push(instance);
       if (this.queue.length > 0) this.schedulePump();
@@ -298,4 +321,25 @@ export class Scheduler {
       this.drained = undefined;
     }
   }
+}
+
+/**
+ * One span per onnxruntime execution, inside the first request's trace and linked to every request
+ * it serves (a batch has many parents; links are how OpenTelemetry says so).
+ */
+function batchSpan(batch: Job[]): Span | undefined {
+  const first = batch[0]?.trace?.request;
+  if (!first) return undefined;
+  const links = batch.flatMap((j) => (j.trace?.request ? [{ context: j.trace.request }] : []));
+  return tracer().startSpan(
+    'batch execution',
+    {
+      links,
+      attributes: {
+        'modelgarden.batch.requests': batch.length,
+        'modelgarden.batch.rows': batch.reduce((n, j) => n + j.rows, 0),
+      },
+    },
+    trace.setSpanContext(ROOT_CONTEXT, first),
+  );
 }

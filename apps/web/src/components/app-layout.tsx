@@ -39,6 +39,9 @@ export function AppLayout() {
             <NavLink to="/upload" className={navClass}>
               Upload
             </NavLink>
+            <NavLink to="/monitoring" className={navClass}>
+              Metrics
+            </NavLink>
             <a href="/docs" className={navClass({ isActive: false })}>
               API docs
             </a>

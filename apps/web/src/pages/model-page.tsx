@@ -18,6 +18,7 @@ import { TryItPanel } from '../components/try-it-panel';
 import { VersionMetadata } from '../components/version-metadata';
 import { VersionsTable } from '../components/versions-table';
 import { taskLabels } from '../lib/task';
+import { ModelObservabilityCard } from '../observability/model-observability-card';
 
 function Breadcrumb({ name }: { name: string }) {
   return (
@@ -110,6 +111,8 @@ function ModelView({ model }: { model: ModelDetail }) {
               <VersionMetadata version={version} />
             </Card>
           </div>
+
+          <ModelObservabilityCard name={model.name} />
 
           <Card title="Call it from code" description="The same prediction over HTTP.">
             <ApiExamples version={version} />

@@ -10,6 +10,7 @@ import { parseVersion } from '../../registry/names.js';
 import type { VersionSelector } from '../../registry/registry-service.js';
 import type { InferRequest } from '../../serving/inference-service.js';
 import { encodeInferResponse } from '../../serving/oip-response.js';
+import { SERVICE_VERSION } from '../../version.js';
 import {
   inferRequestSchema,
   inferResponseSchema,
@@ -25,7 +26,7 @@ import {
 } from './serving-support.js';
 
 export const SERVER_NAME = 'modelgarden';
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = SERVICE_VERSION;
 /** Protocol extensions this server implements, as `/v2` advertises them. */
 export const OIP_EXTENSIONS = ['binary_tensor_data'];
 

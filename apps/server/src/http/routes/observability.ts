@@ -1,0 +1,345 @@
+/**
+ * Observability routes: prediction-log settings, browsing and CSV export, reference datasets,
+ * drift reports, and the live metrics summary behind the web app's charts.
+ */
+import { stringify } from 'csv-stringify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { ModelGardenError } from '../../errors/model-garden-error.js';
+import { assertModelName, parseVersion } from '../../registry/names.js';
+import { errorSchema, modelNameParam, versionParam } from '../schemas.js';
+
+const tags = ['observability'];
+
+const settingsSchema = z
+  .object({
+    enabled: z.boolean(),
+    sampleRate: z.number().min(0).max(1),
+    retentionDays: z.number().int().min(1).max(3650),
+  })
+  .meta({ id: 'PredictionLogSettings' });
+
+const filterQuery = z.object({
+  version: z.coerce.number().int().positive().optional(),
+  label: z.string().max(200).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+const loggedSchema = z.object({
+  id: z.number(),
+  model: z.string(),
+  version: z.number(),
+  requestId: z.string(),
+  protocol: z.string(),
+  latencyMs: z.number(),
+  features: z.record(z.string(), z.number()).nullable(),
+  imageStats: z.record(z.string(), z.number()).nullable(),
+  output: z.object({
+    label: z.string().optional(),
+    probability: z.number().optional(),
+    value: z.number().optional(),
+  }),
+  label: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const referenceSchema = z
+  .object({
+    model: z.string(),
+    version: z.number(),
+    source: z.string(),
+    rows: z.number(),
+    features: z.array(z.string()),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'ReferenceDataset' });
+
+const histogramSchema = z.object({
+  edges: z.array(z.number()),
+  reference: z.array(z.number()),
+  live: z.array(z.number()),
+});
+const driftSchema = z
+  .object({
+    model: z.string(),
+    version: z.number(),
+    referenceVersion: z.number(),
+    referenceSource: z.string(),
+    window: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+    referenceRows: z.number(),
+    liveRows: z.number(),
+    features: z.array(
+      z.object({
+        feature: z.string(),
+        psi: z.number(),
+        ksStatistic: z.number(),
+        ksPValue: z.number(),
+        drifted: z.boolean(),
+        histogram: histogramSchema,
+        referenceMean: z.number(),
+        liveMean: z.number(),
+      }),
+    ),
+    driftedShare: z.number(),
+    drifted: z.boolean(),
+    labels: z.object({ reference: z.record(z.string(), z.number()), live: z.record(z.string(), z.number()) }),
+  })
+  .meta({ id: 'DriftReport' });
+
+const pointSchema = z.object({
+  t: z.string(),
+  rps: z.number(),
+  errorRate: z.number(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  queueDepth: z.number(),
+  batchSize: z.number().nullable(),
+});
+
+const toDate = (s: string | undefined) => (s ? new Date(s) : undefined);
+
+export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addContentTypeParser(
+      ['text/csv', 'text/plain'],
+      { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 },
+      (_r, body, done) => done(null, body),
+    );
+
+    const params = z.object({ name: modelNameParam });
+    const versionParams = z.object({ name: modelNameParam, version: versionParam });
+    /** Checks the model exists (and the version, when given) so unknown names answer 404. */
+    const version = async (name: string, raw?: string | number) => {
+      const v = raw === undefined ? undefined : typeof raw === 'number' ? raw : parseVersion(raw);
+      return ctx.registry.resolve(name, v === undefined ? {} : { version: v });
+    };
+
+    app.get(
+      '/api/models/:name/prediction-logging',
+      {
+        schema: {
+          tags,
+          summary: 'Prediction logging settings',
+          params,
+          response: { 200: settingsSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        await ctx.registry.getModel(req.params.name);
+        return ctx.predictionLogs.getSettings(req.params.name);
+      },
+    );
+
+    app.put(
+      '/api/models/:name/prediction-logging',
+      {
+        schema: {
+          tags,
+          summary: 'Turn prediction logging on or off, set its sample rate and retention',
+          params,
+          body: settingsSchema.partial().strict(),
+          response: { 200: settingsSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        await ctx.registry.getModel(req.params.name);
+        return ctx.predictionLogs.setSettings(req.params.name, req.body);
+      },
+    );
+
+    app.get(
+      '/api/models/:name/predictions',
+      {
+        schema: {
+          tags,
+          summary: 'Logged predictions, newest first (filter by version, label, time; page with cursor)',
+          params,
+          querystring: filterQuery.extend({
+            cursor: z.coerce.number().int().positive().optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(50),
+          }),
+          response: {
+            200: z.object({ items: z.array(loggedSchema), nextCursor: z.number().nullable() }),
+            400: errorSchema,
+            404: errorSchema,
+          },
+        },
+      },
+      async (req) => {
+        await ctx.registry.getModel(req.params.name);
+        const q = req.query;
+        return ctx.predictionLogs.query({
+          model: req.params.name,
+          version: q.version,
+          label: q.label,
+          from: toDate(q.from),
+          to: toDate(q.to),
+          cursor: q.cursor,
+          limit: q.limit,
+        });
+      },
+    );
+
+    app.get(
+      '/api/models/:name/predictions.csv',
+      {
+        schema: {
+          tags,
+          summary: 'Logged predictions as CSV (same filters)',
+          params,
+          querystring: filterQuery,
+          produces: ['text/csv'],
+        },
+      },
+      async (req, reply) => {
+        await ctx.registry.getModel(req.params.name);
+        const q = req.query;
+        const rows = ctx.predictionLogs.all({
+          model: req.params.name,
+          version: q.version,
+          label: q.label,
+          from: toDate(q.from),
+          to: toDate(q.to),
+        });
+        const csv = stringify({ header: true });
+        void (async () => {
+          try {
+            for await (const r of rows) {
+              csv.write({
+                id: r.id,
+                created_at: r.createdAt,
+                model: r.model,
+                version: r.version,
+                request_id: r.requestId,
+                protocol: r.protocol,
+                latency_ms: r.latencyMs,
+                label: r.label ?? '',
+                probability: r.output.probability ?? '',
+                value: r.output.value ?? '',
+                features: r.features ? JSON.stringify(r.features) : '',
+                image_stats: r.imageStats ? JSON.stringify(r.imageStats) : '',
+              });
+            }
+            csv.end();
+          } catch (err) {
+            csv.destroy(err as Error);
+          }
+        })();
+        reply.header('content-type', 'text/csv; charset=utf-8');
+        reply.header('content-disposition', `attachment; filename="${req.params.name}-predictions.csv"`);
+        return reply.send(csv);
+      },
+    );
+
+    app.put(
+      '/api/models/:name/versions/:version/reference',
+      {
+        schema: {
+          tags,
+          summary: 'Set the reference dataset of a version from a CSV body (feature columns, optional label)',
+          params: versionParams,
+          consumes: ['text/csv'],
+          response: { 200: referenceSchema, 400: errorSchema, 404: errorSchema, 415: errorSchema },
+        },
+      },
+      async (req) => {
+        if (typeof req.body !== 'string') {
+          throw new ModelGardenError('UNSUPPORTED_MEDIA_TYPE', 'Send the reference as text/csv');
+        }
+        const v = await version(req.params.name, req.params.version);
+        if (!v.featureNames) {
+          throw new ModelGardenError(
+            'INVALID_REFERENCE',
+            `Version ${v.version} has no feature names to match columns to`,
+          );
+        }
+        return ctx.drift.setReferenceFromCsv(v.model, v.version, req.body, v.featureNames);
+      },
+    );
+
+    app.post(
+      '/api/models/:name/versions/:version/reference/from-window',
+      {
+        schema: {
+          tags,
+          summary: 'Use the features logged in a time window as the reference of a version',
+          params: versionParams,
+          body: z
+            .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+            .strict(),
+          response: { 200: referenceSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        const v = await version(req.params.name, req.params.version);
+        return ctx.drift.setReferenceFromWindow(
+          v.model,
+          v.version,
+          new Date(req.body.from),
+          new Date(req.body.to),
+        );
+      },
+    );
+
+    app.get(
+      '/api/models/:name/versions/:version/reference',
+      {
+        schema: {
+          tags,
+          summary: 'The reference dataset a version is compared with',
+          params: versionParams,
+          response: { 200: referenceSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        const v = await version(req.params.name, req.params.version);
+        const ref = await ctx.drift.getReference(v.model, v.version);
+        if (!ref)
+          throw new ModelGardenError('REFERENCE_NOT_FOUND', `Version ${v.version} has no reference dataset`);
+        return ref;
+      },
+    );
+
+    app.get(
+      '/api/models/:name/drift',
+      {
+        schema: {
+          tags,
+          summary: 'Drift report: live inputs against the reference (PSI, KS test, labels)',
+          params,
+          querystring: filterQuery.omit({ label: true }),
+          response: { 200: driftSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        assertModelName(req.params.name);
+        const v = await version(req.params.name, req.query.version);
+        return ctx.drift.report(v.model, v.version, {
+          from: toDate(req.query.from),
+          to: toDate(req.query.to),
+        });
+      },
+    );
+
+    app.get(
+      '/api/metrics/summary',
+      {
+        schema: {
+          tags,
+          summary: 'Recent per-model throughput, latency percentiles, error rate, queue depth and batch size',
+          response: {
+            200: z.object({
+              intervalSeconds: z.number(),
+              models: z.record(z.string(), z.array(pointSchema)),
+              http: z.array(pointSchema),
+            }),
+          },
+        },
+      },
+      async () => ctx.liveMetrics.summary(),
+    );
+  };
+}

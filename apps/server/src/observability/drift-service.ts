@@ -1,0 +1,209 @@
+/**
+ * Drift reports: live inputs (from the prediction log) against a version's reference dataset, per
+ * feature (PSI over reference-quantile bins and a two-sample KS test), plus predicted labels against
+ * the reference labels. References come from a CSV pushed for the version or from a logged window.
+ */
+import { and, desc, eq } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { referenceDatasets } from '../db/observability-schema.js';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import { binShares, ksTest, labelShares, psi, quantileEdges } from './drift-stats.js';
+import type { PredictionLogService } from './prediction-log.js';
+import { parseReferenceCsv } from './reference-csv.js';
+
+export const PSI_THRESHOLD = 0.2;
+export const KS_ALPHA = 0.05;
+
+export interface FeatureDrift {
+  feature: string;
+  psi: number;
+  ksStatistic: number;
+  ksPValue: number;
+  drifted: boolean;
+  /** For plotting: bin edges and the reference and live shares per bin. */
+  histogram: { edges: number[]; reference: number[]; live: number[] };
+  referenceMean: number;
+  liveMean: number;
+}
+
+export interface DriftReport {
+  model: string;
+  version: number;
+  referenceVersion: number;
+  referenceSource: string;
+  window: { from: string | null; to: string | null };
+  referenceRows: number;
+  liveRows: number;
+  features: FeatureDrift[];
+  driftedShare: number;
+  drifted: boolean;
+  labels: { reference: Record<string, number>; live: Record<string, number> };
+}
+
+export interface ReferenceInfo {
+  model: string;
+  version: number;
+  source: string;
+  rows: number;
+  features: string[];
+  createdAt: string;
+}
+
+function pushTo(columns: Record<string, number[]>, key: string, value: number): void {
+  const column = columns[key];
+  if (column) column.push(value);
+  else columns[key] = [value];
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+export class DriftService {
+  constructor(
+    private readonly db: Db,
+    private readonly logs: PredictionLogService,
+    private readonly onReport?: (report: DriftReport) => void,
+  ) {}
+
+  private async store(
+    model: string,
+    version: number,
+    features: Record<string, number[]>,
+    labels: string[] | null,
+    source: string,
+  ): Promise<ReferenceInfo> {
+    const rows = Object.values(features)[0]?.length ?? 0;
+    if (rows < 10) {
+      throw new ModelGardenError('INVALID_REFERENCE', `A reference needs at least 10 rows; got ${rows}`);
+    }
+    const values = { model, version, features, labels, source, rows };
+    const [row] = await this.db
+      .insert(referenceDatasets)
+      .values(values)
+      .onConflictDoUpdate({ target: [referenceDatasets.model, referenceDatasets.version], set: values })
+      .returning();
+    return {
+      model,
+      version,
+      source,
+      rows,
+      features: Object.keys(features),
+      createdAt: row!.createdAt.toISOString(),
+    };
+  }
+
+  /** Stores a CSV (header row of feature names, optional `label` column) as the version's reference. */
+  setReferenceFromCsv(
+    model: string,
+    version: number,
+    csv: string,
+    featureNames: string[],
+  ): Promise<ReferenceInfo> {
+    const { features, labels } = parseReferenceCsv(csv, featureNames);
+    return this.store(model, version, features, labels, 'csv');
+  }
+
+  /** Uses the features logged for the version within a time window as its reference. */
+  async setReferenceFromWindow(model: string, version: number, from: Date, to: Date): Promise<ReferenceInfo> {
+    const features: Record<string, number[]> = {};
+    const labels: string[] = [];
+    for await (const row of this.logs.all({ model, version, from, to })) {
+      if (!row.features) continue;
+      for (const [k, v] of Object.entries(row.features)) pushTo(features, k, v);
+      if (row.label !== null) labels.push(row.label);
+    }
+    return this.store(
+      model,
+      version,
+      features,
+      labels.length ? labels : null,
+      `window ${from.toISOString()}..${to.toISOString()}`,
+    );
+  }
+
+  async getReference(model: string, version: number): Promise<(ReferenceInfo & { version: number }) | null> {
+    const row = await this.referenceRow(model, version);
+    return row
+      ? {
+          model,
+          version: row.version,
+          source: row.source,
+          rows: row.rows,
+          features: Object.keys(row.features),
+          createdAt: row.createdAt.toISOString(),
+        }
+      : null;
+  }
+
+  /** The version's own reference, else the newest reference of an earlier version of the model. */
+  private async referenceRow(model: string, version: number) {
+    const [own] = await this.db
+      .select()
+      .from(referenceDatasets)
+      .where(and(eq(referenceDatasets.model, model), eq(referenceDatasets.version, version)))
+      .limit(1);
+    if (own) return own;
+    const [earlier] = await this.db
+      .select()
+      .from(referenceDatasets)
+      .where(eq(referenceDatasets.model, model))
+      .orderBy(desc(referenceDatasets.version))
+      .limit(1);
+    return earlier && earlier.version < version ? earlier : undefined;
+  }
+
+  async report(
+    model: string,
+    version: number,
+    window: { from?: Date; to?: Date } = {},
+  ): Promise<DriftReport> {
+    const ref = await this.referenceRow(model, version);
+    if (!ref) {
+      throw new ModelGardenError(
+        'REFERENCE_NOT_FOUND',
+        `Model "${model}" version ${version} has no reference dataset; push one with PUT /api/models/${model}/versions/${version}/reference`,
+      );
+    }
+    const live: Record<string, number[]> = {};
+    const liveLabels: string[] = [];
+    let liveRows = 0;
+    for await (const row of this.logs.all({ model, version, from: window.from, to: window.to })) {
+      liveRows++;
+      if (row.label !== null) liveLabels.push(row.label);
+      if (row.features) for (const [k, v] of Object.entries(row.features)) pushTo(live, k, v);
+    }
+    const features = Object.entries(ref.features).map(([feature, refValues]): FeatureDrift => {
+      const liveValues = live[feature] ?? [];
+      const edges = quantileEdges(refValues);
+      const reference = binShares(refValues, edges);
+      const liveShares = binShares(liveValues, edges);
+      const p = liveValues.length ? psi(reference, liveShares) : 0;
+      const ks = ksTest(refValues, liveValues);
+      return {
+        feature,
+        psi: p,
+        ksStatistic: ks.statistic,
+        ksPValue: ks.pValue,
+        drifted: liveValues.length > 0 && (p > PSI_THRESHOLD || ks.pValue < KS_ALPHA),
+        histogram: { edges, reference, live: liveShares },
+        referenceMean: mean(refValues),
+        liveMean: mean(liveValues),
+      };
+    });
+    const driftedShare = features.length ? features.filter((f) => f.drifted).length / features.length : 0;
+    const report: DriftReport = {
+      model,
+      version,
+      referenceVersion: ref.version,
+      referenceSource: ref.source,
+      window: { from: window.from?.toISOString() ?? null, to: window.to?.toISOString() ?? null },
+      referenceRows: ref.rows,
+      liveRows,
+      features,
+      driftedShare,
+      drifted: driftedShare > 0,
+      labels: { reference: labelShares(ref.labels ?? []), live: labelShares(liveLabels) },
+    };
+    this.onReport?.(report);
+    return report;
+  }
+}

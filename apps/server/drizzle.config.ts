@@ -2,6 +2,10 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./apps/server/src/db/schema.ts', './apps/server/src/db/observability-schema.ts'],
+  schema: [
+    './apps/server/src/db/schema.ts',
+    './apps/server/src/db/observability-schema.ts',
+    './apps/server/src/db/auth-schema.ts',
+  ],
   out: './apps/server/drizzle',
 });

@@ -32,6 +32,9 @@ export const models = pgTable('models', {
   tags: jsonb('tags').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
   /** The highest version number ever given, so a deleted version's number is never reused. */
   lastVersion: integer('last_version').notNull().default(0),
+  /** `public` (everyone who may read models) or `team` (only `team`'s members and admins). */
+  visibility: text('visibility').notNull().default('public'),
+  team: text('team'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -5,6 +5,7 @@
 import ort from 'onnxruntime-node';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { TensorSpec } from '../registry/types.js';
+import { assertOnnxModel } from './onnx-guard.js';
 import { oipDatatypeOf } from './tensor-types.js';
 
 export interface SessionOptions {
@@ -37,8 +38,12 @@ function toSpecs(metadata: readonly ort.InferenceSession.ValueMetadata[], side: 
   });
 }
 
-/** Opens a session; a file onnxruntime cannot load fails with INVALID_MODEL_FILE (never a crash). */
+/**
+ * Opens a session; a file onnxruntime cannot load fails with INVALID_MODEL_FILE (never a crash). The
+ * bytes pass onnx-guard.ts first: no pickle, no malformed protobuf, no external data reaches onnxruntime.
+ */
 export async function openSession(bytes: Uint8Array, options: SessionOptions = {}): Promise<LoadedSession> {
+  assertOnnxModel(bytes);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {

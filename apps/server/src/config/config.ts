@@ -24,6 +24,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
   MAX_BODY_MB: z.coerce.number().positive().max(1024).default(16),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1000).default(64),
+  MAX_JSON_KEYS: z.coerce.number().int().min(1).default(10_000),
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(16_777_216),
   SEED_DEMO_MODELS: booleanString.default(true),
   MODELS_DIR: z.string().optional(),
   WEB_DIST_DIR: z.string().optional(),
@@ -48,6 +51,10 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   maxUploadBytes: number;
   maxBodyBytes: number;
+  /** JSON bodies: deepest nesting and most keys in one object (security/safe-json.ts). */
+  json: { maxDepth: number; maxKeys: number };
+  /** Largest picture (width × height, from its header) a prediction may send; checked before decoding. */
+  maxImagePixels: number;
   seedDemoModels: boolean;
   /** Folder holding the demo models (iris/, digits/); defaults to the repository's models/. */
   modelsDir: string;
@@ -92,6 +99,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel: e.LOG_LEVEL,
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
     maxBodyBytes: Math.round(e.MAX_BODY_MB * 1024 * 1024),
+    json: { maxDepth: e.MAX_JSON_DEPTH, maxKeys: e.MAX_JSON_KEYS },
+    maxImagePixels: e.MAX_IMAGE_PIXELS,
     seedDemoModels: e.SEED_DEMO_MODELS,
     modelsDir: path.resolve(cwd, e.MODELS_DIR ?? path.join(repoRoot, 'models')),
     webDistDir: path.resolve(cwd, e.WEB_DIST_DIR ?? path.join(repoRoot, 'apps', 'web', 'dist')),

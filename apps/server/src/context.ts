@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { type AuthServices, createAuthServices } from './auth/auth-services.js';
+import { createInitialAdmin } from './auth/initial-admin.js';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
@@ -42,6 +44,8 @@ export interface AppContext {
   predict: PredictService;
   servingConfig: ServingConfigStore;
   inspect: ModelInspector;
+  /** Users, API keys, sessions, audit log. */
+  auth: AuthServices;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: { done: boolean; failures: Array<{ model: string; version: number; error: string }> };
   /** Starts the observability background jobs (after start-up work). */
@@ -61,6 +65,16 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   if (swept.temporary + swept.orphans > 0)
     logger.info(swept, 'swept unfinished uploads and orphaned artifacts');
   const registry = new RegistryService(database.db, store);
+  const auth = createAuthServices(database.db, config.auth);
+  const initialAdmin = await createInitialAdmin(auth.users, config.dataDir);
+  if (initialAdmin) {
+    // Printed once, on purpose: the only other copy is the 0600 file.
+    logger.warn(
+      { file: initialAdmin.file },
+      `created user "admin" with password ${initialAdmin.password} (also in ${initialAdmin.file}); ` +
+        'log in and change it, or reset it with `modelgarden users reset-password admin`',
+    );
+  }
   const metrics = createMetrics();
   const tracing = createTracing({ ...config.otel, serviceVersion: SERVICE_VERSION });
   const observability = createObservability(database.db, metrics, logger, config.jobs);
@@ -103,11 +117,13 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     predict,
     servingConfig: new ServingConfigStore(database.db, registry, models),
     inspect,
+    auth,
     startup: { done: false, failures: [] },
     async close() {
       hotSwap.close();
       await observability.close();
       await models.close();
+      await auth.close();
       await database.close();
       await tracing.shutdown();
     },

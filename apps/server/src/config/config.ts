@@ -41,6 +41,22 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('modelgarden'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  MODELGARDEN_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  ALLOW_ANONYMOUS_LOOPBACK: booleanString.default(true),
+  ANONYMOUS_LOOPBACK_WRITES: booleanString.default(false),
+  METRICS_PUBLIC: booleanString.default(true),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(12),
+  SECURE_COOKIES: booleanString.optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_LOOPBACK: booleanString.default(false),
+  CORS_ORIGINS: z
+    .string()
+    .regex(/^(\*|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)$/, 'must be * or comma-separated http(s) origins')
+    .optional(),
 });
 
 export interface Config {
@@ -69,6 +85,33 @@ export interface Config {
   jobs: { driftIntervalMs: number; cleanupIntervalMs: number };
   /** OpenTelemetry: OTLP/HTTP endpoint (tracing is off without it), service name, root sample ratio. */
   otel: { endpoint: string | undefined; serviceName: string; sampleRatio: number };
+  /** Access control: see docs/security-access.md. */
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** `MODELGARDEN_ADMIN_KEY`: a bootstrap Bearer key with the `admin` scope; never logged. */
+  adminKey: string | undefined;
+  /** Anonymous reads and predictions while `HOST` is a loopback address. */
+  anonymousLoopback: boolean;
+  /** Development/tests only: anonymous loopback callers may also change the registry. */
+  anonymousLoopbackWrites: boolean;
+  /** `/metrics` without credentials on every bind. */
+  metricsPublic: boolean;
+  sessionTtlMs: number;
+  /** `Secure` cookies; default: on unless `HOST` is loopback. */
+  secureCookies: boolean;
+  /** Requests per minute per API key, user or IP address; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  /** Rate-limit loopback clients of a loopback-bound server too (off: benchmarks and local tools). */
+  rateLimitLoopback: boolean;
+  /** CORS origins allowed (`*` or a list); none by default. */
+  corsOrigins: string[] | '*';
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: a bind only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..', '..');
@@ -115,6 +158,17 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: e.OTEL_SERVICE_NAME,
       sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
+    },
+    auth: {
+      adminKey: e.MODELGARDEN_ADMIN_KEY,
+      anonymousLoopback: e.ALLOW_ANONYMOUS_LOOPBACK,
+      anonymousLoopbackWrites: e.ANONYMOUS_LOOPBACK_WRITES,
+      metricsPublic: e.METRICS_PUBLIC,
+      sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000),
+      secureCookies: e.SECURE_COOKIES ?? !isLoopbackHost(e.HOST),
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitLoopback: e.RATE_LIMIT_LOOPBACK,
+      corsOrigins: e.CORS_ORIGINS === '*' ? '*' : (e.CORS_ORIGINS?.split(',') ?? []),
     },
   };
 }

@@ -11,6 +11,7 @@ import { type AliasRouteInput, pickWeighted } from './alias-route.js';
 import { type AliasMoveOptions, AliasService, type PrepareTargets } from './alias-service.js';
 import { aliasInfo, type Queryable, readAlias, routeOfRow } from './alias-store.js';
 import type { ArtifactStore, StagedArtifact } from './artifact-store.js';
+import { ModelAccessStore } from './model-access.js';
 import { listModels, modelExists } from './model-queries.js';
 import { assertAliasName, assertModelName } from './names.js';
 import { ResolveCache } from './resolve-cache.js';
@@ -109,6 +110,8 @@ export class RegistryService {
   private readonly random: () => number;
   private readonly aliasOps: AliasService;
   private readonly lifecycle: VersionLifecycle;
+  /** Team visibility of models, cached for the per-request checks. */
+  readonly access: ModelAccessStore;
 
   constructor(
     private readonly db: Db,
@@ -119,6 +122,7 @@ export class RegistryService {
     this.random = options.random ?? Math.random;
     this.aliasOps = new AliasService(db, this, (c) => this.emit(c));
     this.lifecycle = new VersionLifecycle(db, store, this, (c) => this.emit(c));
+    this.access = new ModelAccessStore(db);
   }
 
   /** Subscribes to changes made through this registry instance; returns the unsubscribe function. */
@@ -129,6 +133,7 @@ export class RegistryService {
 
   private emit(change: RegistryChange): void {
     this.cache.clear();
+    this.access.clear();
     for (const listener of this.listeners) listener(change);
   }
 

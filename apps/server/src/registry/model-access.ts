@@ -1,0 +1,69 @@
+/**
+ * Who may see a model: `public` models everyone who may read models, `team` models only that team's
+ * users and admins. Looked up on every model request, so answers are cached briefly (1 s, and
+ * cleared on changes made through this process).
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { models } from '../db/schema.js';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import { assertModelName } from './names.js';
+
+export type Visibility = 'public' | 'team';
+export interface ModelAccess {
+  visibility: Visibility;
+  team: string | null;
+}
+
+export class ModelAccessStore {
+  private readonly cache = new Map<string, { at: number; access: ModelAccess | null }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs = 1000,
+  ) {}
+
+  /** The model's access, or null when there is no such model. */
+  async get(name: string): Promise<ModelAccess | null> {
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.access;
+    const [row] = await this.db
+      .select({ visibility: models.visibility, team: models.team })
+      .from(models)
+      .where(eq(models.name, name))
+      .limit(1);
+    const access = row ? { visibility: row.visibility as Visibility, team: row.team } : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(name, { at: Date.now(), access });
+    return access;
+  }
+
+  async set(name: string, access: ModelAccess): Promise<void> {
+    assertModelName(name);
+    if (access.visibility === 'team' && !access.team)
+      throw new ModelGardenError('INVALID_METADATA', 'A team-private model needs a team', {
+        details: { field: 'team' },
+      });
+    const updated = await this.db
+      .update(models)
+      .set({ visibility: access.visibility, team: access.team })
+      .where(eq(models.name, name))
+      .returning({ id: models.id });
+    this.cache.delete(name);
+    if (updated.length === 0)
+      throw new ModelGardenError('MODEL_NOT_FOUND', `Model "${name}" not found`, {
+        details: { model: name },
+      });
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}
+
+/** True when a caller of `team` (admins: `all`) may see a model with `access`. */
+export function canSee(access: ModelAccess, viewer: { all: boolean; team: string | null }): boolean {
+  return (
+    viewer.all || access.visibility === 'public' || (viewer.team !== null && viewer.team === access.team)
+  );
+}

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { DEFAULT_JSON_LIMITS, parseClientJson } from '../security/safe-json.js';
 import { type ImagePreprocessing, TASKS, type Task, type TensorSpec } from './types.js';
 
 const shortText = z.string().max(200);
@@ -47,9 +48,11 @@ export function parseVersionMetadata(text: string | undefined): VersionMetadata 
   if (text === undefined || text.trim() === '') return {};
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseClientJson(text, DEFAULT_JSON_LIMITS, '"metadata"');
   } catch (err) {
-    throw new ModelGardenError('INVALID_METADATA', `"metadata" is not valid JSON: ${(err as Error).message}`);
+    if (err instanceof ModelGardenError && err.code === 'MALFORMED_JSON')
+      throw new ModelGardenError('INVALID_METADATA', err.message);
+    throw err;
   }
   const parsed = versionMetadataSchema.safeParse(raw);
   if (!parsed.success) {

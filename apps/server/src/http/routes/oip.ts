@@ -51,7 +51,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['open inference protocol v2'];
     app.setErrorHandler(servingErrorHandler);
-    registerInferBodyParser(app);
+    registerInferBodyParser(app, ctx.config.json);
 
     app.get(
       '/v2',

@@ -5,8 +5,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
+import type { JsonLimits } from '../../security/safe-json.js';
 import type { CancelSignal } from '../../serving/scheduler.js';
 import { errorHandler } from '../error-handler.js';
+import { jsonBodyParser } from '../json-parser.js';
 
 export const HEADER_LENGTH = 'inference-header-content-length';
 
@@ -43,9 +45,9 @@ export function servingErrorHandler(error: unknown, request: FastifyRequest, rep
  * Parses OIP bodies: plain JSON as usual; with `Inference-Header-Content-Length`, the first N bytes
  * are the JSON header and the rest is kept as `request.oipBinary` for the tensor decoder.
  */
-export function registerInferBodyParser(app: FastifyInstance): void {
+export function registerInferBodyParser(app: FastifyInstance, limits: JsonLimits): void {
   app.decorateRequest('oipBinary', null);
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  const parseJson = jsonBodyParser(limits);
   const parse = (req: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
     const raw = req.headers[HEADER_LENGTH];
     if (raw === undefined) {

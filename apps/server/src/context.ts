@@ -47,7 +47,12 @@ export interface AppContext {
   /** Users, API keys, sessions, audit log. */
   auth: AuthServices;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
-  startup: { done: boolean; failures: Array<{ model: string; version: number; error: string }> };
+  startup: {
+    done: boolean;
+    failures: Array<{ model: string; version: number; error: string }>;
+    /** Set on SIGTERM: readiness answers 503 so balancers stop sending before the server closes. */
+    stopping: boolean;
+  };
   /** Starts the observability background jobs (after start-up work). */
   startObservability(): void;
   close(): Promise<void>;
@@ -118,7 +123,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     servingConfig: new ServingConfigStore(database.db, registry, models),
     inspect,
     auth,
-    startup: { done: false, failures: [] },
+    startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();
       await observability.close();

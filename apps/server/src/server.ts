@@ -76,6 +76,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ready,
     close() {
       closing ??= (async () => {
+        // Not ready first, so balancers and Kubernetes stop routing here while we still serve.
+        context.startup.stopping = true;
+        if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
         // Stops accepting and waits for in-flight requests. Connections that finish a response
         // after the close began become idle keep-alive sockets; sweep them so close() returns.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 50);

@@ -31,6 +31,7 @@ const envSchema = z.object({
   MODELS_DIR: z.string().optional(),
   WEB_DIST_DIR: z.string().optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   ORT_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   ORT_EXECUTION_PROVIDERS: z
     .string()
@@ -77,6 +78,8 @@ export interface Config {
   /** Built web app (apps/web/dist); served at `/` when it exists. */
   webDistDir: string;
   shutdownTimeoutMs: number;
+  /** On shutdown: how long readiness answers 503 before the server stops accepting (for balancers). */
+  shutdownDelayMs: number;
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   ortIntraOpThreads: number;
   /** onnxruntime execution providers in order of preference (`cuda,cpu` in the CUDA image). */
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     modelsDir: path.resolve(cwd, e.MODELS_DIR ?? path.join(repoRoot, 'models')),
     webDistDir: path.resolve(cwd, e.WEB_DIST_DIR ?? path.join(repoRoot, 'apps', 'web', 'dist')),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     ortIntraOpThreads: e.ORT_INTRA_OP_THREADS,
     ortExecutionProviders: e.ORT_EXECUTION_PROVIDERS.split(','),
     jobs: {

@@ -38,11 +38,13 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         } catch (err) {
           database = `error: ${err instanceof Error ? err.message : String(err)}`;
         }
-        const models = !ctx.startup.done
-          ? 'loading'
-          : ctx.startup.failures.length > 0
-            ? `failed: ${ctx.startup.failures.map((f) => `${f.model}@${f.version}`).join(', ')}`
-            : 'ok';
+        const models = ctx.startup.stopping
+          ? 'stopping'
+          : !ctx.startup.done
+            ? 'loading'
+            : ctx.startup.failures.length > 0
+              ? `failed: ${ctx.startup.failures.map((f) => `${f.model}@${f.version}`).join(', ')}`
+              : 'ok';
         const ready = database === 'ok' && models === 'ok';
         return reply
           .status(ready ? 200 : 503)

@@ -7,12 +7,14 @@ type Timed = { [started]?: bigint };
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   const m = ctx.metrics;
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     (req as Timed)[started] = process.hrtime.bigint();
     m.httpInFlight.inc();
+    // 'close' fires once whether the response finished or the client went away mid-request
+    // (onResponse does not run for aborted requests), so the gauge cannot leak.
+    reply.raw.once('close', () => m.httpInFlight.dec());
   });
   app.addHook('onResponse', async (req, reply) => {
-    m.httpInFlight.dec();
     const start = (req as Timed)[started];
     if (start === undefined) return;
     // The route template (never the raw URL) keeps label values bounded; unmatched routes share one.

@@ -83,7 +83,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (_req, reply) => {
-        const ready = ctx.startup.done && ctx.startup.failures.length === 0;
+        const ready = ctx.startup.done && ctx.startup.failures.length === 0 && !ctx.startup.stopping;
         return reply.status(ready ? 200 : 503).send({ ready });
       },
     );

@@ -30,6 +30,7 @@ function startProcess(): Promise<{ child: ChildProcess; url: string; exited: Pro
       LOG_LEVEL: 'info',
       DATABASE_URL: '',
       MAX_UPLOAD_MB: '512',
+      ANONYMOUS_LOOPBACK_WRITES: 'true',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

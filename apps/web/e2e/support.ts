@@ -57,7 +57,13 @@ export async function startTestServer(): Promise<TestServer> {
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'modelgarden-e2e-'));
   try {
-    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    const server = await startServer({
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      env: { ...process.env, ANONYMOUS_LOOPBACK_WRITES: 'true' },
+    });
     return {
       url: server.url,
       async close() {

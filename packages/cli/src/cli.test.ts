@@ -53,7 +53,13 @@ beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with 'npx tsc -b'`);
   dataDir = await mkdtemp(join(tmpdir(), 'modelgarden-cli-'));
   workDir = await mkdtemp(join(tmpdir(), 'modelgarden-cli-work-'));
-  server = await startServer({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  server = await startServer({
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    env: { ...process.env, ANONYMOUS_LOOPBACK_WRITES: 'true' },
+  });
   const deadline = Date.now() + 60_000;
   while ((await fetch(`${server.url}/health/ready`)).status !== 200) {
     if (Date.now() > deadline) throw new Error('the server did not become ready within 60 s');

@@ -2,6 +2,7 @@
  * Builds the Fastify application over an AppContext: plugins, OpenAPI, error handling and routes.
  * Does not listen; tests drive it with inject() and the server module listens.
  */
+import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -14,22 +15,28 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { registerAudit } from './audit-hook.js';
+import { registerAuth, registerPolicyCheck } from './auth-hook.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
-import { registerJsonParser } from './json-parser.js';
 import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
 import { registerRequestLogging } from './request-logging.js';
 import { aliasRoutes } from './routes/aliases.js';
+import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { observabilityRoutes } from './routes/observability.js';
 import { oipRoutes, SERVER_VERSION } from './routes/oip.js';
 import { predictRoutes } from './routes/predict.js';
 import { servingConfigRoutes } from './routes/serving-config.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
 import { versionRoutes } from './routes/versions.js';
 import { isWebAppRoute, registerWebApp } from './routes/web.js';
+import { registerSecurityPlugins } from './security-plugins.js';
 import { registerServedVersion } from './served-version.js';
 import { registerShadowDispatch, type ShadowDispatcher } from './shadow-dispatch.js';
 import { registerTracing } from './tracing-hooks.js';
@@ -56,7 +63,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  registerJsonParser(app, ctx.config.json);
   // While draining, answer the requests already on open connections and close each connection
   // after its response, so shutdown does not wait for clients' keep-alive sockets to time out.
   let draining = false;
@@ -70,6 +76,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     if (draining) reply.header('connection', 'close');
   });
 
+  // Access control first: every route registered from here on must have a policy entry.
+  registerPolicyCheck(app);
+  await app.register(fastifyCookie);
+  await registerSecurityPlugins(app, ctx);
   await app.register(fastifyMultipart, {
     limits: {
       fileSize: ctx.config.maxUploadBytes + 1,
@@ -95,6 +105,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'open inference protocol v2', description: 'KServe / Triton REST protocol' },
         { name: 'health', description: 'Probes' },
         { name: 'observability', description: 'Metrics' },
+        { name: 'access', description: 'Sessions, users, API keys, audit log' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -106,6 +117,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerRequestLogging(app);
   registerMetrics(app, ctx);
   registerPredictionLogging(app, ctx);
+  registerAuth(app, ctx);
+  registerAudit(app, ctx);
   await app.register(healthRoutes(ctx));
   await app.register(observabilityRoutes(ctx));
   registerServedVersion(app);
@@ -117,6 +130,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(predictRoutes(ctx));
   await app.register(servingConfigRoutes(ctx));
   await app.register(oipRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
+  await app.register(userRoutes(ctx));
+  await app.register(keyRoutes(ctx));
+  await app.register(auditRoutes(ctx));
 
   const hasWeb = await registerWebApp(app, ctx);
   app.setNotFoundHandler((req, reply) => {

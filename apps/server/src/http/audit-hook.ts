@@ -1,0 +1,63 @@
+/**
+ * Writes an audit entry after every registry, user, key and session change (and every refused
+ * login): who (user, key prefix or the admin key), what (method + route template, the target), when,
+ * from where (IP, request id), and the status. Reads and predictions are not audited.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorName, viaOf } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
+import { ruleFor } from './policy.js';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** `model:iris@2/alias:production`, `user:bob`, `key:12`, `session`. */
+export function targetOf(template: string, params: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (typeof params.name === 'string')
+    parts.push(template.startsWith('/api/users') ? `user:${params.name}` : `model:${params.name}`);
+  if (typeof params.version === 'string') parts[0] = `${parts[0]}@${params.version}`;
+  if (typeof params.alias === 'string') parts.push(`alias:${params.alias}`);
+  if (params.id !== undefined) parts.push(`key:${String(params.id)}`);
+  if (parts.length === 0) parts.push(template.replace(/^\/api\//, ''));
+  return parts.join('/');
+}
+
+function audited(req: FastifyRequest, status: number): boolean {
+  const template = req.routeOptions.url;
+  if (!template || !UNSAFE.has(req.method)) return false;
+  const rule = ruleFor(req.method, template);
+  if (!rule) return false;
+  if (template.startsWith('/api/session')) return status < 500;
+  if (rule.access !== 'write' && rule.access !== 'signed-in') return false;
+  return status < 400 || status === 403;
+}
+
+export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('onResponse', async (req, reply) => {
+    if (!audited(req, reply.statusCode)) return;
+    const template = req.routeOptions.url as string;
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const body = req.body as Record<string, unknown> | undefined;
+    const details: Record<string, unknown> = {};
+    // The login name only: bodies may hold passwords and keys.
+    if (template === '/api/session' && req.method === 'POST' && typeof body?.name === 'string')
+      details.name = body.name;
+    if (req.method === 'POST' && template === '/api/models' && typeof body?.name === 'string')
+      details.model = body.name;
+    if (template === '/api/keys' && Array.isArray(body?.scopes)) details.scopes = body.scopes;
+    ctx.auth.audit
+      .record({
+        actor:
+          actorName(req.principal) ??
+          (typeof details.name === 'string' && reply.statusCode < 400 ? details.name : null),
+        via: viaOf(req.principal),
+        action: `${req.method} ${template}`,
+        target: targetOf(template, params),
+        status: reply.statusCode,
+        ip: req.ip,
+        requestId: req.id,
+        details: Object.keys(details).length > 0 ? details : null,
+      })
+      .catch((err) => req.log.warn({ err }, 'audit entry not written'));
+  });
+}

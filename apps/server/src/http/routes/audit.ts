@@ -1,0 +1,32 @@
+/** The audit log for admins: every registry, user and key change, newest first, with filters. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { auditEntrySchema, auditQuery } from '../auth-schemas.js';
+import { errorSchema } from '../schemas.js';
+
+export function auditRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/api/audit',
+      {
+        schema: {
+          tags: ['access'],
+          summary:
+            'Audit log: who changed what, when, from where (filters: actor, action, target prefix, time)',
+          querystring: auditQuery,
+          response: {
+            200: z.object({ items: z.array(auditEntrySchema), nextCursor: z.number().int().nullable() }),
+            400: errorSchema,
+          },
+        },
+      },
+      async (req) =>
+        ctx.auth.audit.list({
+          ...req.query,
+          from: req.query.from ? new Date(req.query.from) : undefined,
+          to: req.query.to ? new Date(req.query.to) : undefined,
+        }),
+    );
+  };
+}

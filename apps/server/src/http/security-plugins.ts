@@ -1,0 +1,63 @@
+/**
+ * Security headers (helmet, with a CSP the built web app and the /docs UI work under), CORS (no
+ * origins unless CORS_ORIGINS says) and rate limits per API key, user or IP (429 RATE_LIMITED with
+ * Retry-After). Registered before the routes so every route gets them.
+ */
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isLoopbackHost } from '../config/config.js';
+import type { AppContext } from '../context.js';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import { isLoopbackAddress } from './auth-hook.js';
+
+/** The bucket a request counts against: its key, its user, or its address. */
+export function rateLimitKey(req: FastifyRequest): string {
+  const p = req.principal;
+  if (p?.kind === 'user') return p.keyId !== undefined ? `key:${p.keyId}` : `user:${p.userId}`;
+  if (p?.kind === 'bootstrap') return 'admin-key';
+  return `ip:${req.ip}`;
+}
+
+export async function registerSecurityPlugins(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { auth, host } = ctx.config;
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'connect-src': ["'self'"],
+        // Plain-HTTP deployments (and loopback) must not have their assets rewritten to https.
+        'upgrade-insecure-requests': null,
+      },
+    },
+    // Off on plain HTTP: browsers ignore it there and a wrong HSTS pin locks users out.
+    hsts: auth.secureCookies ? undefined : false,
+  });
+  await app.register(fastifyCors, {
+    origin: auth.corsOrigins === '*' ? true : auth.corsOrigins.length > 0 ? auth.corsOrigins : false,
+    credentials: auth.corsOrigins !== '*' && auth.corsOrigins.length > 0,
+    exposedHeaders: ['x-request-id', 'x-model-version', 'retry-after'],
+  });
+  if (auth.rateLimitPerMinute === 0) return;
+  const loopbackBind = isLoopbackHost(host);
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: auth.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: rateLimitKey,
+    allowList: (req) =>
+      req.url.startsWith('/health/') ||
+      req.url.startsWith('/v2/health/') ||
+      (loopbackBind && !auth.rateLimitLoopback && isLoopbackAddress(req.socket.remoteAddress ?? req.ip)),
+    errorResponseBuilder: (_req, context) =>
+      new ModelGardenError(
+        'RATE_LIMITED',
+        `Rate limit exceeded: ${context.max} requests per minute; retry in ${context.after}`,
+        {
+          details: { limit: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+        },
+      ),
+  });
+}

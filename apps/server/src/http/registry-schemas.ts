@@ -83,16 +83,23 @@ export const modelQuerySchema = z.object({
 
 const tags = z.record(z.string().max(200), z.string().max(1000));
 
+/** Team visibility: `team` hides the model from other teams (the team defaults to the caller's). */
+const access = {
+  visibility: z.enum(['public', 'team']).optional(),
+  team: z.string().min(1).max(63).nullable().optional(),
+};
+
 export const createModelBodySchema = z
   .object({
     name: z.string().min(1).max(200),
     description: z.string().max(10_000).nullable().optional(),
     tags: tags.optional(),
+    ...access,
   })
   .strict();
 
 export const updateModelBodySchema = z
-  .object({ description: z.string().max(10_000).nullable().optional(), tags: tags.optional() })
+  .object({ description: z.string().max(10_000).nullable().optional(), tags: tags.optional(), ...access })
   .strict();
 
 export const aliasParams = z.object({

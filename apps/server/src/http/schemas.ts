@@ -64,6 +64,8 @@ export const modelSummarySchema = z
   .object({
     name: z.string(),
     description: z.string().nullable(),
+    visibility: z.enum(['public', 'team']),
+    team: z.string().nullable(),
     tags: z.record(z.string(), z.string()),
     task: z.enum(TASKS).nullable(),
     latestVersion: z.number().int().nullable(),

@@ -30,6 +30,12 @@ function whereOf(query: ModelQuery): SQL | undefined {
     else conditions.push(sql`${models.tags} ->> ${query.tag.slice(0, at)} = ${query.tag.slice(at + 1)}`);
   }
   if (query.task) conditions.push(sql`${latestTask} = ${query.task}`);
+  if (query.viewer && !query.viewer.all)
+    conditions.push(
+      query.viewer.team === null
+        ? eq(models.visibility, 'public')
+        : or(eq(models.visibility, 'public'), eq(models.team, query.viewer.team))!,
+    );
   return conditions.length > 0 ? and(...conditions) : undefined;
 }
 
@@ -67,6 +73,8 @@ export async function listModels(db: Db, query: ModelQuery = {}): Promise<ModelP
     return {
       name: m.name,
       description: m.description,
+      visibility: m.visibility as ModelSummary['visibility'],
+      team: m.team,
       tags: m.tags,
       task: (task as Task | null) ?? null,
       latestVersion: s?.latest ?? null,

@@ -226,6 +226,8 @@ export class RegistryService {
     return {
       name: model.name,
       description: model.description,
+      visibility: model.visibility as ModelDetail['visibility'],
+      team: model.team,
       tags: model.tags,
       task: versions[0]?.task ?? null,
       latestVersion: versions[0]?.version ?? null,

@@ -148,6 +148,9 @@ export interface AliasHistoryEntry {
 export interface ModelSummary {
   name: string;
   description: string | null;
+  /** `team`: only `team`'s users (and admins) see the model. */
+  visibility: 'public' | 'team';
+  team: string | null;
   tags: Record<string, string>;
   task: Task | null;
   latestVersion: number | null;
@@ -170,6 +173,8 @@ export interface ModelQuery {
   /** `key` (the tag is set) or `key:value`. */
   tag?: string | undefined;
   task?: Task | undefined;
+  /** Only models this caller may see (admins: all; others: public ones and their team's). */
+  viewer?: { all: boolean; team: string | null } | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
 }

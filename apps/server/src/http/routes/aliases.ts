@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actorName } from '../../auth/principal.js';
 import type { AppContext } from '../../context.js';
 import { aliasInfoSchema, aliasParams, historyEntrySchema, setAliasBodySchema } from '../registry-schemas.js';
 import { errorSchema, modelNameParam } from '../schemas.js';
@@ -47,7 +48,10 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const { force, ...route } = req.body;
-        return ctx.registry.setAlias(req.params.name, req.params.alias, route, { force, actor: null });
+        return ctx.registry.setAlias(req.params.name, req.params.alias, route, {
+          force,
+          actor: actorName(req.principal),
+        });
       },
     );
 
@@ -61,7 +65,8 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: aliasInfoSchema, ...errors },
         },
       },
-      async (req) => ctx.registry.rollbackAlias(req.params.name, req.params.alias, { actor: null }),
+      async (req) =>
+        ctx.registry.rollbackAlias(req.params.name, req.params.alias, { actor: actorName(req.principal) }),
     );
 
     app.delete(
@@ -75,7 +80,9 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await ctx.registry.deleteAlias(req.params.name, req.params.alias, { actor: null });
+        await ctx.registry.deleteAlias(req.params.name, req.params.alias, {
+          actor: actorName(req.principal),
+        });
         return reply.status(204).send(null);
       },
     );

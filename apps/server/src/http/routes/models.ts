@@ -8,6 +8,8 @@ import { assertModelName, parseVersion } from '../../registry/names.js';
 import { pushVersion } from '../../registry/push-version.js';
 import { parseVersionMetadata } from '../../registry/version-metadata.js';
 import { createModelBodySchema, modelQuerySchema, updateModelBodySchema } from '../registry-schemas.js';
+import { applyModelAccess } from '../model-team.js';
+import { viewerOf } from '../model-visibility.js';
 import {
   errorSchema,
   modelDetailSchema,
@@ -39,7 +41,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           },
         },
       },
-      async (req) => ctx.registry.listModels(req.query),
+      async (req) => ctx.registry.listModels({ ...req.query, viewer: viewerOf(req.principal) }),
     );
 
     app.post(
@@ -49,10 +51,14 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['registry'],
           summary: 'Create an empty model (versions come with pushes)',
           body: createModelBodySchema,
-          response: { 201: modelDetailSchema, 400: errorSchema, 409: errorSchema },
+          response: { 201: modelDetailSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema },
         },
       },
-      async (req, reply) => reply.status(201).send(await ctx.registry.createModel(req.body.name, req.body)),
+      async (req, reply) => {
+        await ctx.registry.createModel(req.body.name, req.body);
+        await applyModelAccess(ctx, req.principal, req.body.name, req.body);
+        return reply.status(201).send(await ctx.registry.getModel(req.body.name));
+      },
     );
 
     app.patch(
@@ -63,10 +69,13 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: "Edit a model's description and tags",
           params: z.object({ name: modelNameParam }),
           body: updateModelBodySchema,
-          response: { 200: modelDetailSchema, 400: errorSchema, 404: errorSchema },
+          response: { 200: modelDetailSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema },
         },
       },
-      async (req) => ctx.registry.updateModel(req.params.name, req.body),
+      async (req) => {
+        await applyModelAccess(ctx, req.principal, req.params.name, req.body);
+        return ctx.registry.updateModel(req.params.name, req.body);
+      },
     );
 
     app.get(

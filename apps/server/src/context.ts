@@ -94,7 +94,11 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   registry.prepareTargetsWith(async (versions) => {
     for (const version of versions) await inference.prepare(version);
   });
-  const predict = new PredictService(inference, { maxRows: 10_000, maxImages: 64 });
+  const predict = new PredictService(inference, {
+    maxRows: 10_000,
+    maxImages: 64,
+    maxImagePixels: config.maxImagePixels,
+  });
   const inspect: ModelInspector = async (bytes) => {
     const loaded = await openSession(bytes, sessionOptions);
     return {

@@ -16,9 +16,32 @@ const STATUS_TO_CODE: Record<number, ErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+/**
+ * SQLSTATE class 22 ("data exception": a NUL character, an unsupported escape, a number out of range)
+ * comes from a value the client sent that the database cannot store: a 400, not a 500. Drizzle wraps
+ * the driver's error, so the cause chain is searched.
+ */
+function databaseDataException(error: unknown): string | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Normalises anything thrown into a ModelGardenError (once, here). */
 export function normaliseError(error: unknown): ModelGardenError {
   if (error instanceof ModelGardenError) return error;
+  const sqlState = databaseDataException(error);
+  if (sqlState) {
+    return new ModelGardenError(
+      'INVALID_INPUT',
+      'A value in the request cannot be stored (a NUL character, an invalid escape or a number out of range)',
+      { cause: error, details: { sqlState } },
+    );
+  }
   const e = error as FastifyError & { validation?: unknown };
   if (hasZodFastifySchemaValidationErrors(e)) {
     const issues = e.validation.map((v) => `${v.instancePath || '(body)'}: ${v.message}`);
@@ -27,14 +50,19 @@ export function normaliseError(error: unknown): ModelGardenError {
     });
   }
   if (e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e instanceof SyntaxError && e.statusCode === 400)) {
-    return new ModelGardenError('MALFORMED_JSON', `The body is not valid JSON: ${e.message}`);
+    return new ModelGardenError('MALFORMED_JSON', `The body is not valid JSON: ${e.message.slice(0, 120)}`);
   }
   if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
     return new ModelGardenError('MALFORMED_JSON', 'The body is empty but the content type is JSON');
   }
+  if (e?.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new ModelGardenError('BAD_REQUEST', 'A path segment is longer than 100 characters');
+  }
+  if (e?.code === 'FST_ERR_BAD_URL') return new ModelGardenError('BAD_REQUEST', 'The URL is malformed');
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   const mapped = STATUS_TO_CODE[status];
-  if (mapped) return new ModelGardenError(mapped, e.message, { cause: error });
+  // Framework messages may quote the request; keep them short.
+  if (mapped) return new ModelGardenError(mapped, e.message.slice(0, 300), { cause: error });
   return new ModelGardenError('INTERNAL', 'Internal server error', { cause: error });
 }
 

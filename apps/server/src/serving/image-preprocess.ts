@@ -7,8 +7,8 @@ import sharp, { type CreateRaw, type OutputInfo } from 'sharp';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { ImagePreprocessing } from '../registry/types.js';
 
-/** Pixels a picture may have before decoding (decompression-bomb guard). */
-export const MAX_INPUT_PIXELS = 24_000_000;
+/** Default for MAX_IMAGE_PIXELS: pixels a picture's header may claim before it is decoded (4096²). */
+export const DEFAULT_MAX_IMAGE_PIXELS = 16_777_216;
 /** Share of the square side left empty around cropped content. */
 export const CROP_MARGIN = 0.15;
 
@@ -27,16 +27,34 @@ function invalid(message: string, cause?: unknown): ModelGardenError {
   return new ModelGardenError('INVALID_IMAGE', message, { cause });
 }
 
+/**
+ * Reads the header only (sharp decodes lazily) and refuses a picture that claims more than
+ * `maxPixels` before any pixel is decoded: a 100000×100000 PNG of zeros is a few KB.
+ */
+async function checkHeader(bytes: Uint8Array, maxPixels: number): Promise<void> {
+  const meta = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
+  if (!meta.format || !['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif'].includes(meta.format)) {
+    throw invalid(`Unsupported image format ${meta.format ?? 'unknown'}; send PNG, JPEG, WebP or GIF`);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (width * height > maxPixels) {
+    throw new ModelGardenError(
+      'IMAGE_TOO_LARGE',
+      `The image is ${width}×${height} pixels; the limit is ${maxPixels} pixels (MAX_IMAGE_PIXELS)`,
+      { details: { width, height, maxPixels } },
+    );
+  }
+}
+
 /** Decodes, crops and resizes to raw 8-bit pixels (channels interleaved). */
-async function toPixels(bytes: Uint8Array, p: ImagePreprocessing): Promise<Buffer> {
+async function toPixels(bytes: Uint8Array, p: ImagePreprocessing, maxPixels: number): Promise<Buffer> {
+  // Raw buffers are already in memory, so only encoded input needs the decoder's own cap too.
   const open = (input: Uint8Array | Buffer, raw?: CreateRaw) =>
-    sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', ...(raw ? { raw } : {}) });
+    sharp(input, { limitInputPixels: raw ? false : maxPixels, failOn: 'error', ...(raw ? { raw } : {}) });
   let base: { data: Buffer; info: OutputInfo };
   try {
-    const meta = await open(bytes).metadata();
-    if (!meta.format || !['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif'].includes(meta.format)) {
-      throw invalid(`Unsupported image format ${meta.format ?? 'unknown'}; send PNG, JPEG, WebP or GIF`);
-    }
+    await checkHeader(bytes, maxPixels);
     let img = open(bytes).flatten({ background: p.invert ? '#ffffff' : '#000000' });
     img = p.channels === 1 ? img.grayscale().toColourspace('b-w') : img.toColourspace('srgb');
     if (p.invert) img = img.negate({ alpha: false });
@@ -86,8 +104,9 @@ export async function preprocessImage(
   p: ImagePreprocessing,
   out: Float32Array,
   offset: number,
+  maxPixels = DEFAULT_MAX_IMAGE_PIXELS,
 ): Promise<void> {
-  const pixels = await toPixels(bytes, p);
+  const pixels = await toPixels(bytes, p, maxPixels);
   const { width, height, channels } = p;
   const plane = width * height;
   if (pixels.length !== plane * channels) {

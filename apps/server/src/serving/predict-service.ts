@@ -34,6 +34,8 @@ export interface PredictResult {
 export interface PredictLimits {
   maxRows: number;
   maxImages: number;
+  /** Pixels an image's header may claim (MAX_IMAGE_PIXELS); larger ones are IMAGE_TOO_LARGE. */
+  maxImagePixels?: number;
 }
 
 function fail(
@@ -191,7 +193,8 @@ export class PredictService {
     const per = p.width * p.height * p.channels;
     const data = new Float32Array(per * images.length);
     await inSpan('preprocess', { 'modelgarden.images': images.length }, async () => {
-      for (const [i, bytes] of images.entries()) await preprocessImage(bytes, p, data, i * per);
+      for (const [i, bytes] of images.entries())
+        await preprocessImage(bytes, p, data, i * per, this.limits.maxImagePixels);
     });
     const shape =
       p.layout === 'NCHW'

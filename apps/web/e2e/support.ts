@@ -51,7 +51,9 @@ export interface TestServer {
 }
 
 /** Starts Model Garden with the demo models on a fresh data directory; close() removes it again. */
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string | undefined> = { ...process.env, ANONYMOUS_LOOPBACK_WRITES: 'true' },
+): Promise<TestServer> {
   if (!existsSync(path.join(webDist, 'index.html'))) {
     throw new Error(`The web app is not built (${webDist}): run "npm run build -w @modelgarden/web" first.`);
   }
@@ -62,7 +64,7 @@ export async function startTestServer(): Promise<TestServer> {
       port: 0,
       host: '127.0.0.1',
       logLevel: 'silent',
-      env: { ...process.env, ANONYMOUS_LOOPBACK_WRITES: 'true' },
+      env,
     });
     return {
       url: server.url,

@@ -2,10 +2,13 @@
 
 import { lazy, Suspense } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { AuthProvider } from './auth/auth-context';
 import { AppLayout } from './components/app-layout';
 import { Spinner } from './components/spinner';
 import { observabilityRoutes } from './observability/routes';
+import { AuditPage } from './pages/audit-page';
 import { CatalogPage } from './pages/catalog-page';
+import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { UploadPage } from './pages/upload-page';
 
@@ -15,22 +18,26 @@ const ModelPage = lazy(() => import('./pages/model-page').then((m) => ({ default
 export function App() {
   return (
     <BrowserRouter>
-      <Routes>
-        <Route element={<AppLayout />}>
-          <Route index element={<CatalogPage />} />
-          <Route
-            path="models/:name"
-            element={
-              <Suspense fallback={<Spinner label="Loading" />}>
-                <ModelPage />
-              </Suspense>
-            }
-          />
-          <Route path="upload" element={<UploadPage />} />
-          {observabilityRoutes}
-          <Route path="*" element={<NotFoundPage />} />
-        </Route>
-      </Routes>
+      <AuthProvider>
+        <Routes>
+          <Route element={<AppLayout />}>
+            <Route index element={<CatalogPage />} />
+            <Route
+              path="models/:name"
+              element={
+                <Suspense fallback={<Spinner label="Loading" />}>
+                  <ModelPage />
+                </Suspense>
+              }
+            />
+            <Route path="upload" element={<UploadPage />} />
+            <Route path="login" element={<LoginPage />} />
+            <Route path="audit" element={<AuditPage />} />
+            {observabilityRoutes}
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </AuthProvider>
     </BrowserRouter>
   );
 }

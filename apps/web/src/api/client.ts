@@ -1,17 +1,24 @@
 // A small typed fetch wrapper over the Model Garden HTTP API (docs/api.md).
 
+import { authHeaders, onUnauthenticated } from '../auth/session-state';
 import { ApiError, errorFromResponse, networkError } from './api-error';
 import type { AliasAssignment, AliasHistoryEntry, ModelDetail, ModelSummary, PredictResponse } from './types';
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
+    response = await fetch(path, {
+      ...init,
+      headers: { accept: 'application/json', ...authHeaders(init.method), ...init.headers },
+    });
   } catch {
     throw networkError();
   }
   const text = await response.text();
-  if (!response.ok) throw errorFromResponse(response.status, response.statusText, text);
+  if (!response.ok) {
+    onUnauthenticated(response.status);
+    throw errorFromResponse(response.status, response.statusText, text);
+  }
   try {
     return JSON.parse(text) as T;
   } catch {
@@ -39,7 +46,26 @@ function predictPath(name: string, selector: VersionSelector): string {
   return `${modelPath(name)}/predict${qs ? `?${qs}` : ''}`;
 }
 
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string | null;
+  via: string;
+  action: string;
+  target: string;
+  status: number;
+  ip: string | null;
+  requestId: string | null;
+}
+
 export const api = {
+  /** The audit log (admins), newest first; filters: actor, action, target prefix. */
+  audit(filter: Record<string, string>): Promise<{ items: AuditEntry[]; nextCursor: number | null }> {
+    const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== ''));
+    const qs = query.toString();
+    return request(`/api/audit${qs ? `?${qs}` : ''}`);
+  },
+
   async listModels(): Promise<ModelSummary[]> {
     const body = await request<{ models: ModelSummary[] }>('/api/models');
     return body.models;

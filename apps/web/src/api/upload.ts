@@ -1,5 +1,6 @@
 // Uploads a model version with XMLHttpRequest, because fetch cannot report upload progress.
 
+import { authHeaders, onUnauthenticated } from '../auth/session-state';
 import { errorFromResponse, networkError } from './api-error';
 import type { ModelVersion, UploadMetadata } from './types';
 
@@ -32,6 +33,7 @@ export function uploadModelVersion({
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/api/models/${encodeURIComponent(name)}/versions`);
     xhr.setRequestHeader('accept', 'application/json');
+    for (const [k, v] of Object.entries(authHeaders('POST'))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total);
     };
@@ -44,6 +46,7 @@ export function uploadModelVersion({
         }
         return;
       }
+      onUnauthenticated(xhr.status);
       reject(errorFromResponse(xhr.status, xhr.statusText, xhr.responseText));
     };
     xhr.onerror = () => reject(networkError());

@@ -1,6 +1,8 @@
 // The frame of every page: the header with navigation, then the page itself.
 
-import { NavLink, Outlet } from 'react-router-dom';
+import { NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { useAuth } from '../auth/auth-context';
+import { Button } from './button';
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
   `rounded-md px-3 py-2 text-sm font-medium transition-colors ${
@@ -20,6 +22,47 @@ function Logo() {
         strokeLinejoin="round"
       />
     </svg>
+  );
+}
+
+function AdminLinks() {
+  const { session } = useAuth();
+  if (!session?.scopes.includes('admin')) return null;
+  return (
+    <NavLink to="/audit" className={navClass}>
+      Audit
+    </NavLink>
+  );
+}
+
+/** Who is signed in, with sign out; or a sign-in link. */
+function SessionControls() {
+  const { session, logout } = useAuth();
+  const navigate = useNavigate();
+  if (!session) return null;
+  return (
+    <div className="ml-auto flex items-center gap-3 text-sm">
+      {session.user ? (
+        <>
+          <span data-testid="signed-in-user" className="text-slate-600">
+            {session.user.name} <span className="text-slate-400">({session.user.role})</span>
+          </span>
+          <Button
+            variant="ghost"
+            onClick={async () => {
+              await logout();
+              navigate('/login');
+            }}
+          >
+            Sign out
+          </Button>
+        </>
+      ) : (
+        <NavLink to="/login" className={navClass}>
+          Sign in
+        </NavLink>
+      )}
+    </div>
   );
 }
 
@@ -45,7 +88,9 @@ export function AppLayout() {
             <a href="/docs" className={navClass({ isActive: false })}>
               API docs
             </a>
+            <AdminLinks />
           </nav>
+          <SessionControls />
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">

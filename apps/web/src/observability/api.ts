@@ -1,6 +1,7 @@
 // Typed calls for the observability endpoints: live metrics, prediction logs, drift reports.
 
 import { ApiError, errorFromResponse, networkError } from '../api/api-error';
+import { authHeaders, onUnauthenticated } from '../auth/session-state';
 
 export interface SeriesPoint {
   t: string;
@@ -73,12 +74,18 @@ export interface DriftReport {
 async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
+    res = await fetch(path, {
+      ...init,
+      headers: { accept: 'application/json', ...authHeaders(init.method), ...init.headers },
+    });
   } catch {
     throw networkError();
   }
   const text = await res.text();
-  if (!res.ok) throw errorFromResponse(res.status, res.statusText, text);
+  if (!res.ok) {
+    onUnauthenticated(res.status);
+    throw errorFromResponse(res.status, res.statusText, text);
+  }
   try {
     return JSON.parse(text) as T;
   } catch {

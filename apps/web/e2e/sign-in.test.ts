@@ -1,0 +1,101 @@
+// Browser test of access control with the safe defaults: anonymous reads work on loopback, a change
+// answers 401 and sends the browser to the login page, and after signing in the same change goes
+// through (session cookie + CSRF header); signing out ends it.
+
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  launchBrowser,
+  modelsDir,
+  noChromium,
+  startTestServer,
+  suiteTitle,
+  type TestServer,
+} from './support.js';
+
+const ADMIN_KEY = 'bootstrap-admin-key-for-the-browser-sign-in-test';
+const PASSWORD = 'member password for the browser';
+
+describe.skipIf(noChromium)(suiteTitle('sign in'), { timeout: 60_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...process.env, MODELGARDEN_ADMIN_KEY: ADMIN_KEY });
+    const res = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'mia', role: 'member', password: PASSWORD }),
+    });
+    expect(res.status).toBe(201);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const upload = async () => {
+    await page.getByTestId('model-file-input').setInputFiles(path.join(modelsDir, 'iris', 'iris.onnx'));
+    await page.getByTestId('upload-submit').click();
+  };
+
+  it('reads anonymously, is sent to sign in for a change, then makes it signed in', async () => {
+    await page.goto(`${server.url}/models/iris`);
+    await page.getByTestId('versions-table').getByText('v1', { exact: true }).waitFor();
+    await page.getByText('Sign in').first().waitFor();
+
+    await page.getByTestId('upload-version-link').click();
+    const uploadUrl = page.url();
+    await upload();
+    await page.waitForURL(/\/login\?next=/);
+
+    await page.getByLabel('User name').fill('mia');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('error-code').getByText('INVALID_CREDENTIALS').waitFor();
+
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(uploadUrl);
+    await page.getByTestId('signed-in-user').getByText('mia').waitFor();
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'mg_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+
+    await upload();
+    await page.waitForURL(`${server.url}/models/iris`);
+    await page.getByTestId('versions-table').getByText('v2', { exact: true }).waitFor();
+
+    // The cookie alone is not enough for a change: the CSRF header must come with it.
+    const status = await page.evaluate(async () => {
+      const res = await fetch('/api/models', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'forged' }),
+      });
+      return `${res.status} ${((await res.json()) as { error: { code: string } }).error.code}`;
+    });
+    expect(status).toBe('403 CSRF_TOKEN_INVALID');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/);
+    const session = await page.evaluate(async () => (await fetch('/api/session')).json());
+    expect(session).toMatchObject({ authenticated: false });
+  });
+
+  it('shows the API docs under the security headers (CSP)', async () => {
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const res = await page.goto(`${server.url}/docs`);
+    expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
+    await page.getByText('Model Garden API').first().waitFor();
+    await page.locator('.opblock').first().waitFor();
+    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+  });
+});

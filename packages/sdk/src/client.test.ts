@@ -29,7 +29,13 @@ let client: ModelGardenClient;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'modelgarden-sdk-'));
-  server = await startServer({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent' });
+  server = await startServer({
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    env: { ...process.env, ANONYMOUS_LOOPBACK_WRITES: 'true' },
+  });
   client = new ModelGardenClient({ baseUrl: server.url });
   // The demo models are registered and loaded after the server starts listening.
   const deadline = Date.now() + 60_000;

@@ -8,6 +8,10 @@ import type {
   AliasHistoryEntry,
   AliasInfo,
   AliasTarget,
+  ApiKeyInfo,
+  AuditEntry,
+  AuditQuery,
+  CreatedApiKey,
   FeatureRow,
   HealthStatus,
   ModelDetail,
@@ -15,11 +19,17 @@ import type {
   ModelQuery,
   ModelSummary,
   ModelVersion,
+  NewApiKey,
+  NewUser,
   OipInferRequest,
   OipInferResponse,
   OipServerMetadata,
   PredictResponse,
   PushMetadata,
+  SessionInfo,
+  User,
+  UserPatch,
+  UserWithPassword,
   VersionMetadataPatch,
 } from './types.js';
 import { resolveUpload, type UploadSource } from './upload-source.js';
@@ -334,6 +344,73 @@ export class ModelGardenClient {
       query: { version, alias },
       json: body,
     });
+  }
+
+  // Access control (docs/security-access.md): most need a key with the `admin` scope.
+
+  /** `GET /api/session`: who this client is (its key's user and scopes), or anonymous. */
+  whoami(options?: CallOptions): Promise<SessionInfo> {
+    return this.#json('GET', 'api/session', { ...options });
+  }
+
+  /** `GET /api/users` (admin) */
+  async listUsers(options?: CallOptions): Promise<User[]> {
+    return (await this.#json<{ users: User[] }>('GET', 'api/users', { ...options })).users;
+  }
+
+  /** `POST /api/users` (admin); without `password` the server generates one and returns it once. */
+  createUser(user: NewUser, options?: CallOptions): Promise<UserWithPassword> {
+    return this.#json('POST', 'api/users', { ...options, json: user });
+  }
+
+  /** `GET /api/users/{name}` (admin) */
+  getUser(name: string, options?: CallOptions): Promise<User> {
+    return this.#json('GET', `api/users/${segment(name)}`, { ...options });
+  }
+
+  /** `PATCH /api/users/{name}` (admin): role, team, or `disabled: true` (ends their sessions and keys). */
+  updateUser(name: string, patch: UserPatch, options?: CallOptions): Promise<User> {
+    return this.#json('PATCH', `api/users/${segment(name)}`, { ...options, json: patch });
+  }
+
+  /** `POST /api/users/{name}/password` (admin): sets `password`, or generates one and returns it once. */
+  resetPassword(name: string, password?: string, options?: CallOptions): Promise<UserWithPassword> {
+    return this.#json('POST', `api/users/${segment(name)}/password`, {
+      ...options,
+      json: password === undefined ? {} : { password },
+    });
+  }
+
+  /** `GET /api/keys`: your keys by prefix; admins may pass `user` or `all`. */
+  async listKeys(
+    filter: { user?: string; all?: boolean } = {},
+    options?: CallOptions,
+  ): Promise<ApiKeyInfo[]> {
+    const query = { user: filter.user, all: filter.all ? 'true' : undefined };
+    return (await this.#json<{ keys: ApiKeyInfo[] }>('GET', 'api/keys', { ...options, query })).keys;
+  }
+
+  /**
+   * `POST /api/keys`: a new key with scopes no wider than yours; `key` in the answer is shown once.
+   *
+   * @example
+   * const { key } = await admin.createKey({ name: 'ci', scopes: ['models:write'], user: 'ci-bot' });
+   */
+  createKey(input: NewApiKey, options?: CallOptions): Promise<CreatedApiKey> {
+    return this.#json('POST', 'api/keys', { ...options, json: input });
+  }
+
+  /** `DELETE /api/keys/{id}`: revoke (yours; admins: any). */
+  revokeKey(id: number, options?: CallOptions): Promise<ApiKeyInfo> {
+    return this.#json('DELETE', `api/keys/${segment(id)}`, { ...options });
+  }
+
+  /** `GET /api/audit` (admin): newest first; pass `nextCursor` as `cursor` for the next page. */
+  audit(
+    query: AuditQuery = {},
+    options?: CallOptions,
+  ): Promise<{ items: AuditEntry[]; nextCursor: number | null }> {
+    return this.#json('GET', 'api/audit', { ...options, query: { ...query } });
   }
 
   #mutate<T>(method: string, path: string, options: MutationOptions, json?: unknown): Promise<T> {

@@ -74,7 +74,7 @@ beforeAll(async () => {
     seedDemoModels: false,
     logLevel: 'debug',
     logDestination: capture,
-    env: { MODELGARDEN_ADMIN_KEY: ADMIN_KEY },
+    env: { MODELGARDEN_ADMIN_KEY: ADMIN_KEY, ANONYMOUS_LOOPBACK_WRITES: 'false' },
   });
   for (const [name, role] of [
     ['viewer1', 'viewer'],

@@ -22,8 +22,8 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     logLevel: 'silent',
     ...options,
     // The suites that predate access control change the registry anonymously over loopback; the
-    // access-control suites pass their own env without this.
-    env: options.env ?? { ANONYMOUS_LOOPBACK_WRITES: 'true' },
+    // access-control suites set ANONYMOUS_LOOPBACK_WRITES=false to run with the safe default.
+    env: { ANONYMOUS_LOOPBACK_WRITES: 'true', ...options.env },
   });
   return {
     ...server,

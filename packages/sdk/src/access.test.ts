@@ -1,0 +1,89 @@
+// The SDK's access-control methods against a real server: users, keys (shown once, scoped, revoked),
+// whoami and the audit log, with the server's error codes.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../../apps/server/src/index.js';
+import { ModelGardenApiError, ModelGardenClient } from './index.js';
+
+const ADMIN_KEY = 'sdk-access-test-bootstrap-admin-key-0123';
+let server: RunningServer;
+let dataDir: string;
+let admin: ModelGardenClient;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'modelgarden-sdk-access-'));
+  server = await startServer({
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    seedDemoModels: false,
+    env: { MODELGARDEN_ADMIN_KEY: ADMIN_KEY },
+  });
+  admin = new ModelGardenClient({ baseUrl: server.url, apiKey: ADMIN_KEY });
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ModelGardenApiError);
+  return (error as ModelGardenApiError).code;
+}
+
+describe('access control through the SDK', () => {
+  it('creates a user with a generated password, and a scoped key that works until revoked', async () => {
+    const created = await admin.createUser({ name: 'sam', role: 'member', team: 'red' });
+    expect(created.user).toMatchObject({ name: 'sam', role: 'member', team: 'red', disabled: false });
+    expect(created.password?.length).toBeGreaterThanOrEqual(20);
+    expect((await admin.listUsers()).map((u) => u.name)).toEqual(['admin', 'sam']);
+
+    const key = await admin.createKey({ name: 'ci', scopes: ['models:read'], user: 'sam' });
+    expect(key.key.startsWith(key.prefix)).toBe(true);
+    const sam = new ModelGardenClient({ baseUrl: server.url, apiKey: key.key });
+    expect(await sam.whoami()).toMatchObject({
+      authenticated: true,
+      via: 'key',
+      user: { name: 'sam' },
+      scopes: ['models:read'],
+    });
+    expect(await sam.listModels()).toEqual([]);
+    expect(await codeOf(sam.createModel('nope'))).toBe('FORBIDDEN');
+    const listed = await sam.listKeys();
+    expect(listed.map((k) => k.prefix)).toEqual([key.prefix]);
+    expect(JSON.stringify(listed)).not.toContain(key.key);
+
+    const revoked = await sam.revokeKey(key.id);
+    expect(revoked.revokedAt).not.toBeNull();
+    expect(await codeOf(sam.listModels())).toBe('UNAUTHENTICATED');
+  });
+
+  it('updates, resets and refuses with stable codes', async () => {
+    expect(await admin.updateUser('sam', { role: 'viewer' })).toMatchObject({ role: 'viewer' });
+    expect((await admin.resetPassword('sam')).password).toEqual(expect.any(String));
+    expect(await codeOf(admin.createUser({ name: 'sam', password: 'long enough password' }))).toBe(
+      'USER_EXISTS',
+    );
+    expect(await codeOf(admin.getUser('nobody'))).toBe('USER_NOT_FOUND');
+    expect(await codeOf(admin.createKey({ name: 'x', scopes: ['admin'], user: 'sam' }))).toBe(
+      'INVALID_SCOPE',
+    );
+    const anonymous = new ModelGardenClient({ baseUrl: server.url });
+    expect(await anonymous.whoami()).toMatchObject({ authenticated: false, anonymousReads: true });
+    expect(await codeOf(anonymous.listUsers())).toBe('UNAUTHENTICATED');
+  });
+
+  it('reads the audit log with filters', async () => {
+    const { items } = await admin.audit({ target: 'user:sam' });
+    expect(items.map((e) => e.action)).toContain('PATCH /api/users/:name');
+    expect(items.every((e) => e.actor === 'admin-key')).toBe(true);
+  });
+});

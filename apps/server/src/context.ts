@@ -16,10 +16,11 @@ import { createObservability } from './observability/observability-services.js';
 import type { PredictionLogService } from './observability/prediction-log.js';
 import { seedObservability } from './observability/seed-observability.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
-import { FilesystemArtifactStore } from './registry/artifact-store.js';
-import { sweepArtifacts } from './registry/artifact-sweep.js';
+import { type ArtifactStore, FilesystemArtifactStore } from './registry/artifact-store.js';
+import { type SweepableStore, sweepArtifacts } from './registry/artifact-sweep.js';
 import type { ModelInspector } from './registry/push-version.js';
 import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
+import { createS3Client, S3ArtifactStore } from './registry/s3-artifact-store.js';
 import { HotSwap } from './serving/hot-swap.js';
 import { InferenceService } from './serving/inference-service.js';
 import { ModelManager } from './serving/model-manager.js';
@@ -37,7 +38,8 @@ export interface AppContext {
   drift: DriftService;
   liveMetrics: LiveMetrics;
   database: Database;
-  store: FilesystemArtifactStore;
+  /** The filesystem store, or S3 (`ARTIFACT_STORE=s3`). */
+  store: ArtifactStore & SweepableStore;
   registry: RegistryService;
   models: ModelManager;
   inference: InferenceService;
@@ -64,7 +66,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     dataDir: config.dataDir,
     onIdleError: (err) => logger.warn({ err }, 'idle database connection failed; the pool will reconnect'),
   });
-  const store = new FilesystemArtifactStore(path.join(config.dataDir, 'artifacts'));
+  const { store, closeStore } = openArtifactStore(config);
   // One process (PGlite) can sweep everything; replicas sharing a server may be mid-push.
   const swept = await sweepArtifacts(database.db, store, { graceMs: config.databaseUrl ? 15 * 60_000 : 0 });
   if (swept.temporary + swept.orphans > 0)
@@ -135,7 +137,22 @@ export async function createContext(config: Config, logger: Logger): Promise<App
       await auth.close();
       await database.close();
       await tracing.shutdown();
+      closeStore();
     },
+  };
+}
+
+/** The artifact store `ARTIFACT_STORE` names; S3 stages uploads under `DATA_DIR/staging`. */
+function openArtifactStore(config: Config): { store: ArtifactStore & SweepableStore; closeStore(): void } {
+  const options = config.artifactStore;
+  if (options.kind === 'fs') {
+    return { store: new FilesystemArtifactStore(path.join(config.dataDir, 'artifacts')), closeStore() {} };
+  }
+  const client = createS3Client(options);
+  const stagingDir = path.join(config.dataDir, 'staging');
+  return {
+    store: new S3ArtifactStore(client, { bucket: options.bucket, prefix: options.prefix, stagingDir }),
+    closeStore: () => client.destroy(),
   };
 }
 

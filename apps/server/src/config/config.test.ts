@@ -34,4 +34,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' }, dir)).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' }, dir)).toThrow(/LOG_LEVEL/);
   });
+
+  it('selects the artifact store: fs by default, s3 with a bucket (named when missing)', () => {
+    expect(loadConfig({}, dir).artifactStore).toEqual({ kind: 'fs' });
+    expect(
+      loadConfig(
+        {
+          ARTIFACT_STORE: 's3',
+          S3_BUCKET: 'models',
+          S3_ENDPOINT: 'http://minio:9000',
+          S3_FORCE_PATH_STYLE: 'true',
+        },
+        dir,
+      ).artifactStore,
+    ).toEqual({
+      kind: 's3',
+      bucket: 'models',
+      prefix: '',
+      endpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+    });
+    expect(() => loadConfig({ ARTIFACT_STORE: 's3' }, dir)).toThrow(/S3_BUCKET/);
+    expect(() => loadConfig({ ARTIFACT_STORE: 'gcs' }, dir)).toThrow(/ARTIFACT_STORE/);
+  });
 });

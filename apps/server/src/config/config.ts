@@ -58,7 +58,26 @@ const envSchema = z.object({
     .string()
     .regex(/^(\*|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)$/, 'must be * or comma-separated http(s) origins')
     .optional(),
+  ARTIFACT_STORE: z.enum(['fs', 's3']).default('fs'),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_PREFIX: z.string().default(''),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: booleanString.default(false),
 });
+
+/** Where artifacts live: `DATA_DIR/artifacts`, or an S3-compatible bucket (uploads staged on local disk). */
+export type ArtifactStoreConfig =
+  | { kind: 'fs' }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      /** An S3-compatible server's URL; unset for AWS. Credentials come from the SDK's standard chain. */
+      endpoint: string | undefined;
+      region: string;
+      forcePathStyle: boolean;
+    };
 
 export interface Config {
   port: number;
@@ -90,6 +109,8 @@ export interface Config {
   otel: { endpoint: string | undefined; serviceName: string; sampleRatio: number };
   /** Access control: see docs/security-access.md. */
   auth: AuthConfig;
+  /** `ARTIFACT_STORE` and the `S3_*` variables. */
+  artifactStore: ArtifactStoreConfig;
 }
 
 export interface AuthConfig {
@@ -137,6 +158,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const parsed = envSchema.safeParse(merged);
   if (!parsed.success) throw new Error(`Invalid configuration: ${describeIssues(parsed.error)}`);
   const e = parsed.data;
+  if (e.ARTIFACT_STORE === 's3' && !e.S3_BUCKET) {
+    throw new Error('Invalid configuration: S3_BUCKET: required when ARTIFACT_STORE=s3');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -174,5 +198,16 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       rateLimitLoopback: e.RATE_LIMIT_LOOPBACK,
       corsOrigins: e.CORS_ORIGINS === '*' ? '*' : (e.CORS_ORIGINS?.split(',') ?? []),
     },
+    artifactStore:
+      e.ARTIFACT_STORE === 's3'
+        ? {
+            kind: 's3',
+            bucket: e.S3_BUCKET!,
+            prefix: e.S3_PREFIX,
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          }
+        : { kind: 'fs' },
   };
 }

@@ -6,7 +6,13 @@
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { modelVersions } from '../db/schema.js';
-import type { FilesystemArtifactStore } from './artifact-store.js';
+import type { StoredFile } from './artifact-store.js';
+
+/** What the sweep needs of a store: every entry (committed and temporary), and a way to delete one. */
+export interface SweepableStore {
+  list(): Promise<StoredFile[]>;
+  removeFile(file: StoredFile): Promise<void>;
+}
 
 export interface SweepOptions {
   /**
@@ -24,7 +30,7 @@ export interface SweepResult {
 
 export async function sweepArtifacts(
   db: Db,
-  store: FilesystemArtifactStore,
+  store: SweepableStore,
   options: SweepOptions,
 ): Promise<SweepResult> {
   const cutoff = (options.now ?? Date.now)() - options.graceMs;

@@ -31,6 +31,9 @@ function databaseDataException(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Validation issues listed in one answer. */
+const MAX_ISSUES = 20;
+
 /** Normalises anything thrown into a ModelGardenError (once, here). */
 export function normaliseError(error: unknown): ModelGardenError {
   if (error instanceof ModelGardenError) return error;
@@ -44,10 +47,19 @@ export function normaliseError(error: unknown): ModelGardenError {
   }
   const e = error as FastifyError & { validation?: unknown };
   if (hasZodFastifySchemaValidationErrors(e)) {
-    const issues = e.validation.map((v) => `${v.instancePath || '(body)'}: ${v.message}`);
-    return new ModelGardenError('VALIDATION_FAILED', `Invalid request: ${issues.join('; ')}`, {
-      details: { issues },
-    });
+    // One issue per bad array element could make the answer larger than the request: cap it.
+    const all = e.validation.map(
+      (v) => `${v.instancePath.slice(0, 100) || '(body)'}: ${(v.message ?? '').slice(0, 200)}`,
+    );
+    const issues = all.slice(0, MAX_ISSUES);
+    const more = all.length > MAX_ISSUES ? ` (and ${all.length - MAX_ISSUES} more)` : '';
+    return new ModelGardenError(
+      'VALIDATION_FAILED',
+      `Invalid request: ${issues.slice(0, 5).join('; ')}${more}`,
+      {
+        details: { issues, ...(more ? { issueCount: all.length } : {}) },
+      },
+    );
   }
   if (e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e instanceof SyntaxError && e.statusCode === 400)) {
     return new ModelGardenError('MALFORMED_JSON', `The body is not valid JSON: ${e.message.slice(0, 120)}`);

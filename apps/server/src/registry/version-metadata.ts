@@ -56,8 +56,10 @@ export function parseVersionMetadata(text: string | undefined): VersionMetadata 
   }
   const parsed = versionMetadataSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ModelGardenError('INVALID_METADATA', `Invalid metadata: ${issues.join('; ')}`, {
+    const issues = parsed.error.issues
+      .slice(0, 20)
+      .map((i) => `${i.path.join('.').slice(0, 100) || '(root)'}: ${i.message.slice(0, 200)}`);
+    throw new ModelGardenError('INVALID_METADATA', `Invalid metadata: ${issues.slice(0, 5).join('; ')}`, {
       details: { issues },
     });
   }

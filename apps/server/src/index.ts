@@ -5,4 +5,5 @@ export { ERROR_CODES, type ErrorCode, ModelGardenError } from './errors/model-ga
 export { buildApp } from './http/app.js';
 export { createLogger } from './logger.js';
 export type * from './registry/types.js';
+export { resetPasswordInDatabase } from './reset-password.js';
 export { configFromOptions, type RunningServer, type StartOptions, startServer } from './server.js';

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { archiveCommand } from './commands/archive.js';
 import { deleteCommand } from './commands/delete.js';
 import { historyCommand } from './commands/history.js';
+import { keysCommand } from './commands/keys.js';
 import { modelsCommand } from './commands/models.js';
 import { predictCommand } from './commands/predict.js';
 import { promoteCommand } from './commands/promote.js';
@@ -12,6 +13,7 @@ import { pushCommand } from './commands/push.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { serveCommand } from './commands/serve.js';
 import { splitCommand } from './commands/split.js';
+import { usersCommand } from './commands/users.js';
 import { versionsCommand } from './commands/versions.js';
 import { withGlobalOptions } from './context.js';
 
@@ -37,6 +39,8 @@ export function createProgram(): Command {
     archiveCommand(),
     deleteCommand(),
     predictCommand(),
+    usersCommand(),
+    keysCommand(),
   ]) {
     program.addCommand(command);
   }

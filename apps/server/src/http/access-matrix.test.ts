@@ -15,7 +15,7 @@ import { apiKeys } from '../db/auth-schema.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 import { buildApp } from './app.js';
 import { registerPolicyCheck } from './auth-hook.js';
-import { decide, ruleFor } from './policy.js';
+import { decide, POLICY, ruleFor } from './policy.js';
 
 const ADMIN_KEY = 'bootstrap-admin-key-for-the-access-matrix-0123456789';
 const PASSWORD = 'correct horse battery staple';
@@ -176,6 +176,14 @@ describe('authorisation matrix', () => {
     expect(all.filter((r) => !ruleFor(r.method, r.template)).map((r) => `${r.method} ${r.template}`)).toEqual(
       [],
     );
+  });
+
+  it('has no stale policy entries: each names a registered route', () => {
+    const stale = Object.keys(POLICY).filter((entry) => {
+      const [method, url] = entry.split(' ') as [string, string];
+      return !server.app.hasRoute({ method: method as 'GET', url });
+    });
+    expect(stale).toEqual([]);
   });
 
   it('refuses to start with a route that has no policy entry', async () => {

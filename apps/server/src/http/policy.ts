@@ -38,7 +38,6 @@ export const POLICY: Readonly<Record<string, Rule>> = {
 
   'GET /docs': read('models:read'),
   'GET /docs/': read('models:read'),
-  'GET /docs/*': read('models:read'),
   'GET /docs/json': read('models:read'),
   'GET /docs/yaml': read('models:read'),
   'GET /docs/static/*': read('models:read'),

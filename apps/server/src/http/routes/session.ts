@@ -41,6 +41,8 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/session',
       {
+        // Password guessing: far fewer logins than other requests per address (when limits are on).
+        config: { rateLimit: { max: 10, timeWindow: 60_000 } },
         schema: {
           tags,
           summary: 'Log in: sets the httpOnly session cookie and returns the CSRF token',

@@ -5,6 +5,12 @@
 import { startServer } from '../../apps/server/src/server.js';
 
 const [port, dataDir] = [Number(process.argv[2]), process.argv[3]!];
-await startServer({ port, dataDir, host: '127.0.0.1', logLevel: 'info', env: { ANONYMOUS_LOOPBACK_WRITES: 'true' } });
+await startServer({
+  port,
+  dataDir,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  env: { ANONYMOUS_LOOPBACK_WRITES: 'true' },
+});
 // Exit on SIGTERM through process.exit so --cpu-prof (profiling runs) can write its profile.
 process.once('SIGTERM', () => process.exit(0));

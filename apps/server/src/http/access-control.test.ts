@@ -42,7 +42,10 @@ async function user(name: string, role: string, team: string | null, scopes: str
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ seedDemoModels: false, env: { MODELGARDEN_ADMIN_KEY: ADMIN_KEY, ANONYMOUS_LOOPBACK_WRITES: 'false' } });
+  server = await startTestServer({
+    seedDemoModels: false,
+    env: { MODELGARDEN_ADMIN_KEY: ADMIN_KEY, ANONYMOUS_LOOPBACK_WRITES: 'false' },
+  });
   await user('alice', 'member', 'red', ['models:write', 'predict']);
   await user('vic', 'viewer', 'red', ['models:read', 'predict']);
   await user('bob', 'member', 'blue', ['models:write', 'predict']);

@@ -19,6 +19,7 @@ import { registerAudit } from './audit-hook.js';
 import { registerAuth, registerPolicyCheck } from './auth-hook.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
+import { registerJsonParser } from './json-parser.js';
 import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
 import { registerRequestLogging } from './request-logging.js';
@@ -65,6 +66,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  registerJsonParser(app, ctx.config.json);
   // While draining, answer the requests already on open connections and close each connection
   // after its response, so shutdown does not wait for clients' keep-alive sockets to time out.
   let draining = false;

@@ -93,7 +93,10 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const models = new ModelManager(registry, sessionOptions, logger, observer);
   const hotSwap = new HotSwap(registry, models, logger);
   const inference = new InferenceService(registry, models, observer);
+  // An `api` replica holds no models: inference replicas load a version on its first request.
+  const holdsModels = config.role !== 'api';
   registry.prepareTargetsWith(async (versions) => {
+    if (!holdsModels) return;
     for (const version of versions) await inference.prepare(version);
   });
   const predict = new PredictService(inference, {
@@ -106,7 +109,8 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     return {
       inputs: loaded.inputs,
       outputs: loaded.outputs,
-      adopt: (version) => models.adopt(version, loaded.session),
+      adopt: (version) =>
+        holdsModels ? models.adopt(version, loaded.session) : void loaded.session.release(),
       release: () => loaded.session.release(),
     };
   };
@@ -163,7 +167,7 @@ export async function warmUp(ctx: AppContext): Promise<void> {
   }
   if (ctx.config.seedDemoModels) await seedObservability(ctx.config.modelsDir, ctx);
   ctx.startObservability();
-  ctx.startup.failures = await ctx.models.preloadAlias(DEFAULT_ALIAS);
+  if (ctx.config.role !== 'api') ctx.startup.failures = await ctx.models.preloadAlias(DEFAULT_ALIAS);
   for (const f of ctx.startup.failures) ctx.logger.error(f, 'production model failed to load');
   ctx.startup.done = true;
 }

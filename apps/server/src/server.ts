@@ -9,6 +9,7 @@ import { type Config, loadConfig } from './config/config.js';
 import { type AppContext, createContext, warmUp } from './context.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { registerInferenceForwarding } from './roles/forward-inference.js';
 
 export interface StartOptions {
   dataDir?: string;
@@ -55,6 +56,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let app: FastifyInstance;
   try {
     app = await buildApp(context);
+    // Split roles: an `api` replica forwards predictions to the inference replicas.
+    if (config.role === 'api') registerInferenceForwarding(app, context);
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await context.close();

@@ -58,4 +58,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ARTIFACT_STORE: 's3' }, dir)).toThrow(/S3_BUCKET/);
     expect(() => loadConfig({ ARTIFACT_STORE: 'gcs' }, dir)).toThrow(/ARTIFACT_STORE/);
   });
+
+  it('reads the role: all by default; api needs INFERENCE_URLS (trailing slashes dropped)', () => {
+    expect(loadConfig({}, dir)).toMatchObject({ role: 'all', inferenceUrls: [], inferenceTimeoutMs: 30_000 });
+    expect(
+      loadConfig({ ROLE: 'api', INFERENCE_URLS: 'http://a:8080/,http://b:8080' }, dir).inferenceUrls,
+    ).toEqual(['http://a:8080', 'http://b:8080']);
+    expect(() => loadConfig({ ROLE: 'api' }, dir)).toThrow(/INFERENCE_URLS/);
+    expect(() => loadConfig({ ROLE: 'worker' }, dir)).toThrow(/ROLE/);
+    expect(() => loadConfig({ INFERENCE_URLS: 'a:8080' }, dir)).toThrow(/INFERENCE_URLS/);
+  });
 });

@@ -64,6 +64,12 @@ const envSchema = z.object({
   S3_ENDPOINT: z.string().url().optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: booleanString.default(false),
+  ROLE: z.enum(['all', 'api', 'inference']).default('all'),
+  INFERENCE_URLS: z
+    .string()
+    .regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be comma-separated http(s) URLs')
+    .optional(),
+  INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
 });
 
 /** Where artifacts live: `DATA_DIR/artifacts`, or an S3-compatible bucket (uploads staged on local disk). */
@@ -111,6 +117,13 @@ export interface Config {
   auth: AuthConfig;
   /** `ARTIFACT_STORE` and the `S3_*` variables. */
   artifactStore: ArtifactStoreConfig;
+  /**
+   * `ROLE`: `all` (monolith), `inference` (holds models), or `api` (holds none and forwards
+   * predictions to `inferenceUrls`, round robin, retried on another replica within `inferenceTimeoutMs`).
+   */
+  role: 'all' | 'api' | 'inference';
+  inferenceUrls: string[];
+  inferenceTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -161,6 +174,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (e.ARTIFACT_STORE === 's3' && !e.S3_BUCKET) {
     throw new Error('Invalid configuration: S3_BUCKET: required when ARTIFACT_STORE=s3');
   }
+  if (e.ROLE === 'api' && !e.INFERENCE_URLS) {
+    throw new Error('Invalid configuration: INFERENCE_URLS: required when ROLE=api');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -209,5 +225,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
             forcePathStyle: e.S3_FORCE_PATH_STYLE,
           }
         : { kind: 'fs' },
+    role: e.ROLE,
+    inferenceUrls: e.INFERENCE_URLS?.split(',').map((u) => u.replace(/\/+$/, '')) ?? [],
+    inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
   };
 }

@@ -14,6 +14,8 @@ interface ServeFlags {
   logLevel?: string;
   demoModels: boolean;
   json?: boolean;
+  role?: string;
+  inferenceUrls?: string;
 }
 
 export function serveCommand(): Command {
@@ -30,10 +32,23 @@ export function serveCommand(): Command {
       new Option('--log-level <level>', 'log level (default: $LOG_LEVEL or info)').choices(LOG_LEVELS),
     )
     .option('--no-demo-models', 'do not register the demo models (iris, digits)')
+    .addOption(
+      new Option(
+        '--role <role>',
+        'all: everything here; inference: holds models; api: forwards predictions (default: $ROLE or all)',
+      ).choices(['all', 'api', 'inference']),
+    )
+    .option(
+      '--inference-urls <urls>',
+      'with --role api: comma-separated inference replica URLs (default: $INFERENCE_URLS)',
+    )
     .option('--json', 'print {"url": …} on one line once ready')
     .action(async (flags: ServeFlags, command: Command) => {
       const json = flags.json === true || command.optsWithGlobals<{ json?: boolean }>().json === true;
-      const options: StartOptions = { env: process.env };
+      const env = { ...process.env };
+      if (flags.role !== undefined) env.ROLE = flags.role;
+      if (flags.inferenceUrls !== undefined) env.INFERENCE_URLS = flags.inferenceUrls;
+      const options: StartOptions = { env };
       if (flags.port !== undefined) options.port = flags.port;
       if (flags.host !== undefined) options.host = flags.host;
       if (flags.dataDir !== undefined) options.dataDir = flags.dataDir;

@@ -12,7 +12,7 @@ import type { TestServer } from '../test-support/test-server.js';
 import { CANARY, hostileBody } from './fuzz-bodies.js';
 
 /** Requests across all endpoints; each endpoint gets its share. */
-const TOTAL_RUNS = 4000;
+const TOTAL_RUNS = 3000;
 
 interface Operation {
   method: 'POST' | 'PUT' | 'PATCH';

@@ -3,6 +3,7 @@
  * path tricks in names. Each fails alone with a coded 4xx; nothing is stored; the server keeps serving.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import path from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +133,46 @@ describe('hostile images', () => {
       expectClientError(await predictMultipart(data, 'cat.jpg'), '/api', 'INVALID_IMAGE');
     }
     await expectStillServing();
+  });
+});
+
+/** Sends a request line byte for byte (no client-side URL normalisation) and returns the answer. */
+function rawRequest(target: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1');
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => {
+      data += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), body });
+    });
+    socket.write(
+      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${AUTH.authorization}\r\nConnection: close\r\n\r\n`,
+    );
+  });
+}
+
+describe('hostile names over a raw socket', () => {
+  it('answers literal dot-dot paths that no client normalised with a coded 4xx, never a file', async () => {
+    for (const target of [
+      '/api/models/../../../etc/passwd',
+      '/api/models/iris/../../../../etc/passwd',
+      '/v2/models/..%2f..%2fetc%2fpasswd',
+      '/api/models/%2e%2e/versions/1',
+      '/api/models/iris%00/versions/1',
+      '/api/models/iris/versions/..%5c..%5cwindows',
+      '/health/../../etc/passwd',
+    ]) {
+      const res = await rawRequest(target);
+      expect(res.status, `${target} → ${res.body.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, target).toBeLessThan(500);
+      expect(res.body).not.toContain('root:');
+      expect(JSON.parse(res.body).error).toBeDefined();
+    }
   });
 });
 

@@ -322,3 +322,18 @@ async function closedPort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+describe('pushModel with a reference dataset', () => {
+  it('sends the CSV with the push so the version has its drift reference', async () => {
+    const reference = await readFile(repo('models/iris/reference.csv'), 'utf8');
+    const version = await client.pushModel('iris-with-reference', IRIS_FILE, {
+      metadata: { labels: IRIS_LABELS, featureNames: IRIS_FEATURES },
+      reference,
+    });
+    const res = await fetch(
+      `${server.url}/api/models/iris-with-reference/versions/${version.version}/reference`,
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ source: 'csv', features: IRIS_FEATURES });
+  });
+});

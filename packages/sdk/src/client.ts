@@ -66,6 +66,8 @@ export interface PushModelOptions extends MutationOptions {
   onProgress?: (progress: UploadProgress) => void;
   /** The file name sent to the server; defaults to the path's base name, a File's name or `model.onnx`. */
   filename?: string;
+  /** A reference dataset for drift reports, as CSV text (one column per feature, optional `label`). */
+  reference?: string;
 }
 
 /** Which version answers: `version` or `alias`; neither means `production`, else the latest. */
@@ -147,6 +149,7 @@ export class ModelGardenClient {
     const keyHeader = idempotencyHeader(options);
     const upload = await resolveUpload(file, filename);
     const fields: MultipartField[] = metadata ? [{ name: 'metadata', value: JSON.stringify(metadata) }] : [];
+    if (options.reference !== undefined) fields.push({ name: 'reference', value: options.reference });
     const path = `api/models/${segment(name)}/versions`;
 
     if (canStreamRequestBodies()) {

@@ -9,7 +9,7 @@ import { referenceDatasets } from '../db/observability-schema.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { binShares, ksTest, labelShares, psi, quantileEdges } from './drift-stats.js';
 import type { PredictionLogService } from './prediction-log.js';
-import { parseReferenceCsv } from './reference-csv.js';
+import { type ParsedReference, parseReferenceCsv } from './reference-csv.js';
 
 export const PSI_THRESHOLD = 0.2;
 export const KS_ALPHA = 0.05;
@@ -47,6 +47,13 @@ export interface ReferenceInfo {
   rows: number;
   features: string[];
   createdAt: string;
+}
+
+/** Names in `order` first, in that order; the rest alphabetically (jsonb does not keep key order). */
+function ordered(names: string[], order: string[] | null): string[] {
+  const o = order ?? [];
+  const rank = (n: string) => (o.includes(n) ? o.indexOf(n) : o.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 function pushTo(columns: Record<string, number[]>, key: string, value: number): void {
@@ -98,8 +105,12 @@ export class DriftService {
     csv: string,
     featureNames: string[],
   ): Promise<ReferenceInfo> {
-    const { features, labels } = parseReferenceCsv(csv, featureNames);
-    return this.store(model, version, features, labels, 'csv');
+    return this.setParsedReference(model, version, parseReferenceCsv(csv, featureNames));
+  }
+
+  /** Stores an already parsed and checked CSV (see parseReferenceCsv) as the version's reference. */
+  setParsedReference(model: string, version: number, parsed: ParsedReference): Promise<ReferenceInfo> {
+    return this.store(model, version, parsed.features, parsed.labels, 'csv');
   }
 
   /** Uses the features logged for the version within a time window as its reference. */
@@ -120,7 +131,12 @@ export class DriftService {
     );
   }
 
-  async getReference(model: string, version: number): Promise<(ReferenceInfo & { version: number }) | null> {
+  /** `order`: the version's feature names, to list features in (jsonb does not keep key order). */
+  async getReference(
+    model: string,
+    version: number,
+    order: string[] | null = null,
+  ): Promise<(ReferenceInfo & { version: number }) | null> {
     const row = await this.referenceRow(model, version);
     return row
       ? {
@@ -128,7 +144,7 @@ export class DriftService {
           version: row.version,
           source: row.source,
           rows: row.rows,
-          features: Object.keys(row.features),
+          features: ordered(Object.keys(row.features), order),
           createdAt: row.createdAt.toISOString(),
         }
       : null;
@@ -155,6 +171,7 @@ export class DriftService {
     model: string,
     version: number,
     window: { from?: Date; to?: Date } = {},
+    order: string[] | null = null,
   ): Promise<DriftReport> {
     const ref = await this.referenceRow(model, version);
     if (!ref) {
@@ -171,7 +188,9 @@ export class DriftService {
       if (row.label !== null) liveLabels.push(row.label);
       if (row.features) for (const [k, v] of Object.entries(row.features)) pushTo(live, k, v);
     }
-    const features = Object.entries(ref.features).map(([feature, refValues]): FeatureDrift => {
+    const names = ordered(Object.keys(ref.features), order);
+    const features = names.map((feature): FeatureDrift => {
+      const refValues = ref.features[feature] ?? [];
       const liveValues = live[feature] ?? [];
       const edges = quantileEdges(refValues);
       const reference = binShares(refValues, edges);

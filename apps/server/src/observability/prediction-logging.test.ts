@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startTestServer, type TestServer } from '../test-support/test-server.js';
+import { multipart, REPO_ROOT, startTestServer, type TestServer } from '../test-support/test-server.js';
 
 let server: TestServer;
 let referenceRows: Array<Record<string, number>>;
@@ -181,5 +181,35 @@ describe('prediction logging', () => {
     expect(summary.intervalSeconds).toBeGreaterThan(0);
     expect(summary.http.length).toBeGreaterThan(0);
     expect(summary.http.at(-1).rps).toBeGreaterThan(0);
+  });
+});
+
+describe('reference pushed with the version', () => {
+  it('stores a valid CSV as the new version reference, and refuses a bad one without creating the version', async () => {
+    const iris = await readFile(path.join(REPO_ROOT, 'models', 'iris', 'iris.onnx'));
+    const csv = await readFile(path.join(REPO_ROOT, 'models', 'iris', 'reference.csv'), 'utf8');
+    const meta = JSON.stringify({
+      labels: ['setosa', 'versicolor', 'virginica'],
+      featureNames: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+    });
+    const body = multipart([
+      { name: 'metadata', data: meta },
+      { name: 'reference', filename: 'reference.csv', type: 'text/csv', data: csv },
+      { name: 'file', filename: 'iris.onnx', data: iris },
+    ]);
+    const created = await inject({ method: 'POST', url: '/api/models/with-ref/versions', ...body });
+    expect(created.statusCode, created.body).toBe(201);
+    const ref = (await inject({ url: '/api/models/with-ref/versions/1/reference' })).json();
+    expect(ref).toMatchObject({ model: 'with-ref', version: 1, source: 'csv', rows: referenceRows.length });
+
+    const bad = multipart([
+      { name: 'metadata', data: meta },
+      { name: 'reference', data: 'sepal_length\n1\n' },
+      { name: 'file', filename: 'iris.onnx', data: iris },
+    ]);
+    const refused = await inject({ method: 'POST', url: '/api/models/bad-ref/versions', ...bad });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('INVALID_REFERENCE');
+    expect((await inject({ url: '/api/models/bad-ref' })).statusCode).toBe(404);
   });
 });

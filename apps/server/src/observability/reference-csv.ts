@@ -4,10 +4,12 @@ import { ModelGardenError } from '../errors/model-garden-error.js';
 
 export const MAX_REFERENCE_ROWS = 200_000;
 
-export function parseReferenceCsv(
-  csv: string,
-  featureNames: string[],
-): { features: Record<string, number[]>; labels: string[] | null } {
+export interface ParsedReference {
+  features: Record<string, number[]>;
+  labels: string[] | null;
+}
+
+export function parseReferenceCsv(csv: string, featureNames: string[]): ParsedReference {
   let records: Record<string, string>[];
   try {
     records = parse(csv, { columns: true, skip_empty_lines: true, trim: true, to: MAX_REFERENCE_ROWS + 1 });

@@ -1,5 +1,6 @@
 // `modelgarden push <file>`: upload an .onnx file as a model's next version, with a progress bar.
 
+import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { ModelVersion, PushMetadata, Task } from '@modelgarden/sdk';
 import { Presets, SingleBar } from 'cli-progress';
@@ -18,6 +19,7 @@ interface PushOptions {
   description?: string;
   task?: Task;
   metadata?: string;
+  reference?: string;
   alias?: string;
 }
 
@@ -31,6 +33,7 @@ export function pushCommand(): Command {
     .option('--description <text>', 'what the model does')
     .addOption(new Option('--task <task>', 'override the inferred task').choices(TASKS))
     .option('--metadata <json|file>', 'metadata JSON, inline or a file; the flags above override its fields')
+    .option('--reference <file.csv>', 'reference dataset for drift reports (feature columns, optional label)')
     .option('--alias <alias>', 'then point this alias (e.g. production) at the new version')
     .action(async (file: string, options: PushOptions, command: Command) => {
       const { client, json } = commandContext(command);
@@ -50,6 +53,7 @@ export function pushCommand(): Command {
       try {
         version = await client.pushModel(name, file, {
           ...(metadata ? { metadata } : {}),
+          ...(options.reference ? { reference: await readFile(options.reference, 'utf8') } : {}),
           onProgress: ({ loaded, total }) => {
             const payload = { done: formatBytes(loaded), size: formatBytes(total) };
             if (progress && !progress.isActive) progress.start(total, loaded, payload);

@@ -3,13 +3,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
+import { parseReferenceCsv } from '../../observability/reference-csv.js';
 import type { StagedArtifact } from '../../registry/artifact-store.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { pushVersion } from '../../registry/push-version.js';
 import { parseVersionMetadata } from '../../registry/version-metadata.js';
-import { createModelBodySchema, modelQuerySchema, updateModelBodySchema } from '../registry-schemas.js';
 import { applyModelAccess } from '../model-team.js';
 import { viewerOf } from '../model-visibility.js';
+import { createModelBodySchema, modelQuerySchema, updateModelBodySchema } from '../registry-schemas.js';
 import {
   errorSchema,
   modelDetailSchema,
@@ -20,6 +21,18 @@ import {
 } from '../schemas.js';
 
 const MAX_METADATA_BYTES = 1024 * 1024;
+
+/** Parses a reference CSV against the features the new version will have (given, or inherited). */
+async function parseReferenceFor(ctx: AppContext, model: string, given: string[] | undefined, csv: string) {
+  const featureNames = given ?? (await ctx.registry.latestVersion(model))?.featureNames;
+  if (!featureNames) {
+    throw new ModelGardenError(
+      'INVALID_REFERENCE',
+      'A reference dataset needs the version\'s featureNames in "metadata"',
+    );
+  }
+  return parseReferenceCsv(csv, featureNames);
+}
 
 export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -113,7 +126,9 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           description:
             'multipart/form-data with field `file` (the ONNX model) and optional field `metadata`, a JSON ' +
             'string `{description?, task?, labels?, featureNames?, preprocessing?, metrics?, tags?}`. ' +
-            'The input/output schema is read from the ONNX graph. Answers 201 with the new version.',
+            'The input/output schema is read from the ONNX graph. An optional `reference` field (CSV text or ' +
+            "file: one column per feature, optional `label`) becomes the version's drift reference. " +
+            'Answers 201 with the new version.',
           consumes: ['multipart/form-data'],
           params: z.object({ name: modelNameParam }),
           response: {
@@ -143,9 +158,12 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
         let staged: StagedArtifact | undefined;
         let metadataText: string | undefined;
+        let referenceCsv: string | undefined;
         try {
           for await (const part of req.parts()) {
-            if (part.type === 'file') {
+            if (part.type === 'file' && part.fieldname === 'reference' && referenceCsv === undefined) {
+              referenceCsv = (await part.toBuffer()).toString('utf8');
+            } else if (part.type === 'file') {
               if (part.fieldname !== 'file' || staged) {
                 part.file.resume();
                 throw new ModelGardenError(
@@ -156,6 +174,8 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               staged = await ctx.store.stage(part.file, ctx.config.maxUploadBytes);
             } else if (part.fieldname === 'metadata') {
               metadataText = String(part.value);
+            } else if (part.fieldname === 'reference') {
+              referenceCsv = String(part.value);
             } else {
               throw new ModelGardenError('BAD_REQUEST', `Unexpected field "${part.fieldname}"`);
             }
@@ -164,7 +184,13 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           if (staged.sizeBytes === 0)
             throw new ModelGardenError('INVALID_MODEL_FILE', 'The uploaded file is empty');
           const meta = parseVersionMetadata(metadataText);
+          // A reference dataset pushed with the version is checked before anything is stored.
+          const reference =
+            referenceCsv === undefined
+              ? undefined
+              : await parseReferenceFor(ctx, req.params.name, meta.featureNames, referenceCsv);
           const version = await pushVersion(ctx.registry, ctx.inspect, req.params.name, staged, meta);
+          if (reference) await ctx.drift.setParsedReference(version.model, version.version, reference);
           req.log.info(
             { model: version.model, version: version.version, sha256: version.sha256 },
             'version pushed',

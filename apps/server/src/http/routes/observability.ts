@@ -296,7 +296,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const v = await version(req.params.name, req.params.version);
-        const ref = await ctx.drift.getReference(v.model, v.version);
+        const ref = await ctx.drift.getReference(v.model, v.version, v.featureNames);
         if (!ref)
           throw new ModelGardenError('REFERENCE_NOT_FOUND', `Version ${v.version} has no reference dataset`);
         return ref;
@@ -317,10 +317,12 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (req) => {
         assertModelName(req.params.name);
         const v = await version(req.params.name, req.query.version);
-        return ctx.drift.report(v.model, v.version, {
-          from: toDate(req.query.from),
-          to: toDate(req.query.to),
-        });
+        return ctx.drift.report(
+          v.model,
+          v.version,
+          { from: toDate(req.query.from), to: toDate(req.query.to) },
+          v.featureNames,
+        );
       },
     );
 

@@ -76,7 +76,9 @@ async function authenticate(ctx: AppContext, req: FastifyRequest, reply: Fastify
     throw unauthenticated(
       found.reason === 'unknown'
         ? 'Unknown API key'
-        : `The API key is ${found.reason === 'disabled' ? "its owner's account is disabled" : found.reason}`,
+        : found.reason === 'disabled'
+          ? "The API key's owner is disabled"
+          : `The API key is ${found.reason}`,
     );
   }
   const token = req.cookies[SESSION_COOKIE];

@@ -70,6 +70,19 @@ describe.skipIf(noChromium)(suiteTitle('sign in'), { timeout: 60_000 }, () => {
     await page.waitForURL(`${server.url}/models/iris`);
     await page.getByTestId('versions-table').getByText('v2', { exact: true }).waitFor();
 
+    // An API key made in the browser works outside it, until revoked there.
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name').fill('from the browser');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-key').getByTestId('code-block').textContent())?.trim() ?? '';
+    expect(key).toMatch(/^mg_/);
+    const whoami = async () =>
+      (await fetch(`${server.url}/api/session`, { headers: { authorization: `Bearer ${key}` } })).status;
+    expect(await whoami()).toBe(200);
+    await page.getByTestId('key-row').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByTestId('key-row').getByText('revoked').waitFor();
+    expect(await whoami()).toBe(401);
+
     // The cookie alone is not enough for a change: the CSRF header must come with it.
     const status = await page.evaluate(async () => {
       const res = await fetch('/api/models', {

@@ -8,6 +8,7 @@ import { Spinner } from './components/spinner';
 import { observabilityRoutes } from './observability/routes';
 import { AuditPage } from './pages/audit-page';
 import { CatalogPage } from './pages/catalog-page';
+import { KeysPage } from './pages/keys-page';
 import { LoginPage } from './pages/login-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { UploadPage } from './pages/upload-page';
@@ -33,6 +34,7 @@ export function App() {
             <Route path="upload" element={<UploadPage />} />
             <Route path="login" element={<LoginPage />} />
             <Route path="audit" element={<AuditPage />} />
+            <Route path="keys" element={<KeysPage />} />
             {observabilityRoutes}
             <Route path="*" element={<NotFoundPage />} />
           </Route>

@@ -58,7 +58,36 @@ export interface AuditEntry {
   requestId: string | null;
 }
 
+export interface ApiKeyInfo {
+  id: number;
+  user: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  requestCount: number;
+}
+
 export const api = {
+  async listKeys(): Promise<ApiKeyInfo[]> {
+    return (await request<{ keys: ApiKeyInfo[] }>('/api/keys')).keys;
+  },
+
+  /** The answer's `key` is shown this once. */
+  createKey(input: {
+    name: string;
+    scopes: string[];
+    expiresAt?: string;
+  }): Promise<ApiKeyInfo & { key: string }> {
+    return request('/api/keys', { method: 'POST', ...json(input) });
+  },
+
+  revokeKey(id: number): Promise<ApiKeyInfo> {
+    return request(`/api/keys/${id}`, { method: 'DELETE' });
+  },
+
   /** The audit log (admins), newest first; filters: actor, action, target prefix. */
   audit(filter: Record<string, string>): Promise<{ items: AuditEntry[]; nextCursor: number | null }> {
     const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== ''));

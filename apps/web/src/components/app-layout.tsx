@@ -44,6 +44,9 @@ function SessionControls() {
     <div className="ml-auto flex items-center gap-3 text-sm">
       {session.user ? (
         <>
+          <NavLink to="/keys" className={navClass}>
+            API keys
+          </NavLink>
           <span data-testid="signed-in-user" className="text-slate-600">
             {session.user.name} <span className="text-slate-400">({session.user.role})</span>
           </span>

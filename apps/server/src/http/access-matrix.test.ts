@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIAL_ADMIN_FILE } from '../auth/initial-admin.js';
 import { grants, SCOPES, type Scope } from '../auth/scopes.js';
-import { apiKeys } from '../db/auth-schema.js';
+import { apiKeys, sessions } from '../db/auth-schema.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 import { buildApp } from './app.js';
 import { registerPolicyCheck } from './auth-hook.js';
@@ -278,6 +278,15 @@ describe('sessions and CSRF', () => {
     expect((await publicApp.inject({ url: '/api/models', headers })).statusCode).toBe(401);
     const me = await server.app.inject({ url: '/api/session', headers });
     expect(me.json()).toMatchObject({ authenticated: false, user: null });
+  });
+
+  it('ends an expired session: the cookie then counts for nothing', async () => {
+    const headers = await login('member1');
+    expect((await publicApp.inject({ url: '/api/models', headers })).statusCode).toBe(200);
+    await server.context.database.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) });
+    const res = await publicApp.inject({ url: '/api/models', headers });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['set-cookie']).toContain('mg_session=;');
   });
 
   it('refuses a wrong password and a disabled user with the same INVALID_CREDENTIALS', async () => {

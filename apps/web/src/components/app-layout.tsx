@@ -53,8 +53,10 @@ function SessionControls() {
           <Button
             variant="ghost"
             onClick={async () => {
-              await logout();
+              // Leave the page first: its queries would answer 401 once the session ends and send the
+              // browser to the login page a second time, reloading it.
               navigate('/login');
+              await logout();
             }}
           >
             Sign out

@@ -10,7 +10,7 @@ import { wrk } from '../bench/lib/wrk.js';
 import { Balancer } from './lib/balancer.js';
 import { openLoop, summarise } from './lib/load.js';
 import { checkRegistry, pushLoop } from './lib/registry-check.js';
-import { type Replica, startReplica, stopReplica } from './lib/replicas.js';
+import { type Replica, SCALE_ADMIN_KEY, startReplica, stopReplica } from './lib/replicas.js';
 import { freePort, hpaTarget, withDatabase } from './lib/setup.js';
 import { sampleActive } from './lib/signal.js';
 
@@ -41,7 +41,7 @@ await withDatabase(async (databaseUrl) => {
     for (const [i, port] of ports.entries()) replicas.push(await startReplica(i, port, opts));
     await fetch(`${replicas[0]!.url}/api/models/iris/prediction-logging`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SCALE_ADMIN_KEY}` },
       body: JSON.stringify({ enabled: true, sampleRate: 0.01 }),
     }).catch(() => undefined);
     const predict = (base: string) => `${base}/api/models/iris/predict`;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO } from './replicas.js';
+import { REPO, SCALE_ADMIN_KEY } from './replicas.js';
 
 /** Pushes iris.onnx as new versions of `model`, one after another, until stopped. */
 export function pushLoop(base: string, model: string) {
@@ -16,7 +16,11 @@ export function pushLoop(base: string, model: string) {
       form.set('file', new Blob([file]), 'iris.onnx');
       form.set('metadata', JSON.stringify({ labels: ['setosa', 'versicolor', 'virginica'] }));
       try {
-        const res = await fetch(`${base}/api/models/${model}/versions`, { method: 'POST', body: form });
+        const res = await fetch(`${base}/api/models/${model}/versions`, {
+          method: 'POST',
+          body: form,
+          headers: { authorization: `Bearer ${SCALE_ADMIN_KEY}` },
+        });
         const body = (await res.json()) as { version?: number };
         if (res.status === 201 && body.version) accepted.push(body.version);
         else refused++;

@@ -18,6 +18,9 @@ export interface ReplicaOptions {
   logDir: string;
 }
 
+/** The bootstrap admin key every replica accepts (loopback-only runs; never a real secret). */
+export const SCALE_ADMIN_KEY = 'scale-run-admin-key-0123456789abcdef';
+
 /** Starts the real server (`apps/server`'s main) on `port` and resolves once /health/ready is 200. */
 export async function startReplica(index: number, port: number, options: ReplicaOptions): Promise<Replica> {
   const log = createWriteStream(path.join(options.logDir, `replica-${index}-${Date.now()}.log`));
@@ -36,6 +39,8 @@ export async function startReplica(index: number, port: number, options: Replica
       LOG_LEVEL: 'warn',
       ORT_INTRA_OP_THREADS: '1',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      // Writes need credentials: the runs push with this bootstrap admin key.
+      MODELGARDEN_ADMIN_KEY: SCALE_ADMIN_KEY,
     },
   });
   proc.stdout?.pipe(log);

@@ -98,6 +98,12 @@ export class FilesystemArtifactStore implements ArtifactStore {
         await fh.close();
       }
     } catch (err) {
+      // The file may still be opening when the pipeline fails fast (e.g. the size limit on the first
+      // chunks); wait for the stream to close, or rm would run first and the open would recreate it.
+      if (!out.closed) {
+        out.destroy();
+        await new Promise<void>((resolve) => out.once('close', () => resolve()));
+      }
       await rm(tmpPath, { force: true });
       throw err;
     }

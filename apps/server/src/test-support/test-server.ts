@@ -1,4 +1,5 @@
 /** Test helpers: a real server on an ephemeral loopback port over a throwaway data directory. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +40,8 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
 export function multipart(
   parts: Array<{ name: string; filename?: string; type?: string; data: Buffer | string }>,
 ) {
-  const boundary = `----modelgarden${Math.random().toString(16).slice(2)}`;
+  // Fixed length: the Idempotency-Key fingerprint of a multipart push includes its Content-Length.
+  const boundary = `----modelgarden${randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   for (const p of parts) {
     const disposition = `form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}`;

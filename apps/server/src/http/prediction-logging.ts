@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import type { AppContext } from '../context.js';
 import type { PredictionLogEntry } from '../observability/prediction-log.js';
 import type { ModelVersion } from '../registry/types.js';
+import { type FeatureRow, featureRowsOf } from '../serving/predict-service.js';
 
 const PREDICT_ROUTE = '/api/models/:name/predict';
 const OIP_ROUTES = new Set(['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']);
@@ -18,9 +19,7 @@ interface Prediction {
   value?: number;
 }
 
-type Row = Record<string, unknown> | unknown[];
-
-function featuresOf(row: Row, names: string[] | null): Record<string, number> | null {
+function featuresOf(row: FeatureRow, names: string[] | null): Record<string, number> | null {
   const entries = Array.isArray(row)
     ? row.map((v, i) => [names?.[i] ?? `x${i}`, v] as const)
     : Object.entries(row);
@@ -28,10 +27,10 @@ function featuresOf(row: Row, names: string[] | null): Record<string, number> | 
   return numeric.length ? Object.fromEntries(numeric) : null;
 }
 
-async function imageStats(base64: string): Promise<Record<string, number> | null> {
+async function imageStats(base64: string, maxPixels: number): Promise<Record<string, number> | null> {
   try {
     const bytes = Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
-    const img = sharp(bytes, { limitInputPixels: 24_000_000 });
+    const img = sharp(bytes, { limitInputPixels: maxPixels });
     const [meta, stats] = await Promise.all([img.metadata(), img.stats()]);
     const channels = stats.channels.slice(0, 3);
     const avg = (f: (c: (typeof channels)[number]) => number) =>
@@ -52,19 +51,15 @@ async function fromPredict(
   req: FastifyRequest,
   body: { version: number; predictions: Prediction[] },
   version: ModelVersion,
+  maxPixels: number,
 ) {
-  const input = (req.body ?? {}) as { inputs?: Row | Row[]; image?: string; images?: string[] };
-  const rows: Row[] =
-    input.inputs === undefined
-      ? []
-      : Array.isArray(input.inputs) && input.inputs.every((r) => typeof r === 'object' && r !== null)
-        ? (input.inputs as Row[])
-        : [input.inputs as Row];
+  const input = (req.body ?? {}) as { inputs?: FeatureRow | FeatureRow[]; image?: string; images?: string[] };
+  const rows = input.inputs === undefined ? [] : featureRowsOf(input.inputs);
   const images = input.images ?? (input.image ? [input.image] : []);
   return Promise.all(
     body.predictions.map(async (p, i) => ({
       features: rows[i] ? featuresOf(rows[i]!, version.featureNames) : null,
-      imageStats: images[i] ? await imageStats(images[i]!) : null,
+      imageStats: images[i] ? await imageStats(images[i]!, maxPixels) : null,
       output: p.label !== undefined ? { label: p.label, probability: p.probability } : { value: p.value },
       label: p.label ?? null,
     })),
@@ -114,7 +109,9 @@ export function registerPredictionLogging(app: FastifyInstance, ctx: AppContext)
         // resolve() with an explicit version is served from the registry's cache: no query per request.
         const version = await ctx.registry.resolve(model, { version: versionNumber });
         const entries =
-          route === PREDICT_ROUTE ? await fromPredict(req, body, version) : fromOip(req, body, version);
+          route === PREDICT_ROUTE
+            ? await fromPredict(req, body, version, ctx.config.maxImagePixels)
+            : fromOip(req, body, version);
         for (const e of entries) {
           const entry: PredictionLogEntry = {
             model,

@@ -12,6 +12,13 @@ import { fromHalfBits } from './tensor-codec.js';
 
 export type FeatureRow = Record<string, unknown> | unknown[];
 
+/** `inputs` of a friendly request as rows: a list of rows (objects or arrays), or one row on its own. */
+export function featureRowsOf(inputs: FeatureRow | FeatureRow[]): FeatureRow[] {
+  return Array.isArray(inputs) && inputs.every((r) => typeof r === 'object' && r !== null)
+    ? (inputs as FeatureRow[])
+    : [inputs as FeatureRow];
+}
+
 export interface LabelledProbability {
   label: string;
   probability: number;

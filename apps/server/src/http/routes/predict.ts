@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
-import type { FeatureRow, PredictResult } from '../../serving/predict-service.js';
+import { featureRowsOf, type PredictResult } from '../../serving/predict-service.js';
 import { errorSchema, modelNameParam, predictBodySchema, predictResultSchema } from '../schemas.js';
 import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
 
@@ -107,12 +107,7 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         if (body.inputs === undefined) {
           throw new ModelGardenError('VALIDATION_FAILED', 'Send "inputs" (features) or "image"/"images"');
         }
-        const inputs = body.inputs;
-        const rows: FeatureRow[] =
-          Array.isArray(inputs) && inputs.every((r) => typeof r === 'object' && r !== null)
-            ? (inputs as FeatureRow[])
-            : [inputs as FeatureRow];
-        return send(reply, await ctx.predict.predictRows(version, rows, topK, run));
+        return send(reply, await ctx.predict.predictRows(version, featureRowsOf(body.inputs), topK, run));
       },
     );
   };

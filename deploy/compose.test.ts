@@ -1,14 +1,19 @@
 /**
  * Checks compose.yaml without a Docker engine: it parses, and every service, port, volume, mounted
- * file, env var and dependency it names exists, and it fits what deploy/observability expects.
+ * file, env var and dependency it names exists, and it fits what deploy/observability expects. The
+ * split shape (profile "split": api forwarding to inference) is checked against the server's config.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
+import { loadConfig } from '../apps/server/src/config/config.js';
 import { configEnvVars, REPO } from './config-vars.js';
 
 interface Service {
+  profiles?: string[];
   image?: string;
   build?: { context: string; dockerfile: string };
   environment?: Record<string, string>;
@@ -26,7 +31,14 @@ const readYaml = (rel: string) => parse(readFileSync(path.join(REPO, rel), 'utf8
 describe('compose.yaml', () => {
   it('parses without errors, warnings or duplicate keys', () => {
     expect([...doc.errors, ...doc.warnings]).toEqual([]);
-    expect(Object.keys(services).sort()).toEqual(['app', 'grafana', 'postgres', 'prometheus']);
+    expect(Object.keys(services).sort()).toEqual([
+      'api',
+      'app',
+      'grafana',
+      'inference',
+      'postgres',
+      'prometheus',
+    ]);
   });
 
   it('builds the app from the Dockerfile and pins every other image to a tag', () => {
@@ -97,5 +109,76 @@ describe('compose.yaml', () => {
     const source = readYaml('deploy/observability/grafana/provisioning/datasources/prometheus.yml');
     expect(source.datasources[0].url).toBe('http://prometheus:9090');
     expect(services.prometheus!.ports).toContain('9090:9090');
+  });
+});
+
+/** `${VAR:-default}` → default, as Compose interpolates with VAR unset. */
+const interpolate = (env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+
+describe('compose.yaml, split profile', () => {
+  const api = services.api!;
+  const inference = services.inference!;
+
+  it('keeps app the default shape and puts api and inference in the split profile only', () => {
+    const profiled = Object.entries(services)
+      .filter(([, s]) => s.profiles)
+      .map(([name, s]) => [name, s.profiles]);
+    expect(profiled).toEqual([
+      ['inference', ['split']],
+      ['api', ['split']],
+    ]);
+  });
+
+  it('runs the app image in ROLE=inference and ROLE=api, with the config the server accepts', () => {
+    const known = configEnvVars();
+    for (const [name, s] of [
+      ['api', api],
+      ['inference', inference],
+    ] as const) {
+      expect(s.build, name).toEqual(services.app!.build);
+      expect(s.image, name).toBe(services.app!.image);
+      for (const key of Object.keys(s.environment!)) expect(known.has(key), `${name}: ${key}`).toBe(true);
+      // Everything but the role settings is the app's: same database, data dir, port, drain time.
+      const { ROLE, INFERENCE_URLS, ...rest } = s.environment!;
+      expect(rest, name).toEqual(services.app!.environment);
+      expect(ROLE, name).toBe(name);
+      expect(() => loadConfig(interpolate(s.environment!), os.tmpdir()), name).not.toThrow();
+    }
+    expect(inference.environment!.INFERENCE_URLS).toBeUndefined();
+    const config = loadConfig(interpolate(api.environment!), os.tmpdir());
+    expect(config.role).toBe('api');
+    expect(config.inferenceUrls).toEqual(['http://inference:8080']);
+  });
+
+  it('points INFERENCE_URLS at the inference service on the port it listens on', () => {
+    const urls = api.environment!.INFERENCE_URLS!.split(',');
+    expect(urls).toHaveLength(1);
+    const url = new URL(urls[0]!);
+    expect(url.hostname).toBe('inference');
+    expect(url.port).toBe(inference.environment!.PORT);
+    // Reached over the Compose network only; the api is the published entry point.
+    expect(inference.ports).toBeUndefined();
+  });
+
+  it('shares the artifact volume between api, inference and app, mounted at DATA_DIR', () => {
+    const dataVolume = (s: Service) =>
+      s.volumes?.find((v) => v.split(':')[1] === s.environment!.DATA_DIR)?.split(':')[0];
+    expect(dataVolume(services.app!)).toBe('app-data');
+    expect(dataVolume(api)).toBe('app-data');
+    expect(dataVolume(inference)).toBe('app-data');
+  });
+
+  it('starts inference after postgres and api after both, each with the app healthcheck', () => {
+    expect(Object.keys(inference.depends_on!)).toEqual(['postgres']);
+    expect(Object.keys(api.depends_on!).sort()).toEqual(['inference', 'postgres']);
+    expect(api.healthcheck).toEqual(services.app!.healthcheck);
+    expect(inference.healthcheck).toEqual(services.app!.healthcheck);
+  });
+
+  it('publishes api on a host port of its own, so both shapes can run together', () => {
+    const hostPorts = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => p.split(':')[0]));
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
+    expect(api.ports).toEqual([`8081:${api.environment!.PORT}`]);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Renders the Helm chart (deploy/helm/render.ts) with its defaults and the other shapes its values
  * allow, and validates every manifest against the Kubernetes API schemas, unknown fields included.
+ * Split mode (api + inference Deployments) is checked for its wiring: roles, INFERENCE_URLS, selectors.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../apps/server/src/config/config.js';
 import { configEnvVars, REPO } from './config-vars.js';
 import { renderChart } from './helm/render.js';
 import { validateManifest } from './k8s-validate.js';
@@ -126,5 +129,221 @@ describe('validation self-test', () => {
 
   it('rejects templates outside the supported subset', () => {
     expect(() => renderChart(path.join(REPO, 'deploy/helm/testdata/unsupported'))).toThrow(/subset/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// mode: split
+// ---------------------------------------------------------------------------------------------------
+
+const SPLIT_SHAPES: Record<string, Record<string, unknown>> = {
+  'a shared claim': { mode: 'split', persistence: { enabled: true, storageClassName: 'nfs' } },
+  'S3, fixed replicas, one PDB, existing secret': {
+    mode: 'split',
+    config: { ARTIFACT_STORE: 's3', S3_BUCKET: 'models' },
+    secret: { create: false, existingSecret: 'mg-db' },
+    api: { autoscaling: { enabled: false }, replicaCount: 3 },
+    inference: { autoscaling: { enabled: false }, replicaCount: 4, podDisruptionBudget: { enabled: false } },
+  },
+};
+
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/**
+ * Problems with how a render's objects find each other: every Service and PodDisruptionBudget must
+ * select the pods of exactly one Deployment, every Deployment's selector only its own pods, and every
+ * HPA must target a Deployment that exists.
+ */
+function selectorProblems(docs: Doc[]): string[] {
+  const problems: string[] = [];
+  const deployments = byKind(docs, 'Deployment');
+  const selecting = (selector: Record<string, string>) =>
+    deployments.filter((d) => matches(selector, d.spec.template.metadata.labels)).map((d) => d.metadata.name);
+  for (const d of deployments) {
+    const own = selecting(d.spec.selector.matchLabels);
+    if (own.length !== 1 || own[0] !== d.metadata.name)
+      problems.push(`Deployment/${d.metadata.name} selects the pods of ${own.join(', ') || 'nothing'}`);
+  }
+  for (const [kind, selectorOf] of [
+    ['Service', (o: Doc) => o.spec.selector],
+    ['PodDisruptionBudget', (o: Doc) => o.spec.selector.matchLabels],
+  ] as const) {
+    for (const o of byKind(docs, kind)) {
+      const selected = selecting(selectorOf(o));
+      if (selected.length !== 1)
+        problems.push(`${kind}/${o.metadata.name} selects the pods of ${selected.join(', ') || 'nothing'}`);
+    }
+  }
+  for (const hpa of byKind(docs, 'HorizontalPodAutoscaler')) {
+    const target = hpa.spec.scaleTargetRef;
+    if (target.kind !== 'Deployment' || !deployments.some((d) => d.metadata.name === target.name))
+      problems.push(
+        `HorizontalPodAutoscaler/${hpa.metadata.name} targets a missing ${target.kind}/${target.name}`,
+      );
+  }
+  return problems;
+}
+
+const named = (docs: Doc[], kind: string, name: string): Doc => {
+  const found = docs.find((d) => d.kind === kind && d.metadata.name === name);
+  if (!found) throw new Error(`no ${kind}/${name} rendered`);
+  return found;
+};
+const envOf = (deployment: Doc): Record<string, string> =>
+  Object.fromEntries(
+    (deployment.spec.template.spec.containers[0].env ?? []).map((e: Doc) => [e.name, e.value]),
+  );
+
+describe.each(Object.entries(SPLIT_SHAPES))('chart in split mode with %s', (_name, overrides) => {
+  const docs = renderChart(CHART, overrides).map((m) => m.doc as Doc);
+  const api = named(docs, 'Deployment', 'mg-modelgarden-api');
+  const inference = named(docs, 'Deployment', 'mg-modelgarden-inference');
+  const apiService = named(docs, 'Service', 'mg-modelgarden-api');
+  const inferenceService = named(docs, 'Service', 'mg-modelgarden-inference');
+  const configMap = one(docs, 'ConfigMap');
+
+  it('renders manifests that validate against the Kubernetes API schemas, and no monolith', () => {
+    expect(docs.flatMap(validateManifest)).toEqual([]);
+    expect(byKind(docs, 'Deployment').map((d) => d.metadata.name)).toEqual([
+      'mg-modelgarden-api',
+      'mg-modelgarden-inference',
+    ]);
+    expect(byKind(docs, 'Service')).toHaveLength(2);
+  });
+
+  it('runs the api pods with ROLE=api and INFERENCE_URLS at the inference Service', () => {
+    const env = envOf(api);
+    expect(env.ROLE).toBe('api');
+    const url = new URL(env.INFERENCE_URLS!);
+    expect(url.hostname).toBe(inferenceService.metadata.name);
+    expect(Number(url.port || 80)).toBe(inferenceService.spec.ports[0].port);
+    // The Service sends that port to the inference container's port, where the server listens.
+    const container = inference.spec.template.spec.containers[0];
+    const target = container.ports.find((p: Doc) => p.name === inferenceService.spec.ports[0].targetPort);
+    expect(target?.containerPort).toBe(Number(configMap.data.PORT));
+    expect(inferenceService.spec.type).toBe('ClusterIP');
+    // The server accepts what the api pod gets (ConfigMap, then env, which wins over envFrom).
+    const config = loadConfig({ ...configMap.data, ...env }, os.tmpdir());
+    expect(config.role).toBe('api');
+    expect(config.inferenceUrls).toEqual([env.INFERENCE_URLS]);
+  });
+
+  it('runs the inference pods with ROLE=inference and no forwarding', () => {
+    const env = envOf(inference);
+    expect(env).toEqual({ ROLE: 'inference' });
+    expect(loadConfig({ ...configMap.data, ...env }, os.tmpdir()).role).toBe('inference');
+  });
+
+  it('selects one role per Service, PDB and Deployment, and the api Service is the public one', () => {
+    expect(selectorProblems(docs)).toEqual([]);
+    expect(matches(apiService.spec.selector, api.spec.template.metadata.labels)).toBe(true);
+    expect(matches(inferenceService.spec.selector, inference.spec.template.metadata.labels)).toBe(true);
+    expect(apiService.spec.type).toBe('ClusterIP');
+    for (const pdb of byKind(docs, 'PodDisruptionBudget')) {
+      const deployment = named(docs, 'Deployment', pdb.metadata.name);
+      expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    }
+  });
+
+  it('gives both roles the ConfigMap, Secret, shared /data, probes and security settings', () => {
+    const names = new Set(docs.map((d) => `${d.kind}/${d.metadata.name}`));
+    const volumes = [api, inference].map((d) => {
+      const pod = d.spec.template.spec;
+      const container = pod.containers[0];
+      for (const from of container.envFrom) {
+        if (from.configMapRef) expect(names).toContain(`ConfigMap/${from.configMapRef.name}`);
+        if (from.secretRef && (overrides.secret as Doc | undefined)?.create !== false)
+          expect(names).toContain(`Secret/${from.secretRef.name}`);
+      }
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'])
+        expect(container[probe]?.httpGet.port, `${d.metadata.name} ${probe}`).toBe('http');
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true });
+      expect(container.resources.requests.cpu).toBeDefined();
+      const sleep = Number(container.lifecycle.preStop.exec.command.at(-1));
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(
+        sleep + Number(configMap.data.SHUTDOWN_TIMEOUT_MS) / 1000,
+      );
+      const mount = container.volumeMounts.find((m: Doc) => m.mountPath === configMap.data.DATA_DIR);
+      return pod.volumes.find((v: Doc) => v.name === mount.name);
+    });
+    // One artifact store: the same claim on both roles, or S3 (then /data only stages uploads).
+    if (configMap.data.ARTIFACT_STORE === 's3') expect(volumes.map((v) => v.emptyDir)).toEqual([{}, {}]);
+    else {
+      expect(volumes[0].persistentVolumeClaim.claimName).toBe(volumes[1].persistentVolumeClaim.claimName);
+      expect(names).toContain(`PersistentVolumeClaim/${volumes[0].persistentVolumeClaim.claimName}`);
+    }
+  });
+
+  it('autoscales inference on CPU and in-flight requests and api on CPU, or pins the replicas', () => {
+    const hpas = byKind(docs, 'HorizontalPodAutoscaler');
+    const values = overrides as Doc;
+    for (const [role, deployment, metrics] of [
+      ['api', api, ['cpu']],
+      ['inference', inference, ['cpu', 'http_server_active_requests']],
+    ] as const) {
+      const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === deployment.metadata.name);
+      if (values[role]?.autoscaling?.enabled === false) {
+        expect(hpa, role).toBeUndefined();
+        expect(deployment.spec.replicas, role).toBe(values[role].replicaCount);
+        continue;
+      }
+      expect(deployment.spec.replicas, role).toBeUndefined(); // the HPA owns it
+      expect(hpa!.spec.metrics.map((m: Doc) => m.resource?.name ?? m.pods?.metric.name)).toEqual(metrics);
+      expect(hpa!.spec.minReplicas).toBeGreaterThanOrEqual(2);
+      expect(hpa!.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
+    }
+  });
+});
+
+describe('split mode refuses what cannot work', () => {
+  it('fails without an artifact store both roles share', () => {
+    expect(() => renderChart(CHART, { mode: 'split' })).toThrow(/shared?.*persistence\.enabled/);
+    expect(() =>
+      renderChart(CHART, {
+        mode: 'split',
+        config: { ARTIFACT_STORE: 'fs' },
+        persistence: { enabled: false },
+      }),
+    ).toThrow(/ARTIFACT_STORE=s3/);
+  });
+
+  it('fails on an unknown mode', () => {
+    expect(() => renderChart(CHART, { mode: 'microservices' })).toThrow(/mode must be monolith or split/);
+  });
+
+  it('reports a Service or PDB that selects both roles, and an HPA on a missing Deployment', () => {
+    const docs = renderChart(CHART, SPLIT_SHAPES['a shared claim']).map((m) => structuredClone(m.doc) as Doc);
+    const service = named(docs, 'Service', 'mg-modelgarden-inference');
+    delete service.spec.selector['app.kubernetes.io/component'];
+    const pdb = named(docs, 'PodDisruptionBudget', 'mg-modelgarden-api');
+    pdb.spec.selector.matchLabels['app.kubernetes.io/component'] = 'web';
+    named(docs, 'HorizontalPodAutoscaler', 'mg-modelgarden-api').spec.scaleTargetRef.name = 'mg-modelgarden';
+    expect(selectorProblems(docs)).toEqual([
+      'Service/mg-modelgarden-inference selects the pods of mg-modelgarden-api, mg-modelgarden-inference',
+      'PodDisruptionBudget/mg-modelgarden-api selects the pods of nothing',
+      'HorizontalPodAutoscaler/mg-modelgarden-api targets a missing Deployment/mg-modelgarden',
+    ]);
+  });
+
+  it('renders the monolith unchanged by the split values', () => {
+    const monolith = renderChart(CHART).map((m) => m.doc as Doc);
+    const explicit = renderChart(CHART, {
+      mode: 'monolith',
+      api: { replicaCount: 9 },
+      inference: { service: { port: 9 } },
+    }).map((m) => m.doc as Doc);
+    expect(explicit).toEqual(monolith);
+    expect(selectorProblems(monolith)).toEqual([]);
+    expect(monolith.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
+      'ConfigMap/mg-modelgarden',
+      'Deployment/mg-modelgarden',
+      'HorizontalPodAutoscaler/mg-modelgarden',
+      'PodDisruptionBudget/mg-modelgarden',
+      'Secret/mg-modelgarden',
+      'Service/mg-modelgarden',
+    ]);
+    expect(envOf(one(monolith, 'Deployment'))).toEqual({});
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Every health check the packaging names (Dockerfile HEALTHCHECK, Compose healthcheck, the chart's
  * probes) must hit a path the real server serves with 200, on the port the server is configured for.
+ * The split shapes' checks are requested from real servers started with the environment the chart
+ * gives each role's pods (ROLE=inference; ROLE=api with the chart's INFERENCE_URLS).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,11 +28,16 @@ async function healthAnswer(url: string): Promise<string> {
   return res.status === 200 && typeof body.status === 'string' ? 'ok' : `${res.status} ${type.split(';')[0]}`;
 }
 
-/** Problems with the chart's probes: a port that is not the server's, a path that does not answer 200. */
-async function probeProblems(docs: Doc[], serverUrl: string): Promise<string[]> {
+/**
+ * Problems with the probes of one of the chart's Deployments (the first, or the one named): a port that
+ * is not the server's, a path that does not answer 200.
+ */
+async function probeProblems(docs: Doc[], serverUrl: string, deployment?: string): Promise<string[]> {
   const problems: string[] = [];
   const port = Number(docs.find((d) => d.kind === 'ConfigMap')!.data.PORT);
-  const container = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0];
+  const found = docs.find((d) => d.kind === 'Deployment' && (!deployment || d.metadata.name === deployment));
+  if (!found) return [`no Deployment ${deployment ?? ''} rendered`];
+  const container = found.spec.template.spec.containers[0];
   for (const kind of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
     const probe = container[kind]?.httpGet;
     if (!probe) {
@@ -87,4 +94,70 @@ describe('health checks against the real server', () => {
     expect(url.port).toBe(app.environment.PORT);
     expect(await healthAnswer(server.url + url.pathname)).toBe('ok');
   });
+});
+
+describe('health checks of the split shape against servers in each role', () => {
+  const split = (overrides: Record<string, unknown> = {}) =>
+    renderChart(path.join(REPO, 'deploy/helm/modelgarden'), {
+      mode: 'split',
+      persistence: { enabled: true },
+      ...overrides,
+    }).map((m) => m.doc as Doc);
+  /** The environment a split pod gets: the ConfigMap, then its container's env (which wins). */
+  function podEnv(role: 'api' | 'inference'): Record<string, string> {
+    const docs = split();
+    const deployment = docs.find(
+      (d) => d.kind === 'Deployment' && d.metadata.name === `mg-modelgarden-${role}`,
+    )!;
+    const env = deployment.spec.template.spec.containers[0].env.map((e: Doc) => [e.name, e.value]);
+    return { ...docs.find((d) => d.kind === 'ConfigMap')!.data, ...Object.fromEntries(env) };
+  }
+
+  // Each server starts with its pod's environment (ROLE and, for api, the chart's INFERENCE_URLS,
+  // which only resolves in a cluster: health does not depend on it); the test server picks the
+  // host, a free port and a throwaway DATA_DIR.
+  let inference: TestServer;
+  let api: TestServer;
+  beforeAll(async () => {
+    inference = await startTestServer({ env: podEnv('inference') });
+    api = await startTestServer({ env: podEnv('api') });
+  }, 120_000);
+  afterAll(async () => {
+    await api?.close();
+    await inference?.close();
+  });
+  const servers = () => ({ api, inference });
+
+  it('the servers run in the roles the chart gives their pods', () => {
+    expect(inference.context.config.role).toBe('inference');
+    expect(api.context.config.role).toBe('api');
+    expect(api.context.config.inferenceUrls).toEqual(['http://mg-modelgarden-inference:80']);
+    expect(api.context.models.loadedVersions('iris')).toEqual([]);
+    expect(inference.context.models.loadedVersions('iris').length).toBeGreaterThan(0);
+  });
+
+  it.each(['api', 'inference'] as const)(
+    'the chart probes of the %s Deployment answer on that role',
+    async (role) => {
+      expect(await probeProblems(split(), servers()[role].url, `mg-modelgarden-${role}`)).toEqual([]);
+    },
+  );
+
+  it('a split probe on a path the role does not serve is reported', async () => {
+    const docs = split({ probes: { readiness: { path: '/v2/health/readyz' } } });
+    const problems = await probeProblems(docs, api.url, 'mg-modelgarden-api');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^readinessProbe: GET \/v2\/health\/readyz answered/);
+  });
+
+  it.each(['api', 'inference'] as const)(
+    'the Compose %s healthcheck URL answers on that role',
+    async (role) => {
+      const service = parse(readFileSync(path.join(REPO, 'compose.yaml'), 'utf8')).services[role];
+      expect(service.environment.ROLE).toBe(role);
+      const url = new URL(/http:\/\/[^']+/.exec(service.healthcheck.test.join(' '))![0]);
+      expect(url.port).toBe(service.environment.PORT);
+      expect(await healthAnswer(servers()[role].url + url.pathname)).toBe('ok');
+    },
+  );
 });

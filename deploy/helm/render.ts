@@ -119,6 +119,11 @@ const FUNCTIONS: Record<string, (scope: Scope, ...args: unknown[]) => unknown> =
   indent: (_s, n, s) => indent(Number(n), String(s)),
   default: (_s, fallback, v) => (truthy(v) ? v : fallback),
   not: (_s, v) => !truthy(v),
+  // Go's eq: true when the first argument equals any of the others.
+  eq: (_s, a, ...others) => others.some((b) => b === a),
+  fail: (_s, message) => {
+    throw new Error(`fail: ${String(message)}`);
+  },
 };
 
 function indent(n: number, s: string): string {

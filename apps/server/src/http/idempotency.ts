@@ -3,17 +3,47 @@
  * request answered (with `Idempotent-Replayed: true`) and changes nothing; the same key with another
  * method, path or body is 422 IDEMPOTENCY_KEY_REUSED; a replay while the first still runs is 409.
  * Server errors (5xx) release the key so the client may retry.
+ *
+ * A multipart upload (a route with `config.idempotentUpload`) streams to its handler, so its
+ * fingerprint is known only once the body has been read: the key is claimed provisionally here, and
+ * the handler calls `fingerprintUpload` with the fields and the file's sha256 before it stores
+ * anything. A replay of an answered key streams its own upload (to a temporary file the handler
+ * discards) and is compared then: replayed, or 422. A key still running is 409 at once. An upload
+ * that fails before it was fingerprinted (bad part, too large, client gone) releases its key.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
-import { IdempotencyStore } from '../db/idempotency-store.js';
+import { IdempotencyStore, type StoredAnswer } from '../db/idempotency-store.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route reads a multipart upload and calls `fingerprintUpload` before it changes anything. */
+    idempotentUpload?: boolean;
+  }
+}
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
-const claimed = Symbol('idempotencyKey');
-type WithKey = FastifyRequest & { [claimed]?: string };
+const held = Symbol('idempotencyClaim');
+const answered = Symbol('idempotencyAnswered');
+
+/** A claim this request holds; `fingerprint` is what the row holds (an upload's token until settled). */
+interface Held {
+  store: IdempotencyStore;
+  key: string;
+  fingerprint: string;
+  provisional: boolean;
+}
+
+/** An upload sent with a key that was already answered: its fingerprint picks replay or 422. */
+interface Answered {
+  fingerprint: string;
+  answer: StoredAnswer;
+}
+
+type WithKey = FastifyRequest & { [held]?: Held; [answered]?: Answered };
 
 /** JSON with sorted keys, so the same body sent with another key order has the same fingerprint. */
 function canonical(value: unknown): string {
@@ -25,21 +55,66 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/**
- * What makes two requests "the same": method, path and body. A multipart upload is streamed to its
- * handler, so its fingerprint is its length (the same file and metadata give the same length).
- */
-function fingerprintOf(req: FastifyRequest): string {
-  const body = req.isMultipart()
-    ? `multipart:${req.headers['content-length'] ?? '?'}`
-    : canonical(req.body ?? null);
-  return createHash('sha256').update(`${req.method} ${req.url}\n${body}`).digest('hex');
-}
+/** What makes two requests "the same": method, path and body. */
+const fingerprintOf = (req: FastifyRequest, body: string) =>
+  createHash('sha256').update(`${req.method} ${req.url}\n${body}`).digest('hex');
+
+/** A body nobody reads (multipart sent to a route that takes no upload) counts by its length. */
+const bodyOf = (req: FastifyRequest) =>
+  req.isMultipart() ? `multipart:${req.headers['content-length'] ?? '?'}` : canonical(req.body ?? null);
 
 const applies = (req: FastifyRequest) =>
   MUTATING.has(req.method) &&
   (req.routeOptions.url ?? '').startsWith('/api/') &&
   !(req.routeOptions.url ?? '').endsWith('/predict');
+
+const reused = () =>
+  new ModelGardenError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'This Idempotency-Key was used for a different request (method, path or body)',
+  );
+const inProgress = () =>
+  new ModelGardenError('IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still running');
+
+/** Sends a stored answer, marked as a replay. */
+export function sendReplay(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+  reply.header('idempotent-replayed', 'true');
+  if (answer.contentType) reply.header('content-type', answer.contentType);
+  return reply.status(answer.status).send(answer.body);
+}
+
+/**
+ * For a route with `config.idempotentUpload`, once its upload has streamed and before it stores
+ * anything: fingerprints the request by method, URL, every non-file field and the file's sha256.
+ * Returns the key's stored answer when this is a replay of the request that got it (the handler
+ * discards the upload, then answers with `sendReplay`); throws 422 when the key was answered for a
+ * different request. Without a key, or with a key this request holds, returns undefined: go on.
+ */
+export async function fingerprintUpload(
+  req: FastifyRequest,
+  upload: { fields: Record<string, string | null>; fileSha256: string | null },
+): Promise<StoredAnswer | undefined> {
+  const r = req as WithKey;
+  const claim = r[held];
+  const earlier = r[answered];
+  if (!claim && !earlier) return undefined;
+  const fingerprint = fingerprintOf(req, canonical({ fields: upload.fields, file: upload.fileSha256 }));
+  if (earlier) {
+    r[answered] = undefined;
+    if (earlier.fingerprint !== fingerprint) throw reused();
+    return earlier.answer;
+  }
+  if (claim?.provisional) {
+    if (!(await claim.store.settle(claim.key, claim.fingerprint, fingerprint))) {
+      // Taken over after ABANDONED_MS or released: it is no longer this request's key.
+      r[held] = undefined;
+      throw inProgress();
+    }
+    claim.fingerprint = fingerprint;
+    claim.provisional = false;
+  }
+  return undefined;
+}
 
 export function registerIdempotency(app: FastifyInstance, db: Db): void {
   const store = new IdempotencyStore(db);
@@ -54,40 +129,39 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
-    const claim = await store.claim(key, fingerprintOf(req));
-    if (claim.state === 'mismatch') {
-      throw new ModelGardenError(
-        'IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was used for a different request (method, path or body)',
-      );
+    if (req.isMultipart() && req.routeOptions.config?.idempotentUpload) {
+      const claim = await store.claimUpload(key);
+      if (claim.state === 'in-progress') throw inProgress();
+      if (claim.state === 'answered') {
+        req[answered] = { fingerprint: claim.fingerprint, answer: claim.answer };
+        return;
+      }
+      req[held] = { store, key, fingerprint: claim.token, provisional: true };
+      return;
     }
-    if (claim.state === 'in-progress') {
-      throw new ModelGardenError(
-        'IDEMPOTENCY_KEY_IN_PROGRESS',
-        'A request with this Idempotency-Key is still running',
-      );
-    }
-    if (claim.state === 'replay') {
-      reply.header('idempotent-replayed', 'true');
-      if (claim.contentType) reply.header('content-type', claim.contentType);
-      return reply.status(claim.status).send(claim.body);
-    }
-    req[claimed] = key;
+    const fingerprint = fingerprintOf(req, bodyOf(req));
+    const claim = await store.claim(key, fingerprint);
+    if (claim.state === 'mismatch') throw reused();
+    if (claim.state === 'in-progress') throw inProgress();
+    if (claim.state === 'replay') return sendReplay(reply, claim);
+    req[held] = { store, key, fingerprint, provisional: false };
   });
 
   app.addHook('onSend', async (req: WithKey, reply, payload) => {
-    const key = req[claimed];
-    if (!key) return payload;
-    req[claimed] = undefined;
+    const claim = req[held];
+    if (!claim) return payload;
+    req[held] = undefined;
     if (
+      claim.provisional ||
       reply.statusCode >= 500 ||
       (payload !== null && payload !== undefined && typeof payload !== 'string')
     ) {
-      await store.release(key);
+      // An upload that failed before it was fingerprinted changed nothing: a retry may run.
+      await store.release(claim.key, claim.fingerprint);
       return payload;
     }
     const contentType = reply.getHeader('content-type');
-    await store.complete(key, {
+    await store.complete(claim.key, claim.fingerprint, {
       status: reply.statusCode,
       contentType: contentType === undefined ? null : String(contentType),
       body: payload ?? '',
@@ -97,6 +171,8 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
 
   // A request that ends without a reply (client gone, crash in a hook) must not hold its key forever.
   app.addHook('onResponse', async (req: WithKey) => {
-    if (req[claimed]) await store.release(req[claimed]);
+    const claim = req[held];
+    req[held] = undefined;
+    if (claim) await store.release(claim.key, claim.fingerprint);
   });
 }

@@ -3,7 +3,10 @@
  * force, traffic splits (header + OIP model_version) with a shadow, archive/delete, metadata edits,
  * model search, and every bad input answered with its code.
  */
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import path from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IRIS_ONNX, multipart, startTestServer, type TestServer } from '../test-support/test-server.js';
@@ -27,10 +30,15 @@ function expectError(res: { statusCode: number; json(): unknown }, status: numbe
   expect((res.json() as { error: { code: string } }).error.code).toBe(code);
 }
 
-function pushIris(model: string, metadata: object, headers: Record<string, string> = {}) {
+function pushIris(
+  model: string,
+  metadata: object,
+  headers: Record<string, string> = {},
+  file: Buffer = irisBytes,
+) {
   const body = multipart([
     { name: 'metadata', data: JSON.stringify(metadata) },
-    { name: 'file', filename: 'iris.onnx', data: irisBytes },
+    { name: 'file', filename: 'iris.onnx', data: file },
   ]);
   return inject({
     method: 'POST',
@@ -301,6 +309,93 @@ describe('Idempotency-Key', () => {
     expectError(await create('idem-b', 'create-1'), 422, 'IDEMPOTENCY_KEY_REUSED');
     expectError(await create('idem-c', ' '), 400, 'INVALID_IDEMPOTENCY_KEY');
     expect((await inject({ url: '/api/models?q=idem-' })).json().total).toBe(2);
+  });
+
+  it('fingerprints a push by its file and fields, not its length', async () => {
+    const headers = { 'idempotency-key': 'push-bytes-1' };
+    const meta = { featureNames: FEATURES, description: 'aaaa' };
+    const first = await pushIris('idem-bytes', meta, headers);
+    expect(first.statusCode).toBe(201);
+
+    // Another file of the same size: the body has the same length, but it is another request.
+    const other = Buffer.from(irisBytes);
+    other[other.length - 1] ^= 0xff;
+    expectError(await pushIris('idem-bytes', meta, headers, other), 422, 'IDEMPOTENCY_KEY_REUSED');
+    // The same file with a metadata value of the same length.
+    expectError(
+      await pushIris('idem-bytes', { ...meta, description: 'bbbb' }, headers),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+
+    const again = await pushIris('idem-bytes', meta, headers);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect((await inject({ url: '/api/models/idem-bytes' })).json().versionCount).toBe(1);
+    // The uploads compared against the key were staged and discarded.
+    expect(await readdir(path.join(server.dataDir, 'artifacts', 'tmp'))).toEqual([]);
+  });
+
+  it('answers 409 while an upload with the key streams, and frees the key when its client aborts', async () => {
+    const key = 'push-aborted-1';
+    const meta = { featureNames: FEATURES };
+    const body = multipart([
+      { name: 'metadata', data: JSON.stringify(meta) },
+      { name: 'file', filename: 'iris.onnx', data: irisBytes },
+    ]);
+    const tmpDir = path.join(server.dataDir, 'artifacts', 'tmp');
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.on('error', () => {});
+    socket.write(
+      'POST /api/models/idem-aborted/versions HTTP/1.1\r\nHost: x\r\n' +
+        `Content-Type: ${body.headers['content-type']}\r\nContent-Length: ${body.payload.length}\r\n` +
+        `Idempotency-Key: ${key}\r\n\r\n`,
+    );
+    // Everything but the file's last bytes: the upload is being staged when the client goes.
+    socket.write(body.payload.subarray(0, body.payload.length - 200));
+    for (let i = 0; i < 200 && !(existsSync(tmpDir) && (await readdir(tmpDir)).length > 0); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await readdir(tmpDir)).length).toBe(1);
+    expectError(
+      await pushIris('idem-aborted', meta, { 'idempotency-key': key }),
+      409,
+      'IDEMPOTENCY_KEY_IN_PROGRESS',
+    );
+
+    socket.destroy();
+    let retry = await pushIris('idem-aborted', meta, { 'idempotency-key': key });
+    for (let i = 0; i < 100 && retry.statusCode === 409; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      retry = await pushIris('idem-aborted', meta, { 'idempotency-key': key });
+    }
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(
+      (await pushIris('idem-aborted', meta, { 'idempotency-key': key })).headers['idempotent-replayed'],
+    ).toBe('true');
+    expect((await inject({ url: '/api/models/idem-aborted' })).json().versionCount).toBe(1);
+    expect(await readdir(tmpDir)).toEqual([]);
+  });
+
+  it('releases the key of an upload refused before it was fingerprinted', async () => {
+    const key = 'push-bad-part-1';
+    const bad = multipart([
+      { name: 'surprise', data: 'x' },
+      { name: 'file', filename: 'iris.onnx', data: irisBytes },
+    ]);
+    const res = await inject({
+      method: 'POST',
+      url: '/api/models/idem-bad-part/versions',
+      ...bad,
+      headers: { ...bad.headers, 'idempotency-key': key },
+    });
+    expectError(res, 400, 'BAD_REQUEST');
+    const ok = await pushIris('idem-bad-part', { featureNames: FEATURES }, { 'idempotency-key': key });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('replays error answers too, but lets a request retry after a server error', async () => {

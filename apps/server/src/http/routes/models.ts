@@ -8,6 +8,7 @@ import type { StagedArtifact } from '../../registry/artifact-store.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { pushVersion } from '../../registry/push-version.js';
 import { parseVersionMetadata } from '../../registry/version-metadata.js';
+import { fingerprintUpload, sendReplay } from '../idempotency.js';
 import { applyModelAccess } from '../model-team.js';
 import { viewerOf } from '../model-visibility.js';
 import { createModelBodySchema, modelQuerySchema, updateModelBodySchema } from '../registry-schemas.js';
@@ -120,6 +121,8 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/models/:name/versions',
       {
+        // Its Idempotency-Key fingerprint covers the file's sha256 and the fields (fingerprintUpload below).
+        config: { idempotentUpload: true },
         schema: {
           tags: ['registry'],
           summary: 'Push a new version (multipart: file = the .onnx, metadata = JSON text)',
@@ -179,6 +182,17 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             } else {
               throw new ModelGardenError('BAD_REQUEST', `Unexpected field "${part.fieldname}"`);
             }
+          }
+          // With an Idempotency-Key: a replay of the same upload gets the stored answer (its staged
+          // copy discarded first), another upload under the same key is 422.
+          const stored = await fingerprintUpload(req, {
+            fields: { metadata: metadataText ?? null, reference: referenceCsv ?? null },
+            fileSha256: staged?.sha256 ?? null,
+          });
+          if (stored) {
+            if (staged) await ctx.store.discard(staged);
+            staged = undefined;
+            return sendReplay(reply, stored);
           }
           if (!staged) throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "file" field');
           if (staged.sizeBytes === 0)

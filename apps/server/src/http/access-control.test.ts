@@ -284,9 +284,19 @@ describe('rate limits, headers, CORS', () => {
 
   it('sends security headers and CORS only for configured origins', async () => {
     const res = await server.app.inject({ url: '/health/live', headers: { origin: 'https://evil.example' } });
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // A JSON answer: nothing may load from it or frame it.
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    for (const url of ['/api/models', '/v2/models/iris', '/metrics', '/api/no-such-route']) {
+      const api = await server.app.inject({ url });
+      expect(api.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
+    // A page (the /docs UI): helmet's CSP, under which the UI's own scripts and styles load.
+    const page = await server.app.inject({ url: '/docs/static/index.html' });
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
     const allowed = await limited.inject({
       method: 'OPTIONS',
       url: '/api/models',

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorName, viaOf } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { ruleFor } from './policy.js';
+import { addRouteHook, routeHasMethod } from './route-hooks.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -33,31 +34,36 @@ function audited(req: FastifyRequest, status: number): boolean {
 }
 
 export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook('onResponse', async (req, reply) => {
-    if (!audited(req, reply.statusCode)) return;
-    const template = req.routeOptions.url as string;
-    const params = (req.params ?? {}) as Record<string, unknown>;
-    const body = req.body as Record<string, unknown> | undefined;
-    const details: Record<string, unknown> = {};
-    // The login name only: bodies may hold passwords and keys.
-    if (template === '/api/session' && req.method === 'POST' && typeof body?.name === 'string')
-      details.name = body.name;
-    if (req.method === 'POST' && template === '/api/models' && typeof body?.name === 'string')
-      details.model = body.name;
-    if (template === '/api/keys' && Array.isArray(body?.scopes)) details.scopes = body.scopes;
-    ctx.auth.audit
-      .record({
-        actor:
-          actorName(req.principal) ??
-          (typeof details.name === 'string' && reply.statusCode < 400 ? details.name : null),
-        via: viaOf(req.principal),
-        action: `${req.method} ${template}`,
-        target: targetOf(template, params),
-        status: reply.statusCode,
-        ip: req.ip,
-        requestId: req.id,
-        details: Object.keys(details).length > 0 ? details : null,
-      })
-      .catch((err) => req.log.warn({ err }, 'audit entry not written'));
-  });
+  addRouteHook(
+    app,
+    'onResponse',
+    (route) => routeHasMethod(route, UNSAFE),
+    async (req, reply) => {
+      if (!audited(req, reply.statusCode)) return;
+      const template = req.routeOptions.url as string;
+      const params = (req.params ?? {}) as Record<string, unknown>;
+      const body = req.body as Record<string, unknown> | undefined;
+      const details: Record<string, unknown> = {};
+      // The login name only: bodies may hold passwords and keys.
+      if (template === '/api/session' && req.method === 'POST' && typeof body?.name === 'string')
+        details.name = body.name;
+      if (req.method === 'POST' && template === '/api/models' && typeof body?.name === 'string')
+        details.model = body.name;
+      if (template === '/api/keys' && Array.isArray(body?.scopes)) details.scopes = body.scopes;
+      ctx.auth.audit
+        .record({
+          actor:
+            actorName(req.principal) ??
+            (typeof details.name === 'string' && reply.statusCode < 400 ? details.name : null),
+          via: viaOf(req.principal),
+          action: `${req.method} ${template}`,
+          target: targetOf(template, params),
+          status: reply.statusCode,
+          ip: req.ip,
+          requestId: req.id,
+          details: Object.keys(details).length > 0 ? details : null,
+        })
+        .catch((err) => req.log.warn({ err }, 'audit entry not written'));
+    },
+  );
 }

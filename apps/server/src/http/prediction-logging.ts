@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import type { PredictionLogEntry } from '../observability/prediction-log.js';
 import type { ModelVersion } from '../registry/types.js';
 import { type FeatureRow, featureRowsOf } from '../serving/predict-service.js';
+import { addRouteHook } from './route-hooks.js';
 
 const PREDICT_ROUTE = '/api/models/:name/predict';
 const OIP_ROUTES = new Set(['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']);
@@ -94,37 +95,42 @@ function fromOip(
 }
 
 export function registerPredictionLogging(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
-    const route = req.routeOptions.url;
-    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
-    if (route !== PREDICT_ROUTE && !OIP_ROUTES.has(route ?? '')) return payload;
-    const model = (req.params as { name?: string }).name;
-    if (!model || !ctx.predictionLogs.shouldLog(model)) return payload;
-    const latencyMs = reply.elapsedTime;
-    const requestId = req.id;
-    setImmediate(() => {
-      void (async () => {
-        const body = JSON.parse(payload);
-        const versionNumber = route === PREDICT_ROUTE ? body.version : Number(body.model_version);
-        // resolve() with an explicit version is served from the registry's cache: no query per request.
-        const version = await ctx.registry.resolve(model, { version: versionNumber });
-        const entries =
-          route === PREDICT_ROUTE
-            ? await fromPredict(req, body, version, ctx.config.maxImagePixels)
-            : fromOip(req, body, version);
-        for (const e of entries) {
-          const entry: PredictionLogEntry = {
-            model,
-            version: versionNumber,
-            requestId,
-            protocol: route === PREDICT_ROUTE ? 'predict' : 'oip',
-            latencyMs,
-            ...e,
-          };
-          ctx.predictionLogs.record(entry);
-        }
-      })().catch((err) => req.log.warn({ err }, 'prediction logging failed'));
-    });
-    return payload;
-  });
+  const logged = (url: string) => url === PREDICT_ROUTE || OIP_ROUTES.has(url);
+  addRouteHook(
+    app,
+    'onSend',
+    (route) => logged(route.url),
+    async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const route = req.routeOptions.url;
+      if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+      const model = (req.params as { name?: string }).name;
+      if (!model || !ctx.predictionLogs.shouldLog(model)) return payload;
+      const latencyMs = reply.elapsedTime;
+      const requestId = req.id;
+      setImmediate(() => {
+        void (async () => {
+          const body = JSON.parse(payload);
+          const versionNumber = route === PREDICT_ROUTE ? body.version : Number(body.model_version);
+          // resolve() with an explicit version is served from the registry's cache: no query per request.
+          const version = await ctx.registry.resolve(model, { version: versionNumber });
+          const entries =
+            route === PREDICT_ROUTE
+              ? await fromPredict(req, body, version, ctx.config.maxImagePixels)
+              : fromOip(req, body, version);
+          for (const e of entries) {
+            const entry: PredictionLogEntry = {
+              model,
+              version: versionNumber,
+              requestId,
+              protocol: route === PREDICT_ROUTE ? 'predict' : 'oip',
+              latencyMs,
+              ...e,
+            };
+            ctx.predictionLogs.record(entry);
+          }
+        })().catch((err) => req.log.warn({ err }, 'prediction logging failed'));
+      });
+      return payload;
+    },
+  );
 }

@@ -29,6 +29,15 @@ export const servingConfigSchema = z
     instances: z.number().int().min(1).max(64).optional(),
     intraOpThreads: z.number().int().min(0).max(256).optional(),
     interOpThreads: z.number().int().min(0).max(256).optional(),
+    executor: z
+      .enum(['inline', 'worker'])
+      .optional()
+      .meta({
+        description:
+          "'inline' (default): sessions run on the event loop's thread, lowest overhead for small models. " +
+          "'worker': each instance runs in its own worker thread, so instances run in parallel and long " +
+          'inferences do not hold up other requests.',
+      }),
   })
   .strict()
   .meta({ id: 'ServingConfig' });

@@ -4,6 +4,7 @@
  * `model_version` in OIP), as resolved per request by the registry; the header repeats it.
  */
 import type { FastifyInstance } from 'fastify';
+import { addRouteHook } from './route-hooks.js';
 
 /** The routes whose answers come from one resolved version. */
 export const PREDICTION_ROUTES = new Set([
@@ -22,11 +23,16 @@ export function servedVersionOf(payload: string): string | null {
 }
 
 export function registerServedVersion(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
-    if (!PREDICTION_ROUTES.has(req.routeOptions.url ?? '')) return payload;
-    const version = servedVersionOf(payload);
-    if (version) reply.header('x-model-version', version);
-    return payload;
-  });
+  addRouteHook(
+    app,
+    'onSend',
+    (route) => PREDICTION_ROUTES.has(route.url),
+    (_req, reply, payload, done) => {
+      if (reply.statusCode === 200 && typeof payload === 'string') {
+        const version = servedVersionOf(payload);
+        if (version) reply.header('x-model-version', version);
+      }
+      done(null, payload);
+    },
+  );
 }

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import { addRouteHook } from './route-hooks.js';
 import { PREDICTION_ROUTES } from './served-version.js';
 
 export const SHADOW_HEADER = 'x-modelgarden-shadow';
@@ -87,15 +88,19 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
     void run.finally(() => inFlight.delete(run));
   }
 
-  app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode !== 200 || req.headers[SHADOW_HEADER] !== undefined) return;
-    if (!PREDICTION_ROUTES.has(req.routeOptions.url ?? '')) return;
-    // Only JSON bodies can be replayed; a multipart image upload has been consumed by the handler.
-    if (req.body === undefined || req.body === null || typeof req.body !== 'object') return;
-    const served = reply.getHeader('x-model-version');
-    await copy(req, served === undefined ? undefined : String(served)).catch((err) =>
-      req.log.warn({ err }, 'shadow dispatch failed'),
-    );
-  });
+  addRouteHook(
+    app,
+    'onResponse',
+    (route) => PREDICTION_ROUTES.has(route.url),
+    async (req, reply) => {
+      if (reply.statusCode !== 200 || req.headers[SHADOW_HEADER] !== undefined) return;
+      // Only JSON bodies can be replayed; a multipart image upload has been consumed by the handler.
+      if (req.body === undefined || req.body === null || typeof req.body !== 'object') return;
+      const served = reply.getHeader('x-model-version');
+      await copy(req, served === undefined ? undefined : String(served)).catch((err) =>
+        req.log.warn({ err }, 'shadow dispatch failed'),
+      );
+    },
+  );
   return dispatcher;
 }

@@ -57,6 +57,8 @@ export interface ServingConfig {
   instances?: number;
   intraOpThreads?: number;
   interOpThreads?: number;
+  /** Where sessions run: on the event loop's thread, or one worker thread per instance. */
+  executor?: 'inline' | 'worker';
 }
 
 export type VersionStatus = 'ready' | 'failed';

@@ -1,6 +1,7 @@
 /**
  * Keeps the loaded versions: for each, `instances` onnxruntime sessions (verified against the
- * artifact's sha256, warmed up before they take traffic) behind one scheduler. Versions load on first
+ * artifact's sha256, warmed up before they take traffic) behind one scheduler, on the event loop's
+ * thread (`executor: inline`) or each in its own worker thread (`executor: worker`). Versions load on first
  * use or eagerly (aliases at start, `prepare` before an alias moves) and are retired by draining.
  */
 import type ort from 'onnxruntime-node';
@@ -10,12 +11,13 @@ import type { ModelVersion, ServingConfig } from '../registry/types.js';
 import { isBatchable } from './batching.js';
 import { onnxRunner, warmUpInputs } from './onnx-runner.js';
 import { openSession, type SessionOptions } from './onnx-session.js';
-import { Scheduler, type SchedulerObserver } from './scheduler.js';
+import { type InstanceRunner, Scheduler, type SchedulerObserver } from './scheduler.js';
 import { type EffectiveServingConfig, effectiveServingConfig, needsNewSessions } from './serving-config.js';
+import { type EngineInstance, startWorkerInstance } from './worker-instance.js';
 
 export interface LoadedModel {
   version: ModelVersion;
-  sessions: ort.InferenceSession[];
+  instances: EngineInstance[];
   scheduler: Scheduler;
   config: EffectiveServingConfig;
 }
@@ -184,25 +186,40 @@ export class ModelManager {
 
   private async dispose(loaded: LoadedModel): Promise<void> {
     await loaded.scheduler.drain();
-    await Promise.allSettled(loaded.sessions.map((s) => s.release()));
+    await Promise.allSettled(loaded.instances.map((s) => s.release()));
   }
 
   private async load(version: ModelVersion, adopted?: ort.InferenceSession): Promise<LoadedModel> {
     const started = performance.now();
     const config = this.effectiveConfig(version);
-    const sessions: ort.InferenceSession[] = adopted ? [adopted] : [];
+    const instances: EngineInstance[] = [];
+    const inThread = (s: ort.InferenceSession): EngineInstance => ({
+      run: onnxRunner(s, version.outputs),
+      release: () => s.release(),
+    });
+    if (adopted && config.executor === 'inline') instances.push(inThread(adopted));
+    else if (adopted) await adopted.release();
     try {
-      if (sessions.length < config.instances) {
+      if (instances.length < config.instances) {
         const bytes = await this.readVerified(version);
         const options: SessionOptions = {
           ...this.sessionOptions,
           intraOpThreads: config.intraOpThreads,
           interOpThreads: config.interOpThreads,
         };
-        while (sessions.length < config.instances)
-          sessions.push((await this.open(version, bytes, options)).session);
+        if (config.executor === 'worker') {
+          const started = await Promise.allSettled(
+            Array.from({ length: config.instances }, () => this.openWorker(version, bytes, options)),
+          );
+          for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
+          const failed = started.find((s) => s.status === 'rejected');
+          if (failed) throw failed.reason;
+        } else {
+          while (instances.length < config.instances)
+            instances.push(inThread((await this.open(version, bytes, options)).session));
+        }
       }
-      const runners = sessions.map((s) => onnxRunner(s, version));
+      const runners = instances.map((s) => s.run);
       await this.warmUp(version, runners);
       const scheduler = new Scheduler(
         runners,
@@ -214,14 +231,15 @@ export class ModelManager {
         {
           model: version.model,
           version: version.version,
-          instances: sessions.length,
+          instances: instances.length,
+          executor: config.executor,
           ms: Math.round(performance.now() - started),
         },
         'model loaded',
       );
-      return { version, sessions, scheduler, config };
+      return { version, instances, scheduler, config };
     } catch (err) {
-      await Promise.allSettled(sessions.map((s) => s.release()));
+      await Promise.allSettled(instances.map((s) => s.release()));
       throw err;
     }
   }
@@ -257,8 +275,28 @@ export class ModelManager {
     }
   }
 
+  /** A worker-thread instance; a model its worker cannot open fails like one the main thread cannot. */
+  private async openWorker(version: ModelVersion, bytes: Uint8Array, options: SessionOptions) {
+    try {
+      return await startWorkerInstance(bytes, options, version, (err) =>
+        this.logger.error(
+          { model: version.model, version: version.version, err },
+          'inference worker died; starting a new one',
+        ),
+      );
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await this.registry.markFailed(version.model, version.version, reason);
+      throw new ModelGardenError(
+        'MODEL_LOAD_FAILED',
+        `Model "${version.model}" version ${version.version} failed to load`,
+        { cause: err },
+      );
+    }
+  }
+
   /** One inference per instance before it takes traffic; a model that rejects zeros still serves. */
-  private async warmUp(version: ModelVersion, runners: ReturnType<typeof onnxRunner>[]): Promise<void> {
+  private async warmUp(version: ModelVersion, runners: InstanceRunner[]): Promise<void> {
     const inputs = warmUpInputs(version);
     const outputs = version.outputs.map((o) => o.name);
     for (const run of runners) {

@@ -5,14 +5,14 @@
  */
 import ort from 'onnxruntime-node';
 import { ModelGardenError } from '../errors/model-garden-error.js';
-import type { ModelVersion } from '../registry/types.js';
+import type { ModelVersion, TensorSpec } from '../registry/types.js';
 import type { RawOutput } from './batching.js';
 import type { InstanceRunner } from './scheduler.js';
 import type { DecodedTensor } from './tensor-codec.js';
 import { allocate, ortTypeOf } from './tensor-types.js';
 
-export function onnxRunner(session: ort.InferenceSession, version: ModelVersion): InstanceRunner {
-  const datatypes = new Map(version.outputs.map((o) => [o.name, o.datatype]));
+export function onnxRunner(session: ort.InferenceSession, outputs: readonly TensorSpec[]): InstanceRunner {
+  const datatypes = new Map(outputs.map((o) => [o.name, o.datatype]));
   return async (inputs: DecodedTensor[], outputNames: string[]): Promise<RawOutput[]> => {
     const feeds: Record<string, ort.Tensor> = {};
     for (const t of inputs) {

@@ -6,7 +6,11 @@ import type { ServingConfig } from '../registry/types.js';
 
 export type EffectiveServingConfig = Required<ServingConfig>;
 
-/** Defaults: batch up to 32 rows without waiting (greedy), 256 queued requests, 30 s deadline. */
+/**
+ * Defaults: batch up to 32 rows without waiting (greedy), 256 queued requests, 30 s deadline, one
+ * session on the event loop's thread (the fastest for small models; `executor: 'worker'` moves each
+ * instance to its own thread, for compute-heavy models and parallel instances).
+ */
 export const SERVING_DEFAULTS: EffectiveServingConfig = {
   maxBatchSize: 32,
   maxQueueDelayMs: 0,
@@ -15,6 +19,7 @@ export const SERVING_DEFAULTS: EffectiveServingConfig = {
   instances: 1,
   intraOpThreads: 0,
   interOpThreads: 0,
+  executor: 'inline',
 };
 
 /** The longest deadline a request may ask for, whatever its model's `timeoutMs`. */
@@ -31,13 +36,14 @@ export function effectiveServingConfig(
 export function needsNewSessions(a: EffectiveServingConfig, b: EffectiveServingConfig): boolean {
   return (
     a.instances !== b.instances ||
+    a.executor !== b.executor ||
     a.intraOpThreads !== b.intraOpThreads ||
     a.interOpThreads !== b.interOpThreads
   );
 }
 
 function stripUndefined(config: ServingConfig): ServingConfig {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(config)) if (typeof v === 'number') out[k] = v;
+  const out: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(config)) if (typeof v === 'number' || typeof v === 'string') out[k] = v;
   return out as ServingConfig;
 }

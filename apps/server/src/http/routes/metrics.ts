@@ -7,16 +7,18 @@ type Timed = { [started]?: bigint };
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   const m = ctx.metrics;
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback-style hooks: these run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (req, reply, done) => {
     (req as Timed)[started] = process.hrtime.bigint();
     m.httpInFlight.inc();
     // 'close' fires once whether the response finished or the client went away mid-request
     // (onResponse does not run for aborted requests), so the gauge cannot leak.
     reply.raw.once('close', () => m.httpInFlight.dec());
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const start = (req as Timed)[started];
-    if (start === undefined) return;
+    if (start === undefined) return done();
     // The route template (never the raw URL) keeps label values bounded; unmatched routes share one.
     const route = req.routeOptions.url ?? 'unmatched';
     m.httpRequestDuration.observe(
@@ -27,6 +29,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
       },
       Number(process.hrtime.bigint() - start) / 1e9,
     );
+    done();
   });
 
   app.get(

@@ -13,6 +13,7 @@ const effectiveSchema = z.object({
   instances: z.number(),
   intraOpThreads: z.number(),
   interOpThreads: z.number(),
+  executor: z.enum(['inline', 'worker']),
 });
 
 const viewSchema = z

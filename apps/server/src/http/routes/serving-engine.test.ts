@@ -247,9 +247,29 @@ describe('serving config API', () => {
     const view = await setConfig('iris', 1, { instances: 2 });
     expect(view.effective.instances).toBe(2);
     const loaded = await server.context.models.get(await server.context.registry.getVersion('iris', 1));
-    expect(loaded.sessions).toHaveLength(2);
+    expect(loaded.instances).toHaveLength(2);
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => infer('iris', 1, i)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     await setConfig('iris', 1, {});
+  });
+
+  it('runs instances in worker threads with the same answers, batched, on both protocols', async () => {
+    const sizes = Array.from({ length: 16 }, (_, i) => 1 + (i % 4));
+    const inline = await Promise.all(sizes.map((n, i) => infer('iris', n, i).then((r) => r.json())));
+    const view = await setConfig('iris', 1, { executor: 'worker', instances: 2, maxQueueDelayMs: 5 });
+    expect(view.effective).toMatchObject({ executor: 'worker', instances: 2 });
+    const loaded = await server.context.models.get(await server.context.registry.getVersion('iris', 1));
+    expect(loaded.instances).toHaveLength(2);
+    expect(loaded.config.executor).toBe('worker');
+    const threaded = await Promise.all(sizes.map((n, i) => infer('iris', n, i).then((r) => r.json())));
+    expect(threaded.map((r) => r.outputs)).toEqual(inline.map((r) => r.outputs));
+    const predicted = await json('POST', '/api/models/iris/predict', { inputs: SETOSA });
+    expect(predicted.status).toBe(200);
+    expect((await predicted.json()).predictions[0].label).toBe('setosa');
+    const bad = await json('PUT', '/api/models/iris/versions/1/serving-config', { executor: 'gpu' });
+    expect(bad.status).toBe(400);
+    await setConfig('iris', 1, {});
+    const back = await server.context.models.get(await server.context.registry.getVersion('iris', 1));
+    expect(back.config.executor).toBe('inline');
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * Hooks attached to the routes they concern instead of to every request. A global hook that returns
+ * early for most routes still costs a call and a promise on every request; on the prediction path
+ * those calls showed up in the request profile (docs/performance.md). Registered with `onRoute`, so
+ * call these before the routes they should reach are added.
+ */
+import type { FastifyInstance, RouteOptions } from 'fastify';
+
+type HookName = 'onRequest' | 'preHandler' | 'onSend' | 'onResponse';
+
+export function addRouteHook<H extends HookName>(
+  app: FastifyInstance,
+  hook: H,
+  applies: (route: RouteOptions) => boolean,
+  fn: NonNullable<RouteOptions[H]> extends infer F ? (F extends readonly unknown[] ? F[number] : F) : never,
+): void {
+  app.addHook('onRoute', (route) => {
+    if (!applies(route)) return;
+    const existing = route[hook] as unknown;
+    const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+    (route as Record<HookName, unknown>)[hook] = [...list, fn];
+  });
+}
+
+/** Whether a route answers with the given method (route.method may be one method or a list). */
+export function routeHasMethod(route: RouteOptions, methods: ReadonlySet<string>): boolean {
+  const list = Array.isArray(route.method) ? route.method : [route.method];
+  return list.some((m) => methods.has(m));
+}

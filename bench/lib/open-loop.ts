@@ -62,7 +62,12 @@ setTimeout(() => {
     const statuses = Object.fromEntries(
       [...latencies].map(([k, xs]) => [k, { count: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }]),
     );
-    process.stdout.write(`${JSON.stringify({ offeredRps: sent / elapsed, sent, failed, statuses })}\n`);
+    // Admitted: every answer but a 429 (a 504 or 503 after queueing was admitted, then failed).
+    const admittedXs = [...latencies].filter(([k]) => k !== '429').flatMap(([, xs]) => xs);
+    const admitted = { count: admittedXs.length, p50: pct(admittedXs, 50), p99: pct(admittedXs, 99) };
+    process.stdout.write(
+      `${JSON.stringify({ offeredRps: sent / elapsed, sent, failed, statuses, admitted })}\n`,
+    );
     process.exit(0);
   }, 2000);
 }, seconds * 1000);

@@ -206,3 +206,61 @@ describe('Scheduler', () => {
     expect(drained).toBe(true);
   });
 });
+
+describe('load shedding by deadline', () => {
+  /** A model that takes `ms` per execution, whatever the batch. */
+  const slowModel =
+    (ms: number): InstanceRunner =>
+    async (inputs) => {
+      await new Promise((r) => setTimeout(r, ms));
+      const x = inputs[0]!;
+      return [{ name: 'y', datatype: 'FP32', shape: [...x.shape], data: new Float32Array(x.data.length) }];
+    };
+
+  it('refuses at once (429 QUEUE_FULL) what the queue cannot reach before its deadline, and finishes the rest in time', async () => {
+    const { observer, outcomes } = recorder();
+    const s = new Scheduler(
+      [slowModel(20)],
+      { ...SERVING_DEFAULTS, maxBatchSize: 1, maxQueue: 1000, timeoutMs: 110 },
+      true,
+      observer,
+    );
+    // Learn the execution time (the estimate is off until a few runs are measured).
+    for (let i = 0; i < 8; i++) await s.submit(rows(1, i), ['y']);
+    outcomes.length = 0;
+    const started = performance.now();
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        s.submit(rows(1, i), ['y']).then(() => performance.now() - started),
+      ),
+    );
+    const done = settled.filter((r) => r.status === 'fulfilled');
+    const refused = settled.filter((r) => r.status === 'rejected');
+    // ~20 ms each within 110 ms: about 4 fit (one running plus the queue ahead), never all 20.
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    expect(done.length).toBeLessThanOrEqual(6);
+    for (const r of refused) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ModelGardenError);
+      expect((r as PromiseRejectedResult).reason.code).toBe('QUEUE_FULL');
+      expect((r as PromiseRejectedResult).reason.message).toMatch(/deadline/);
+    }
+    expect(outcomes.filter((o) => o === 'timeout')).toEqual([]); // nothing admitted then timed out
+    expect(outcomes.filter((o) => o === 'success')).toHaveLength(done.length);
+  });
+
+  it('counts instances and batching in the estimate', async () => {
+    const { observer } = recorder();
+    const s = new Scheduler(
+      [slowModel(20), slowModel(20)],
+      { ...SERVING_DEFAULTS, maxBatchSize: 4, maxQueue: 1000, timeoutMs: 110 },
+      true,
+      observer,
+    );
+    for (let i = 0; i < 8; i++) await s.submit(rows(1, i), ['y']);
+    const settled = await Promise.allSettled(
+      Array.from({ length: 24 }, (_, i) => s.submit(rows(1, i), ['y'])),
+    );
+    // Two instances × 4 rows per batch: far more fit than with one unbatched instance.
+    expect(settled.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(16);
+  });
+});

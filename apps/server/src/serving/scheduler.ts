@@ -73,8 +73,11 @@ export class Scheduler {
   private delayTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private drained: (() => void) | undefined;
-  /** Moving average of one execution, for Retry-After. */
+  /** Moving average of one execution, for Retry-After and the admission estimate. */
   private avgComputeMs = 1;
+  /** Executions measured so far; the admission estimate waits for a few before it trusts itself. */
+  private executions = 0;
+  private readonly instanceCount: number;
 
   constructor(
     instances: InstanceRunner[],
@@ -83,6 +86,7 @@ export class Scheduler {
     private readonly observer: SchedulerObserver,
   ) {
     this.idle = [...instances];
+    this.instanceCount = instances.length;
   }
 
   get depth(): number {
@@ -115,11 +119,26 @@ export class Scheduler {
         }),
       );
     }
+    const rows = inputs[0]?.shape[0] ?? 1;
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+    const expectedMs = this.expectedWaitMs(rows);
+    if (expectedMs > timeoutMs) {
+      // Load shedding by deadline: a request the queue cannot reach in time is refused now (fast
+      // 429) instead of waiting to fail with 504, and it does not lengthen the wait of those behind.
+      this.observer.finished('queue_full', null, 0);
+      return Promise.reject(
+        new ModelGardenError(
+          'QUEUE_FULL',
+          `The model is overloaded: the queue would take about ${Math.ceil(expectedMs)} ms to reach this request, past its ${timeoutMs} ms deadline`,
+          { details: { retryAfterSeconds: this.retryAfterSeconds() } },
+        ),
+      );
+    }
     return new Promise<RawOutput[]>((resolve, reject) => {
       const job: Job = {
         inputs,
         outputNames,
-        rows: inputs[0]?.shape[0] ?? 1,
+        rows,
         key: this.batchable && this.config.maxBatchSize > 1 ? batchKey(inputs, outputNames) : null,
         enqueuedAt,
         startedAt: 0,
@@ -135,7 +154,6 @@ export class Scheduler {
           queue: tracer().startSpan('queue wait', { attributes: { 'modelgarden.rows': job.rows } }, parent),
         };
       }
-      const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
       job.timer = setTimeout(() => this.abandon(job, 'timeout'), timeoutMs);
       options.signal?.onCancel(() => this.abandon(job, 'cancelled'));
       this.queue.push(job);
@@ -152,6 +170,24 @@ export class Scheduler {
       this.drained = resolve;
       this.schedulePump();
     });
+  }
+
+  /**
+   * About how long a request of `rows` rows would take to finish if queued now: the batches ahead of
+   * it (and its own) spread over the instances, plus the ones running, at the measured execution time.
+   * 0 until a few executions have been measured (a cold model has no estimate to trust).
+   */
+  private expectedWaitMs(rows: number): number {
+    if (this.executions < 8) return 0;
+    let queuedRows = rows;
+    for (const job of this.queue) queuedRows += job.rows;
+    const jobs = this.queue.length + 1;
+    // Whole requests share a batch up to maxBatchSize rows; a larger one runs alone.
+    const batches = this.batchable
+      ? Math.min(jobs, Math.ceil(queuedRows / Math.max(1, this.config.maxBatchSize)))
+      : jobs;
+    const rounds = Math.ceil(batches / this.instanceCount) + (this.idle.length === 0 ? 1 : 0);
+    return rounds * this.avgComputeMs;
   }
 
   private retryAfterSeconds(): number {
@@ -263,7 +299,8 @@ export class Scheduler {
     try {
       const results = await this.runBatch(instance, batch);
       const computeMs = now() - started;
-      this.avgComputeMs = this.avgComputeMs * 0.9 + computeMs * 0.1;
+      this.avgComputeMs = this.executions === 0 ? computeMs : this.avgComputeMs * 0.9 + computeMs * 0.1;
+      this.executions++;
       this.observer.executed(batch.length, computeMs / 1000);
       batch.forEach((job, i) => {
         if (job.state === 'done') return;

@@ -319,7 +319,7 @@ describe('Idempotency-Key', () => {
 
     // Another file of the same size: the body has the same length, but it is another request.
     const other = Buffer.from(irisBytes);
-    other[other.length - 1] ^= 0xff;
+    other.writeUInt8(other.readUInt8(other.length - 1) ^ 0xff, other.length - 1);
     expectError(await pushIris('idem-bytes', meta, headers, other), 422, 'IDEMPOTENCY_KEY_REUSED');
     // The same file with a metadata value of the same length.
     expectError(

@@ -31,7 +31,10 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
-/** Reads the raw body (the content parsers have not run yet), refusing more than maxBytes. */
+/**
+ * Reads the raw body (the content parsers have not run yet), refusing more than maxBytes. It is kept
+ * whole in memory so that a retry on another connection can send it again.
+ */
 async function readBody(req: FastifyRequest, maxBytes: number): Promise<Buffer | undefined> {
   if (req.method === 'GET' || req.method === 'HEAD') return undefined;
   const chunks: Buffer[] = [];
@@ -91,7 +94,17 @@ export function registerInferenceForwarding(app: FastifyInstance, ctx: AppContex
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
     }
-    req.log.debug({ replica: res.replica, statusCode: res.statusCode }, 'forwarded to an inference replica');
+    if (res.failures.length > 0) {
+      req.log.info(
+        { replica: res.replica, statusCode: res.statusCode, failures: res.failures },
+        'forwarded to an inference replica after retrying',
+      );
+    } else {
+      req.log.debug(
+        { replica: res.replica, statusCode: res.statusCode },
+        'forwarded to an inference replica',
+      );
+    }
     return reply.send(res.body);
   });
   return pool;

@@ -1,7 +1,7 @@
 /**
  * Opens the database: embedded PGlite in `<dataDir>/pg` by default, or a PostgreSQL server through
  * node-postgres when a URL is given. Both are driven through the same Drizzle API, and migrations
- * are applied on open.
+ * are applied on open (on a server, under an advisory lock, so replicas starting together take turns).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,13 +38,44 @@ export interface DatabaseOptions {
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'drizzle');
 
+/**
+ * The session-level advisory lock key that serialises migrations across processes: 'MGMIGRAT' in
+ * ASCII, outside the int4 range of the `hashtext()` keys the registry locks artifacts with.
+ */
+export const MIGRATION_LOCK_KEY = 0x4d474d4947524154n;
+
+/**
+ * Applies the migrations on a PostgreSQL server, on one connection of its own that holds
+ * `pg_advisory_lock(MIGRATION_LOCK_KEY)` throughout: replicas starting at once against an empty
+ * database would otherwise both run them (and one fail on the tables the other created). The one
+ * that waited finds them applied and does nothing. The lock goes with the connection, so a process
+ * that dies holding it does not block the others.
+ */
+export async function migratePostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {}); // a broken connection fails the query in progress; nothing else to do
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+    try {
+      await migrateNodePg(drizzleNodePg(client), { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await client
+        .query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY.toString()])
+        .catch(() => {}); // ending the connection below releases it anyway
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10, Client: TracedClient });
     pool.on('error', (err) => options.onIdleError?.(err));
     const db = drizzleNodePg(pool, { schema });
     try {
-      await migrateNodePg(db, { migrationsFolder: MIGRATIONS_DIR });
+      await migratePostgres(options.url);
     } catch (err) {
       await pool.end();
       throw err;

@@ -69,11 +69,15 @@ export async function registerSecurityPlugins(app: FastifyInstance, ctx: AppCont
     }
     securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
   });
-  await app.register(fastifyCors, {
-    origin: auth.corsOrigins === '*' ? true : auth.corsOrigins.length > 0 ? auth.corsOrigins : false,
-    credentials: auth.corsOrigins !== '*' && auth.corsOrigins.length > 0,
-    exposedHeaders: ['x-request-id', 'x-model-version', 'retry-after'],
-  });
+  // Without CORS_ORIGINS no cross-origin access is granted: the plugin is not registered at all
+  // (with `origin: false` it would still run a hook on every request to add nothing).
+  if (auth.corsOrigins === '*' || auth.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: auth.corsOrigins === '*' ? true : auth.corsOrigins,
+      credentials: auth.corsOrigins !== '*',
+      exposedHeaders: ['x-request-id', 'x-model-version', 'retry-after'],
+    });
+  }
   if (auth.rateLimitPerMinute === 0) return;
   const loopbackBind = isLoopbackHost(host);
   await app.register(fastifyRateLimit, {

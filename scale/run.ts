@@ -2,12 +2,22 @@
  * `npm run scale [-- --short]`: N replicas of the real server over one PostgreSQL database and one
  * artifact directory, behind nginx, under load from other processes. Measures 1 vs 2 replicas, a
  * rolling restart, a SIGKILL under load, and the autoscaling signal; docs/deploy/scaling.md has results.
+ * 1 vs 2 is measured twice: on iris (HTTP handling dominates) and on a generated compute-bound model
+ * (one core of onnxruntime work per request and replica).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { wrk } from '../bench/lib/wrk.js';
 import { Balancer } from './lib/balancer.js';
+import {
+  COMPUTE_BODY,
+  COMPUTE_CONFIG,
+  COMPUTE_LAYERS,
+  COMPUTE_MODEL,
+  COMPUTE_WIDTH,
+  setUpComputeModel,
+} from './lib/compute.js';
 import { openLoop, summarise } from './lib/load.js';
 import { checkRegistry, pushLoop } from './lib/registry-check.js';
 import { type Replica, SCALE_ADMIN_KEY, startReplica, stopReplica } from './lib/replicas.js';
@@ -21,8 +31,12 @@ const T = short
 const IRIS = JSON.stringify({
   inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
 });
-const checks: Array<{ name: string; ok: boolean; detail: string }> = [];
-const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+// A hard check is correctness (failed requests, lost writes, unclean exits, a gauge that never comes
+// back down) and fails the run; a timing check depends on the machine's speed and load and is only
+// reported: this runs in CI on shared machines (here: 2 cores).
+const checks: Array<{ name: string; ok: boolean; detail: string; timing: boolean }> = [];
+const check = (name: string, ok: boolean, detail: string, timing = false) =>
+  checks.push({ name, ok, detail, timing });
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,6 +105,36 @@ await withDatabase(async (databaseUrl) => {
       `${one.non2xx + two.non2xx} non-2xx`,
     );
 
+    // 1 vs 2 replicas where inference dominates: a generated MatMul chain (~1 ms of one core a row), one
+    // onnxruntime thread and no batching per replica, called over OIP. The load generator's and nginx's
+    // share per request is small next to the inference, so the second replica has a core to use.
+    const compute = await setUpComputeModel(balancer.url, replicas);
+    const infer = `${balancer.url}/v2/models/${COMPUTE_MODEL}/infer`;
+    const computeRun = () =>
+      wrk({ url: infer, body: COMPUTE_BODY, connections: 8, seconds: T.wrkS, workDir: work });
+    // One request at a time straight at a replica: the service time, so 1000/p50 is one core's ceiling.
+    const serial = await wrk({
+      url: `${replicas[0]!.url}/v2/models/${COMPUTE_MODEL}/infer`,
+      body: COMPUTE_BODY,
+      connections: 1,
+      seconds: T.sweepS,
+      workDir: work,
+    });
+    await balancer.update([{ port: ports[0]! }]);
+    const cOne = await computeRun();
+    await balancer.update(ports.map((port) => ({ port })));
+    const cTwo = await computeRun();
+    const fmt = (r: typeof cOne) =>
+      `${r.rps.toFixed(0)} req/s (p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms)`;
+    say(
+      `compute-bound (${COMPUTE_MODEL}: ${COMPUTE_LAYERS} × MatMul ${COMPUTE_WIDTH}×${COMPUTE_WIDTH} + Abs, ${(compute.bytes / 1024).toFixed(0)} KiB; ${JSON.stringify(COMPUTE_CONFIG)}; OIP infer, wrk c=8 through nginx): 1 replica ${fmt(cOne)}; 2 replicas ${fmt(cTwo)}; ratio ${(cTwo.rps / cOne.rps).toFixed(2)} on ${os.cpus().length} cores (1-min load average ${os.loadavg()[0]!.toFixed(1)}); one at a time straight at a replica ${fmt(serial)}`,
+    );
+    check(
+      'compute-bound 1 vs 2 replicas answered without errors',
+      [serial, cOne, cTwo].every((r) => r.errors + r.non2xx === 0),
+      `${serial.non2xx + cOne.non2xx + cTwo.non2xx} non-2xx, ${serial.errors + cOne.errors + cTwo.errors} socket errors`,
+    );
+
     // Steady state, then a rolling restart at the same open-loop rate.
     // Steady load well inside one replica's capacity: during a restart one replica carries it all, while
     // the load generator, nginx and the starting replica share the same cores.
@@ -129,7 +173,8 @@ await withDatabase(async (databaseUrl) => {
     check(
       'rolling restart: p99 within 2× of steady state',
       roll.p99 <= 2 * steady.p99,
-      `${roll.p99.toFixed(1)} vs ${steady.p99.toFixed(1)} ms (timing; reported, machine-dependent)`,
+      `${roll.p99.toFixed(1)} vs ${steady.p99.toFixed(1)} ms`,
+      true,
     );
 
     // SIGKILL one replica under prediction load while pushes go on.
@@ -174,16 +219,16 @@ await withDatabase(async (databaseUrl) => {
     say(
       `autoscaling signal (per-pod average of http_server_active_requests, HPA target ${target}; 1× = ${base} req/s): ${line.join('; ')}`,
     );
+    // How far 5× and 1× of a tenth of one replica's capacity push the gauge depends on the machine.
     check(
       'autoscaling: 5× load puts the signal above the HPA target',
       mean(phases['5x']!) > target,
       line.join('; '),
+      true,
     );
-    check(
-      'autoscaling: 1× load and idle stay below it',
-      mean(phases['1x']!) < target && mean(phases.after!) < target,
-      line.join('; '),
-    );
+    check('autoscaling: 1× load stays below it', mean(phases['1x']!) < target, line.join('; '), true);
+    // With no load at all the gauge must come back down, or an HPA would never scale in.
+    check('autoscaling: idle, the signal is back below it', mean(phases.after!) < target, line.join('; '));
   } finally {
     await balancer.stop();
     for (const r of replicas) await stopReplica(r, 'SIGTERM');
@@ -191,9 +236,13 @@ await withDatabase(async (databaseUrl) => {
   }
 });
 
-for (const c of checks) say(`${c.ok ? 'PASS' : 'FAIL'} ${c.name} — ${c.detail}`);
-// p99 is timing on a shared 2-core machine: reported, never a reason to fail (docs/deploy/scaling.md).
-const hard = checks.filter((c) => !c.name.includes('p99'));
+for (const c of checks)
+  say(`${c.timing ? (c.ok ? 'ok  ' : 'SLOW') : c.ok ? 'PASS' : 'FAIL'} ${c.name} — ${c.detail}`);
+// Timing on a shared machine: reported, never a reason to fail (docs/deploy/scaling.md).
+const hard = checks.filter((c) => !c.timing);
 const failed = hard.filter((c) => !c.ok).length;
-say(`scale: ${hard.length - failed} passed, ${failed} failed`);
+const slow = checks.filter((c) => c.timing && !c.ok).length;
+say(
+  `scale: ${hard.length - failed} passed, ${failed} failed; timing (reported only): ${slow} of ${checks.length - hard.length} off`,
+);
 process.exit(failed === 0 ? 0 : 1);

@@ -15,6 +15,7 @@ import { wrk } from './lib/wrk.js';
 
 const run = promisify(execFile);
 const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+const EXECUTOR = process.env.BENCH_OVERLOAD_EXECUTOR === 'inline' ? 'inline' : 'worker';
 
 interface Latency {
   count: number;
@@ -44,7 +45,7 @@ async function openLoop(url: string, bodyFile: string, rate: number, seconds: nu
 export async function runOverload(dir: string): Promise<void> {
   const seconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
   print(
-    `## 4. Overload — wide MLP (maxBatchSize 1, maxQueue 64), OIP infer, 3× the sustainable rate for ${seconds} s per admission setting (open loop)\n`,
+    `## 4. Overload — wide MLP (maxBatchSize 1, maxQueue 64, executor ${EXECUTOR}), OIP infer, 3× the sustainable rate for ${seconds} s per admission setting (open loop)\n`,
   );
   const model = await benchModel('mlp');
   if ('skip' in model) {
@@ -56,7 +57,10 @@ export async function runOverload(dir: string): Promise<void> {
     await pushModel(server, 'mlp', model.path, { task: 'tensor' });
     // Batching off: 3× the batched rate is beyond what an open-loop generator can offer from one
     // core of a small machine, so the overload is offered to the unbatched engine.
-    await setServingConfig(server, 'mlp', { maxBatchSize: 1, maxQueue: 64, intraOpThreads: 1 });
+    // The executor for a compute-heavy model: a worker thread (BENCH_OVERLOAD_EXECUTOR=inline to compare),
+    // so the event loop keeps reading and refusing requests while onnxruntime computes.
+    const base = { maxBatchSize: 1, maxQueue: 64, intraOpThreads: 1, executor: EXECUTOR };
+    await setServingConfig(server, 'mlp', base);
     const body = JSON.stringify({
       inputs: [
         {
@@ -93,7 +97,7 @@ export async function runOverload(dir: string): Promise<void> {
       [`maxQueue 64, deadline ${deadlineMs} ms (3× unloaded p99)`, { timeoutMs: deadlineMs }],
     ];
     for (const [label, extra] of phases) {
-      await setServingConfig(server, 'mlp', { maxBatchSize: 1, maxQueue: 64, intraOpThreads: 1, executor: process.env.OVERLOAD_EXECUTOR ?? 'inline', ...extra });
+      await setServingConfig(server, 'mlp', { ...base, ...extra });
       let rssPeak = rssBefore;
       const sampler = setInterval(() => {
         server.rssMb().then(

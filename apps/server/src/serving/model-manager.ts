@@ -259,31 +259,26 @@ export class ModelManager {
     }
   }
 
-  private async open(version: ModelVersion, bytes: Uint8Array, options: SessionOptions) {
-    try {
-      return await openSession(bytes, options);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      await this.registry.markFailed(version.model, version.version, reason);
-      throw new ModelGardenError(
-        'MODEL_LOAD_FAILED',
-        `Model "${version.model}" version ${version.version} failed to load`,
-        {
-          cause: err,
-        },
-      );
-    }
+  private open(version: ModelVersion, bytes: Uint8Array, options: SessionOptions) {
+    return this.opening(version, () => openSession(bytes, options));
   }
 
   /** A worker-thread instance; a model its worker cannot open fails like one the main thread cannot. */
-  private async openWorker(version: ModelVersion, bytes: Uint8Array, options: SessionOptions) {
-    try {
-      return await startWorkerInstance(bytes, options, version, (err) =>
+  private openWorker(version: ModelVersion, bytes: Uint8Array, options: SessionOptions) {
+    return this.opening(version, () =>
+      startWorkerInstance(bytes, options, version, (err) =>
         this.logger.error(
           { model: version.model, version: version.version, err },
           'inference worker died; starting a new one',
         ),
-      );
+      ),
+    );
+  }
+
+  /** Opens a session or instance; one onnxruntime cannot open marks the version failed. */
+  private async opening<T>(version: ModelVersion, open: () => Promise<T>): Promise<T> {
+    try {
+      return await open();
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       await this.registry.markFailed(version.model, version.version, reason);

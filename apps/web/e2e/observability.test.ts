@@ -1,40 +1,17 @@
 // Browser tests of the observability pages: live metrics after a burst of predictions, the drift
 // report and the prediction log for iris (which logs every prediction on the demo set-up).
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchBrowser, noChromium, startTestServer, suiteTitle, type TestServer } from './support.js';
+import { expect, it } from 'vitest';
+import { describeInBrowser } from './support.js';
 
 const SETOSA = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
 
-describe.skipIf(noChromium)(suiteTitle('observability pages'), { timeout: 60_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-
-  afterEach(async () => {
-    await page.close();
-  });
-
+describeInBrowser('observability pages', {}, (suite) => {
   /** A burst of predictions over real HTTP while the page is open. */
   async function burst(count: number) {
     await Promise.all(
       Array.from({ length: count }, () =>
-        fetch(`${server.url}/api/models/iris/predict`, {
+        fetch(`${suite.server.url}/api/models/iris/predict`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ inputs: SETOSA }),
@@ -44,6 +21,7 @@ describe.skipIf(noChromium)(suiteTitle('observability pages'), { timeout: 60_000
   }
 
   it('shows non-zero throughput on the metrics page after a burst, without a reload', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/monitoring`);
     await page.getByTestId('metrics-page').waitFor();
     const stop = Date.now() + 8000;
@@ -64,6 +42,7 @@ describe.skipIf(noChromium)(suiteTitle('observability pages'), { timeout: 60_000
   });
 
   it('renders the drift report for iris with a histogram per feature', async () => {
+    const { page, server } = suite;
     await burst(30);
     await page.goto(`${server.url}/models/iris/drift`);
     await page.getByTestId('drift-summary').waitFor();
@@ -75,6 +54,7 @@ describe.skipIf(noChromium)(suiteTitle('observability pages'), { timeout: 60_000
   });
 
   it('lists logged predictions and filters them by label', async () => {
+    const { page, server } = suite;
     await burst(5);
     await page.goto(`${server.url}/models/iris/predictions`);
     await page.getByTestId('predictions-table').waitFor();
@@ -86,6 +66,7 @@ describe.skipIf(noChromium)(suiteTitle('observability pages'), { timeout: 60_000
   });
 
   it('shows a clear error for a model without a reference dataset', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/models/digits/drift`);
     await page.getByTestId('error-alert').waitFor();
     expect(await page.getByTestId('error-code').textContent()).toContain('REFERENCE_NOT_FOUND');

@@ -2,38 +2,21 @@
 // through the web app, and check the server agrees at each step.
 
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchBrowser,
-  modelsDir,
-  noChromium,
-  startTestServer,
-  suiteTitle,
-  type TestServer,
-} from './support.js';
+import { expect, it } from 'vitest';
+import { describeInBrowser, modelsDir } from './support.js';
 
-describe.skipIf(noChromium)(suiteTitle('promote and roll back'), { timeout: 60_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
+const suiteOptions = { page: 'suite', viewport: { width: 1280, height: 1000 } } as const;
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
+describeInBrowser('promote and roll back', suiteOptions, (suite) => {
   const production = async () =>
-    ((await (await fetch(`${server.url}/api/models/iris`)).json()) as { aliases: { production: number } })
-      .aliases.production;
+    (
+      (await (await fetch(`${suite.server.url}/api/models/iris`)).json()) as {
+        aliases: { production: number };
+      }
+    ).aliases.production;
 
   it('uploads iris v2, promotes it, then rolls back to v1', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/models/iris`);
     await page.getByTestId('upload-version-link').click();
     await page.getByTestId('model-file-input').setInputFiles(path.join(modelsDir, 'iris', 'iris.onnx'));

@@ -3,48 +3,36 @@
 // through (session cookie + CSRF header); signing out ends it.
 
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchBrowser,
-  modelsDir,
-  noChromium,
-  startTestServer,
-  suiteTitle,
-  type TestServer,
-} from './support.js';
+import { expect, it } from 'vitest';
+import { type BrowserSuiteOptions, describeInBrowser, modelsDir } from './support.js';
 
 const ADMIN_KEY = 'bootstrap-admin-key-for-the-browser-sign-in-test';
 const PASSWORD = 'member password for the browser';
 
-describe.skipIf(noChromium)(suiteTitle('sign in'), { timeout: 60_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    server = await startTestServer({ ...process.env, MODELGARDEN_ADMIN_KEY: ADMIN_KEY });
+const suiteOptions = {
+  env: { ...process.env, MODELGARDEN_ADMIN_KEY: ADMIN_KEY },
+  page: 'suite',
+  viewport: { width: 1280, height: 1000 },
+  /** A member to sign in as, made with the bootstrap admin key. */
+  async setUp(server) {
     const res = await fetch(`${server.url}/api/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'mia', role: 'member', password: PASSWORD }),
     });
     expect(res.status).toBe(201);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  }, 120_000);
+  },
+} satisfies BrowserSuiteOptions;
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
+describeInBrowser('sign in', suiteOptions, (suite) => {
   const upload = async () => {
+    const { page } = suite;
     await page.getByTestId('model-file-input').setInputFiles(path.join(modelsDir, 'iris', 'iris.onnx'));
     await page.getByTestId('upload-submit').click();
   };
 
   it('reads anonymously, is sent to sign in for a change, then makes it signed in', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/models/iris`);
     await page.getByTestId('versions-table').getByText('v1', { exact: true }).waitFor();
     await page.getByText('Sign in').first().waitFor();
@@ -101,6 +89,7 @@ describe.skipIf(noChromium)(suiteTitle('sign in'), { timeout: 60_000 }, () => {
   });
 
   it('shows the API docs under the security headers (CSP)', async () => {
+    const { page, server } = suite;
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());

@@ -1,21 +1,25 @@
 // Shared set-up for the browser tests: Debian's Chromium through playwright-core, and a real server
-// (demo models seeded) on an ephemeral port with a throwaway data directory.
+// (demo models seeded) on an ephemeral port with a throwaway data directory. A suite is written as
+// `describeInBrowser(title, options, (suite) => { it(...) })`: the helper starts the server and the
+// browser before the suite, opens the page(s), closes everything after it, and skips the suite with a
+// message when Chromium is missing.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { startServer } from '../../server/src/index.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** True when the system Chromium is missing; suites use it with `describe.skipIf`. */
-export const noChromium = !existsSync(CHROMIUM_PATH);
+/** True when the system Chromium is missing; `describeInBrowser` then skips the suite. */
+const noChromium = !existsSync(CHROMIUM_PATH);
 
 /** A suite title that says why the suite is skipped when there is no Chromium, so the report shows it. */
-export function suiteTitle(title: string): string {
+function suiteTitle(title: string): string {
   return noChromium ? `${title} (skipped: no Chromium at ${CHROMIUM_PATH}; apt-get install chromium)` : title;
 }
 
@@ -41,7 +45,7 @@ export const modelsDir = path.resolve(
   'models',
 );
 
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 
@@ -51,7 +55,7 @@ export interface TestServer {
 }
 
 /** Starts Model Garden with the demo models on a fresh data directory; close() removes it again. */
-export async function startTestServer(
+async function startTestServer(
   env: Record<string, string | undefined> = { ...process.env, ANONYMOUS_LOOPBACK_WRITES: 'true' },
 ): Promise<TestServer> {
   if (!existsSync(path.join(webDist, 'index.html'))) {
@@ -77,4 +81,87 @@ export async function startTestServer(
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** What a suite's tests use; read it inside a test or hook (the values exist once the suite has started). */
+export interface BrowserSuite {
+  readonly server: TestServer;
+  readonly browser: Browser;
+  /** The current test's page, or the suite's one page with `page: 'suite'`. */
+  readonly page: Page;
+}
+
+export interface BrowserSuiteOptions {
+  /** The server's environment; default: this process's, with anonymous loopback writes allowed. */
+  env?: Record<string, string | undefined>;
+  /**
+   * `'test'` (default): a fresh page for each test, closed after it. `'suite'`: one page opened before
+   * the first test and shared by all of them in order (for a story told over several tests).
+   */
+  page?: 'test' | 'suite';
+  /** Default 1280 × 900. */
+  viewport?: { width: number; height: number };
+  /** Runs once the server is up and before the browser starts, e.g. to create users over HTTP. */
+  setUp?: (server: TestServer) => Promise<void>;
+}
+
+/** The time each test of a browser suite may take, and the time the suite's start may take. */
+const TEST_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 120_000;
+
+/**
+ * A browser suite: a `describe` that starts a server and Chromium before its tests and stops them
+ * after, or is skipped (with the reason in its title) when Chromium is missing.
+ */
+export function describeInBrowser(
+  title: string,
+  options: BrowserSuiteOptions,
+  body: (suite: BrowserSuite) => void,
+): void {
+  const { env, page: pageScope = 'test', viewport = { width: 1280, height: 900 }, setUp } = options;
+  describe.skipIf(noChromium)(suiteTitle(title), { timeout: TEST_TIMEOUT_MS }, () => {
+    let server: TestServer | undefined;
+    let browser: Browser | undefined;
+    let page: Page | undefined;
+
+    const ready = <T>(value: T | undefined, what: string): T => {
+      if (value === undefined) throw new Error(`The browser suite's ${what} is not started yet`);
+      return value;
+    };
+
+    beforeAll(async () => {
+      server = await (env ? startTestServer(env) : startTestServer());
+      await setUp?.(server);
+      browser = await launchBrowser();
+      if (pageScope === 'suite') page = await browser.newPage({ viewport });
+    }, START_TIMEOUT_MS);
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    if (pageScope === 'test') {
+      beforeEach(async () => {
+        page = await ready(browser, 'browser').newPage({ viewport });
+      });
+
+      afterEach(async () => {
+        await page?.close();
+        page = undefined;
+      });
+    }
+
+    body({
+      get server() {
+        return ready(server, 'server');
+      },
+      get browser() {
+        return ready(browser, 'browser');
+      },
+      get page() {
+        return ready(page, 'page');
+      },
+    });
+  });
 }

@@ -1,41 +1,12 @@
 // Browser tests of the try-it panels against the seeded demo models: iris's form and digits' canvas.
 
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  launchBrowser,
-  modelsDir,
-  noChromium,
-  startTestServer,
-  suiteTitle,
-  type TestServer,
-} from './support.js';
+import { expect, it } from 'vitest';
+import { describeInBrowser, modelsDir } from './support.js';
 
-describe.skipIf(noChromium)(suiteTitle('try-it panels'), { timeout: 60_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-
-  afterEach(async () => {
-    await page.close();
-  });
-
+describeInBrowser('try-it panels', {}, (suite) => {
   it('predicts setosa for a typical setosa flower on the iris page', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/models/iris`);
     const values = { sepal_length: '5.1', sepal_width: '3.5', petal_length: '1.4', petal_width: '0.2' };
     for (const [feature, value] of Object.entries(values)) {
@@ -51,6 +22,7 @@ describe.skipIf(noChromium)(suiteTitle('try-it panels'), { timeout: 60_000 }, ()
   });
 
   it('reads a drawn vertical stroke on the digits canvas as a 1', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/models/digits`);
     const canvas = page.getByTestId('digit-canvas');
     await canvas.waitFor();
@@ -73,6 +45,7 @@ describe.skipIf(noChromium)(suiteTitle('try-it panels'), { timeout: 60_000 }, ()
   });
 
   it('classifies an uploaded picture of a 7 on the digits page', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/models/digits`);
     await page.getByRole('tab', { name: 'Upload image' }).click();
     await page

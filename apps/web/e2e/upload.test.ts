@@ -2,41 +2,12 @@
 // shows the server's error in an alert.
 
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  launchBrowser,
-  modelsDir,
-  noChromium,
-  startTestServer,
-  suiteTitle,
-  type TestServer,
-} from './support.js';
+import { expect, it } from 'vitest';
+import { describeInBrowser, modelsDir } from './support.js';
 
-describe.skipIf(noChromium)(suiteTitle('upload wizard'), { timeout: 60_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
-
-  afterEach(async () => {
-    await page.close();
-  });
-
+describeInBrowser('upload wizard', {}, (suite) => {
   it('uploads iris.onnx under a new name, opens its page and predicts with it', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/upload`);
     await page.getByLabel('Model name').fill('iris-copy');
     await page.getByTestId('model-file-input').setInputFiles(path.join(modelsDir, 'iris', 'iris.onnx'));
@@ -62,6 +33,7 @@ describe.skipIf(noChromium)(suiteTitle('upload wizard'), { timeout: 60_000 }, ()
   });
 
   it('shows a progress bar while the file is sent', async () => {
+    const { page, server } = suite;
     // Throttle uploads to ~2 KB/s so the 2.6 KB iris.onnx takes a moment to send.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
@@ -85,6 +57,7 @@ describe.skipIf(noChromium)(suiteTitle('upload wizard'), { timeout: 60_000 }, ()
   });
 
   it('shows the server error for a file that is not an ONNX model', async () => {
+    const { page, server } = suite;
     const junk = Buffer.from('this is plain text, not an ONNX protobuf\n');
 
     // What the server itself answers for this upload, to compare with what the page shows.
@@ -114,6 +87,7 @@ describe.skipIf(noChromium)(suiteTitle('upload wizard'), { timeout: 60_000 }, ()
   });
 
   it('rejects an invalid model name before sending anything', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/upload`);
     await page.getByLabel('Model name').fill('Not Valid!');
     await page.getByTestId('model-file-input').setInputFiles(path.join(modelsDir, 'iris', 'iris.onnx'));
@@ -125,6 +99,7 @@ describe.skipIf(noChromium)(suiteTitle('upload wizard'), { timeout: 60_000 }, ()
   });
 
   it('shows MODEL_NOT_FOUND for an unknown model instead of a blank page', async () => {
+    const { page, server } = suite;
     await page.goto(`${server.url}/models/no-such-model`);
     const alert = page.getByRole('alert');
     await alert.waitFor();

@@ -1,8 +1,18 @@
 // A small typed fetch wrapper over the Model Garden HTTP API (docs/api.md).
 
+import type {
+  AliasAssignment,
+  AliasHistoryEntry,
+  ApiKeyInfo,
+  AuditEntry,
+  CreatedApiKey,
+  ModelDetail,
+  ModelSummary,
+  NewApiKey,
+  PredictResponse,
+} from '@modelgarden/sdk';
 import { authHeaders, onUnauthenticated } from '../auth/session-state';
 import { ApiError, errorFromResponse, networkError } from './api-error';
-import type { AliasAssignment, AliasHistoryEntry, ModelDetail, ModelSummary, PredictResponse } from './types';
 
 async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
@@ -46,41 +56,13 @@ function predictPath(name: string, selector: VersionSelector): string {
   return `${modelPath(name)}/predict${qs ? `?${qs}` : ''}`;
 }
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string | null;
-  via: string;
-  action: string;
-  target: string;
-  status: number;
-  ip: string | null;
-  requestId: string | null;
-}
-
-export interface ApiKeyInfo {
-  id: number;
-  user: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  requestCount: number;
-}
-
 export const api = {
   async listKeys(): Promise<ApiKeyInfo[]> {
     return (await request<{ keys: ApiKeyInfo[] }>('/api/keys')).keys;
   },
 
   /** The answer's `key` is shown this once. */
-  createKey(input: {
-    name: string;
-    scopes: string[];
-    expiresAt?: string;
-  }): Promise<ApiKeyInfo & { key: string }> {
+  createKey(input: NewApiKey): Promise<CreatedApiKey> {
     return request('/api/keys', { method: 'POST', ...json(input) });
   },
 

@@ -1,9 +1,9 @@
 // TanStack Query hooks and keys for the registry endpoints.
 
+import type { AliasAssignment, AliasHistoryEntry, ModelDetail, ModelSummary } from '@modelgarden/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiError } from './api-error';
 import { api } from './client';
-import type { AliasAssignment, AliasHistoryEntry, ModelDetail, ModelSummary } from './types';
 
 export const queryKeys = {
   models: ['models'] as const,

@@ -1,13 +1,13 @@
 // Uploads a model version with XMLHttpRequest, because fetch cannot report upload progress.
 
+import type { ModelVersion, PushMetadata } from '@modelgarden/sdk';
 import { authHeaders, onUnauthenticated } from '../auth/session-state';
 import { errorFromResponse, networkError } from './api-error';
-import type { ModelVersion, UploadMetadata } from './types';
 
 export interface UploadRequest {
   name: string;
   file: File;
-  metadata: UploadMetadata;
+  metadata: PushMetadata;
   /** Called with the fraction sent, 0..1. */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;

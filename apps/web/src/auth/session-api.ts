@@ -1,17 +1,11 @@
 // The session endpoints: who am I, log in, log out.
 
+import type { SessionInfo } from '@modelgarden/sdk';
 import { errorFromResponse, networkError } from '../api/api-error';
 import { authHeaders, setCsrfToken } from './session-state';
 
-export interface Session {
-  authenticated: boolean;
-  user: { name: string; role: 'admin' | 'member' | 'viewer'; team: string | null } | null;
-  via: string | null;
-  scopes: string[];
-  csrfToken: string | null;
-  expiresAt: string | null;
-  anonymousReads: boolean;
-}
+/** `GET /api/session`: who the browser is signed in as (the SDK's shape). */
+export type Session = SessionInfo;
 
 async function call(method: string, body?: unknown): Promise<Session | null> {
   let res: Response;

@@ -1,6 +1,6 @@
 // "Use it from code": curl examples for the friendly API and the OIP infer endpoint.
 
-import type { ModelVersion } from '../api/types';
+import type { ModelVersion } from '@modelgarden/sdk';
 import { friendlyCurl, oipCurl } from '../lib/curl-examples';
 import { CodeBlock } from './code-block';
 

@@ -1,10 +1,10 @@
 // The try-it panel for image models: draw on a canvas or upload a picture, then see the prediction.
 
+import type { ImagePreprocessing, PredictResponse } from '@modelgarden/sdk';
 import { useMutation } from '@tanstack/react-query';
 import { type ChangeEvent, useEffect, useRef, useState } from 'react';
 import type { ApiError } from '../api/api-error';
 import { api, type VersionSelector } from '../api/client';
-import type { ImagePreprocessing, PredictResponse } from '../api/types';
 import { Button } from './button';
 import { DigitCanvas } from './digit-canvas';
 import { ErrorAlert } from './error-alert';

@@ -1,6 +1,6 @@
 // Shows one prediction: the top label (or regression value) prominently, then the probability chart.
 
-import type { PredictResponse } from '../api/types';
+import type { PredictResponse } from '@modelgarden/sdk';
 import { formatPercent } from '../lib/format';
 import { ProbabilityChart } from './probability-chart';
 
@@ -9,18 +9,21 @@ export function PredictionResult({ result }: { result: PredictResponse }) {
   if (!prediction) {
     return <p className="text-sm text-slate-500">The model returned no prediction.</p>;
   }
-  const values = prediction.values ?? (prediction.value !== undefined ? [prediction.value] : undefined);
+  // The SDK's Prediction is a union: a class with its probabilities, or a regression value (or values).
+  const classification = 'label' in prediction ? prediction : undefined;
+  const values =
+    'values' in prediction ? prediction.values : 'value' in prediction ? [prediction.value] : undefined;
   return (
     <div data-testid="prediction-result" className="space-y-4">
-      {prediction.label !== undefined ? (
+      {classification !== undefined ? (
         <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
           <span className="text-sm font-medium text-slate-500">Prediction</span>
           <span data-testid="top-label" className="text-3xl font-bold tracking-tight text-slate-900">
-            {prediction.label}
+            {classification.label}
           </span>
-          {prediction.probability !== undefined && (
+          {classification.probability !== undefined && (
             <span data-testid="top-probability" className="text-sm font-medium text-emerald-700">
-              {formatPercent(prediction.probability)} confidence
+              {formatPercent(classification.probability)} confidence
             </span>
           )}
         </div>
@@ -32,8 +35,8 @@ export function PredictionResult({ result }: { result: PredictResponse }) {
           </span>
         </div>
       ) : null}
-      {prediction.probabilities && prediction.probabilities.length > 0 && (
-        <ProbabilityChart probabilities={prediction.probabilities} topLabel={prediction.label} />
+      {classification?.probabilities && classification.probabilities.length > 0 && (
+        <ProbabilityChart probabilities={classification.probabilities} topLabel={classification.label} />
       )}
       <p className="text-xs text-slate-400">
         Answered by {result.model} v{result.version}

@@ -1,7 +1,7 @@
 // A horizontal bar chart of class probabilities, highest first.
 
+import type { LabelProbability } from '@modelgarden/sdk';
 import { Bar, BarChart, Cell, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { LabelProbability } from '../api/types';
 import { formatPercent } from '../lib/format';
 
 interface ProbabilityChartProps {

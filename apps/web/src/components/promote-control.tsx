@@ -1,8 +1,8 @@
 // Points the `production` alias at a chosen version, after an explicit confirmation.
 
+import type { ModelVersion } from '@modelgarden/sdk';
 import { useState } from 'react';
 import { useSetAlias } from '../api/queries';
-import type { ModelVersion } from '../api/types';
 import { Button } from './button';
 import { ErrorAlert } from './error-alert';
 import { SchemaDiffView } from './schema-diff';

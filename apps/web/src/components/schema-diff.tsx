@@ -1,6 +1,6 @@
 // How a version's inputs differ from another's: what a promotion with `force` would change for clients.
 
-import type { SchemaChange, TensorSpec } from '../api/types';
+import type { SchemaChange, TensorSpec } from '@modelgarden/sdk';
 
 const spec = (t: TensorSpec) => `${t.name} ${t.datatype} [${t.shape.join(', ')}]`;
 

@@ -1,6 +1,6 @@
 // The input and output tensors of a model version: name, datatype and shape.
 
-import type { TensorSpec } from '../api/types';
+import type { TensorSpec } from '@modelgarden/sdk';
 import { formatShape } from '../lib/format';
 
 interface SchemaTableProps {

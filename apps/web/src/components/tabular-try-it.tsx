@@ -1,10 +1,10 @@
 // The try-it form for tabular models: one number input per feature, then the prediction.
 
+import type { PredictResponse } from '@modelgarden/sdk';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { ApiError } from '../api/api-error';
 import { api, type VersionSelector } from '../api/client';
-import type { PredictResponse } from '../api/types';
 import { Button } from './button';
 import { ErrorAlert } from './error-alert';
 import { PredictionResult } from './prediction-result';

@@ -1,6 +1,6 @@
 // Picks the try-it form that fits a model version: tabular inputs, an image pad, or a pointer to the API.
 
-import type { ModelVersion } from '../api/types';
+import type { ModelVersion } from '@modelgarden/sdk';
 import { tryItKind } from '../lib/task';
 import { ImageTryIt } from './image-try-it';
 import { TabularTryIt } from './tabular-try-it';

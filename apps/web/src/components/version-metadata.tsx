@@ -1,7 +1,7 @@
 // Labels, feature names, preprocessing, metrics and tags of one model version.
 
+import type { ModelVersion } from '@modelgarden/sdk';
 import type { ReactNode } from 'react';
-import type { ModelVersion } from '../api/types';
 import { formatMetric } from '../lib/format';
 
 function Field({ term, children }: { term: string; children: ReactNode }) {

@@ -1,6 +1,6 @@
 // The table of a model's versions: when, what, how big, how good, and which aliases point at each.
 
-import type { ModelVersion } from '../api/types';
+import type { ModelVersion } from '@modelgarden/sdk';
 import { formatBytes, formatDate, formatMetric, shortSha } from '../lib/format';
 import { AliasBadge } from './alias-badge';
 

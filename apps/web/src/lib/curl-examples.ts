@@ -1,6 +1,6 @@
 // Builds copy-paste curl commands for a model's friendly predict endpoint and its OIP infer endpoint.
 
-import type { ModelVersion, TensorSpec } from '../api/types';
+import type { ModelVersion, TensorSpec } from '@modelgarden/sdk';
 
 function exampleValue(index: number): number {
   return Number((1 + index * 0.5).toFixed(1));

@@ -1,6 +1,6 @@
 // Human names for tasks and which try-it panel a model version gets.
 
-import type { ModelVersion, Task } from '../api/types';
+import type { ModelVersion, Task } from '@modelgarden/sdk';
 
 export const taskLabels: Record<Task, string> = {
   'tabular-classification': 'Tabular classification',

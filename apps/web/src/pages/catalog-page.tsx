@@ -1,8 +1,8 @@
 // The catalog: every registered model as a card, with its task, latest version and aliases.
 
+import type { ModelSummary } from '@modelgarden/sdk';
 import { Link } from 'react-router-dom';
 import { useModels } from '../api/queries';
-import type { ModelSummary } from '../api/types';
 import { AliasBadge } from '../components/alias-badge';
 import { buttonClass } from '../components/button';
 import { ErrorAlert } from '../components/error-alert';

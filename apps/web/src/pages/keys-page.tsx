@@ -1,5 +1,6 @@
 // Your API keys: create one (shown once, with the scopes your role allows), see use, revoke.
 
+import type { Scope } from '@modelgarden/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
@@ -11,7 +12,7 @@ import { ErrorAlert } from '../components/error-alert';
 import { PageHeader } from '../components/page-header';
 import { Spinner } from '../components/spinner';
 
-const ALL_SCOPES = ['predict', 'models:read', 'models:write', 'admin'];
+const ALL_SCOPES: Scope[] = ['predict', 'models:read', 'models:write', 'admin'];
 
 function status(k: { revokedAt: string | null; expiresAt: string | null }): string {
   if (k.revokedAt) return 'revoked';
@@ -27,7 +28,7 @@ export function KeysPage() {
     enabled: session?.authenticated === true,
   });
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>(['predict']);
+  const [scopes, setScopes] = useState<Scope[]>(['predict']);
   const [days, setDays] = useState('');
   const create = useMutation({
     mutationFn: () =>

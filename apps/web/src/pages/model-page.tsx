@@ -1,9 +1,9 @@
 // One model: try it, its versions and aliases, its schema and metadata, and how to call it.
 
+import type { ModelDetail } from '@modelgarden/sdk';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useModel } from '../api/queries';
-import type { ModelDetail } from '../api/types';
 import { AliasBadge } from '../components/alias-badge';
 import { AliasHistory } from '../components/alias-history';
 import { ApiExamples } from '../components/api-examples';

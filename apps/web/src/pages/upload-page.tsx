@@ -1,11 +1,11 @@
 // Registers a new model version: name, .onnx file and optional metadata, uploaded with a progress bar.
 
+import type { PushMetadata, Task } from '@modelgarden/sdk';
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError, toApiError } from '../api/api-error';
 import { queryKeys } from '../api/queries';
-import type { Task, UploadMetadata } from '../api/types';
 import { uploadModelVersion } from '../api/upload';
 import { Button } from '../components/button';
 import { Card } from '../components/card';
@@ -87,7 +87,7 @@ export function UploadPage() {
     setError(null);
     if (modelNameProblem(name) || fileProblem(file) || !file) return;
 
-    const metadata: UploadMetadata = {};
+    const metadata: PushMetadata = {};
     if (description.trim()) metadata.description = description.trim();
     if (task) metadata.task = task;
     const labelList = parseList(labels);

@@ -77,6 +77,14 @@ export class Scheduler {
   private avgComputeMs = 1;
   /** Executions measured so far; the admission estimate waits for a few before it trusts itself. */
   private executions = 0;
+  /**
+   * Moving average of an instance's cycle while work is waiting: from one batch's start to the next
+   * one's on the same instance. Longer than the execution when the event loop is slow to hand out
+   * the next batch (a busy process), and that is the rate the queue really drains at.
+   */
+  private avgCycleMs = 0;
+  /** When each instance started its last batch, kept only while the queue had more work for it. */
+  private readonly lastStart = new Map<InstanceRunner, number>();
   private readonly instanceCount: number;
 
   constructor(
@@ -174,7 +182,8 @@ export class Scheduler {
 
   /**
    * About how long a request of `rows` rows would take to finish if queued now: the batches ahead of
-   * it (and its own) spread over the instances, plus the ones running, at the measured execution time.
+   * it (and its own) spread over the instances, plus the ones running, at the measured execution time
+   * or, when slower, the measured cycle of a busy instance.
    * 0 until a few executions have been measured (a cold model has no estimate to trust).
    */
   private expectedWaitMs(rows: number): number {
@@ -187,7 +196,7 @@ export class Scheduler {
       ? Math.min(jobs, Math.ceil(queuedRows / Math.max(1, this.config.maxBatchSize)))
       : jobs;
     const rounds = Math.ceil(batches / this.instanceCount) + (this.idle.length === 0 ? 1 : 0);
-    return rounds * this.avgComputeMs;
+    return rounds * Math.max(this.avgComputeMs, this.avgCycleMs);
   }
 
   private retryAfterSeconds(): number {
@@ -250,6 +259,13 @@ export class Scheduler {
       }
       const batch = this.takeBatch();
       const instance = this.idle.pop()!;
+      const t = now();
+      const previous = this.lastStart.get(instance);
+      if (previous !== undefined) {
+        const cycle = t - previous;
+        this.avgCycleMs = this.avgCycleMs === 0 ? cycle : this.avgCycleMs * 0.9 + cycle * 0.1;
+      }
+      this.lastStart.set(instance, t);
       void this.execute(instance, batch);
     }
     this.checkDrained();
@@ -319,7 +335,11 @@ export class Scheduler {
       this.running--;
       this.idle.push(instance);
       if (this.queue.length > 0) this.schedulePump();
-      else this.checkDrained();
+      else {
+        // Idle time is not service time: the next cycle of this instance is not measured.
+        this.lastStart.delete(instance);
+        this.checkDrained();
+      }
     }
   }
 

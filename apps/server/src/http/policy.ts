@@ -93,9 +93,17 @@ export const POLICY: Readonly<Record<string, Rule>> = {
 };
 
 /** The rule for a route, or undefined when the table has none (the hook then fails closed). */
+/** Rules by method, then route template: the per-request lookup without building a key string. */
+const RULES = new Map<string, Map<string, Rule>>();
+for (const [key, rule] of Object.entries(POLICY)) {
+  const [method, template] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
+  let byTemplate = RULES.get(method);
+  if (!byTemplate) RULES.set(method, (byTemplate = new Map()));
+  byTemplate.set(template, rule);
+}
+
 export function ruleFor(method: string, template: string): Rule | undefined {
-  const m = method === 'HEAD' ? 'GET' : method;
-  return POLICY[`${m} ${template}`];
+  return RULES.get(method === 'HEAD' ? 'GET' : method)?.get(template);
 }
 
 export interface Caller {

@@ -86,13 +86,21 @@ function mainOutput(outputs: RawOutput[], labels: string[] | null): RawOutput {
   return chosen;
 }
 
+/** The output's rows as plain numbers (FP16 decoded); a loop, as Array.from over a typed array is slow. */
 function rowValues(out: RawOutput, rows: number): number[][] {
-  const flat =
-    out.datatype === 'FP16'
-      ? Array.from(out.data as Uint16Array, fromHalfBits)
-      : Array.from(out.data as Float32Array);
-  const width = rows > 0 ? flat.length / rows : 0;
-  return Array.from({ length: rows }, (_, r) => flat.slice(r * width, (r + 1) * width));
+  const data = out.data as ArrayLike<number>;
+  const half = out.datatype === 'FP16';
+  const width = rows > 0 ? data.length / rows : 0;
+  const result: number[][] = [];
+  for (let r = 0; r < rows; r++) {
+    const row: number[] = [];
+    for (let c = 0; c < width; c++) {
+      const v = data[r * width + c]!;
+      row.push(half ? fromHalfBits(v) : Number(v));
+    }
+    result.push(row);
+  }
+  return result;
 }
 
 /** Softmax unless the row already is a probability distribution. */

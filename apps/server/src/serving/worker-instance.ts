@@ -75,7 +75,7 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-/** One worker thread with an open session; `failed` settles when it dies. */
+/** One worker thread with its session open (resolves once the worker says it is ready). */
 async function spawn(bytes: Uint8Array, options: SessionOptions, version: ModelVersion) {
   const entry = workerEntry();
   const worker = new Worker(entry.target, {
@@ -112,6 +112,7 @@ export async function startWorkerInstance(
   onDeath: (err: Error) => void = () => {},
 ): Promise<EngineInstance> {
   const pending = new Map<number, Pending>();
+  const dead = new WeakSet<Worker>();
   let nextId = 0;
   let released: Error | undefined;
 
@@ -127,6 +128,7 @@ export async function startWorkerInstance(
     const die = (reason: string) => {
       if (gone) return; // 'error' is followed by 'exit'
       gone = true;
+      dead.add(worker);
       const err = new ModelGardenError('INTERNAL', `Inference worker failed: ${reason}`);
       for (const p of pending.values()) p.reject(err);
       pending.clear();
@@ -145,7 +147,9 @@ export async function startWorkerInstance(
 
   const run: InstanceRunner = async (inputs, outputNames) => {
     if (released) throw released;
-    const worker = await current;
+    let worker = await current;
+    // Died since `current` settled: wait for its replacement (a message to a dead worker is lost).
+    while (dead.has(worker)) worker = await current;
     const id = nextId++;
     // Copy each input into its own buffer so it can be moved: a request's typed array may be a view
     // on a larger buffer (a pooled Buffer, the OIP binary body) that must stay usable here.

@@ -97,8 +97,8 @@ export const POLICY: Readonly<Record<string, Rule>> = {
 const RULES = new Map<string, Map<string, Rule>>();
 for (const [key, rule] of Object.entries(POLICY)) {
   const [method, template] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
-  let byTemplate = RULES.get(method);
-  if (!byTemplate) RULES.set(method, (byTemplate = new Map()));
+  const byTemplate = RULES.get(method) ?? new Map<string, Rule>();
+  RULES.set(method, byTemplate);
   byTemplate.set(template, rule);
 }
 

@@ -39,6 +39,14 @@ export type UploadClaim =
 
 type Row = typeof idempotencyKeys.$inferSelect;
 
+/** The row of a claim that this fingerprint holds and that has no answer yet. */
+const openClaim = (key: string, fingerprint: string) =>
+  and(
+    eq(idempotencyKeys.key, key),
+    eq(idempotencyKeys.fingerprint, fingerprint),
+    isNull(idempotencyKeys.status),
+  );
+
 export class IdempotencyStore {
   private lastPurge = 0;
 
@@ -83,42 +91,19 @@ export class IdempotencyStore {
     const settled = await this.db
       .update(idempotencyKeys)
       .set({ fingerprint })
-      .where(
-        and(
-          eq(idempotencyKeys.key, key),
-          eq(idempotencyKeys.fingerprint, token),
-          isNull(idempotencyKeys.status),
-        ),
-      )
+      .where(openClaim(key, token))
       .returning({ key: idempotencyKeys.key });
     return settled.length > 0;
   }
 
   /** Records the answer of the claim that holds this fingerprint. */
   async complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
-    await this.db
-      .update(idempotencyKeys)
-      .set(answer)
-      .where(
-        and(
-          eq(idempotencyKeys.key, key),
-          eq(idempotencyKeys.fingerprint, fingerprint),
-          isNull(idempotencyKeys.status),
-        ),
-      );
+    await this.db.update(idempotencyKeys).set(answer).where(openClaim(key, fingerprint));
   }
 
   /** Releases a claim (this fingerprint's) whose request failed on the server's side, so a retry may run. */
   async release(key: string, fingerprint: string): Promise<void> {
-    await this.db
-      .delete(idempotencyKeys)
-      .where(
-        and(
-          eq(idempotencyKeys.key, key),
-          eq(idempotencyKeys.fingerprint, fingerprint),
-          isNull(idempotencyKeys.status),
-        ),
-      );
+    await this.db.delete(idempotencyKeys).where(openClaim(key, fingerprint));
   }
 
   /** Inserts the claim; answers the row already there when the key is taken. */

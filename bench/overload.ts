@@ -42,6 +42,16 @@ async function openLoop(url: string, bodyFile: string, rate: number, seconds: nu
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
+/** p99 and max of the server's event-loop delay since the last metrics collection, from /metrics. */
+async function eventLoopLag(base: string): Promise<string> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const ms = (name: string) => {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text);
+    return m ? `${(Number(m[1]) * 1000).toFixed(1)} ms` : '?';
+  };
+  return `${ms('nodejs_eventloop_lag_p99_seconds')} / ${ms('nodejs_eventloop_lag_max_seconds')}`;
+}
+
 export async function runOverload(dir: string): Promise<void> {
   const seconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
   print(
@@ -96,6 +106,7 @@ export async function runOverload(dir: string): Promise<void> {
       ['maxQueue 64, deadline 30 s (defaults)', {}],
       [`maxQueue 64, deadline ${deadlineMs} ms (3× unloaded p99)`, { timeoutMs: deadlineMs }],
     ];
+    const lags: string[] = [];
     for (const [label, extra] of phases) {
       await setServingConfig(server, 'mlp', { ...base, ...extra });
       let rssPeak = rssBefore;
@@ -107,8 +118,19 @@ export async function runOverload(dir: string): Promise<void> {
           () => {},
         );
       }, 500);
+      // The server's own event-loop delay near the end of the phase (prom-client's default metric,
+      // reset at each collection): tells server lag apart from the generator's and the OS's.
+      const lagRead = new Promise<string>((resolve) =>
+        setTimeout(
+          () => {
+            eventLoopLag(server.url).then(resolve, () => resolve('n/a'));
+          },
+          Math.max(1, seconds - 2) * 1000,
+        ),
+      );
       const overload = await openLoop(url, bodyFile, Math.round(sustainable.rps * 3), seconds);
       clearInterval(sampler);
+      lags.push(`${label}: ${await lagRead}`);
       const alive = (await fetch(`${server.url}/health/live`)).ok;
       const ok = overload.statuses['200'];
       const rejected = overload.statuses['429'];
@@ -121,7 +143,7 @@ export async function runOverload(dir: string): Promise<void> {
         `| ${label} | ${overload.offeredRps.toFixed(0)} (target ${(sustainable.rps * 3).toFixed(0)}) | ${ok?.count ?? 0} | ${timedOut} / ${others} | ${a.p50.toFixed(2)} / ${a.p99.toFixed(2)} | ${rejected?.count ?? 0} | ${rejected?.p50.toFixed(2) ?? '-'} / ${rejected?.p99.toFixed(2) ?? '-'} | ${overload.failed} | ${rssBefore.toFixed(0)} → ${rssPeak.toFixed(0)} | ${alive ? 'yes' : 'NO'} | ${(a.p99 / unloadedP99).toFixed(2)}× (target ≤ 3×) |`,
       );
     }
-    print('');
+    print(`\nServer event-loop delay near the end of each phase (p99 / max): ${lags.join('; ')}\n`);
   } finally {
     await server.stop();
   }

@@ -152,7 +152,9 @@ await withDatabase(async (databaseUrl) => {
       // the other one. No balancer reload: nginx closing idle client keep-alives on reload races with
       // clients (measured: a few dozen resets per reload), which a Kubernetes Service does not do.
       exits.push(await stopReplica(replicas[i]!, 'SIGTERM'));
-      replicas[i] = await startReplica(i, port, opts);
+      // Started below normal priority until ready: a new pod's start-up runs on its own CPU budget,
+      // not on the serving replica's (here both share two cores).
+      replicas[i] = await startReplica(i, port, { ...opts, niceUntilReady: 10 });
       await sleep(1000);
     }
     const rollMs = Date.now() - t0;
@@ -197,16 +199,19 @@ await withDatabase(async (databaseUrl) => {
     );
 
     // Autoscaling signal: 1× → 5× → idle, the per-pod in-flight gauge read from each replica's /metrics.
+    // 1× is a fifth of what the two replicas served closed-loop, so 5× is their capacity: the load at
+    // which an HPA aiming at ~70 % of a pod's capacity must add pods.
     const target = await hpaTarget();
-    const base = rate;
+    const base = Math.round(0.2 * two.rps);
     const phases: Record<string, number[]> = {};
+    const offered: number[] = [];
     for (const [phase, r] of [
       ['1x', base],
       ['5x', 5 * base],
       ['after', 0],
     ] as const) {
       const sampler = sampleActive(replicas);
-      if (r > 0) await openLoop(predict(balancer.url), IRIS, r, T.stepS, work);
+      if (r > 0) offered.push((await openLoop(predict(balancer.url), IRIS, r, T.stepS, work)).offeredRps);
       else await sleep(2 * T.stepS * 1000);
       phases[phase] = await sampler.stop();
     }
@@ -217,9 +222,9 @@ await withDatabase(async (databaseUrl) => {
       ([p, xs]) => `${p} mean ${mean(xs).toFixed(1)} max ${Math.max(0, ...xs)}`,
     );
     say(
-      `autoscaling signal (per-pod average of http_server_active_requests, HPA target ${target}; 1× = ${base} req/s): ${line.join('; ')}`,
+      `autoscaling signal (per-pod average of http_server_active_requests, HPA target ${target}; 1× = ${base} req/s, offered ${offered.map((o) => o.toFixed(0)).join(' → ')} req/s): ${line.join('; ')}`,
     );
-    // How far 5× and 1× of a tenth of one replica's capacity push the gauge depends on the machine.
+    // How far 5× and 1× push the gauge depends on the machine (the generator shares its cores).
     check(
       'autoscaling: 5× load puts the signal above the HPA target',
       mean(phases['5x']!) > target,

@@ -1,6 +1,7 @@
 /** Model Garden replicas as separate processes over one PostgreSQL database and one shared DATA_DIR. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
@@ -16,6 +17,29 @@ export interface ReplicaOptions {
   databaseUrl: string;
   dataDir: string;
   logDir: string;
+  /**
+   * Start at this nice level and return to 0 once ready. On one shared 2-core machine a starting
+   * replica's start-up work (loading modules, opening sessions) takes CPU from the replica serving
+   * the traffic; a new pod has a CPU budget of its own. Used for the restarts of the rolling restart.
+   */
+  niceUntilReady?: number;
+}
+
+/** Sets the nice level of every thread of a process (Linux niceness is per thread). */
+function renice(pid: number, level: number): void {
+  let tids: string[] = [String(pid)];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    // not Linux: the process's main thread only
+  }
+  for (const tid of tids) {
+    try {
+      os.setPriority(Number(tid), level);
+    } catch {
+      // a thread that has exited, or no permission to raise priority again (not root)
+    }
+  }
 }
 
 /** The bootstrap admin key every replica accepts (loopback-only runs; never a real secret). */
@@ -45,6 +69,8 @@ export async function startReplica(index: number, port: number, options: Replica
   });
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
+  if (options.niceUntilReady !== undefined && proc.pid !== undefined)
+    renice(proc.pid, options.niceUntilReady);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -54,7 +80,10 @@ export async function startReplica(index: number, port: number, options: Replica
       (r) => r.ok,
       () => false,
     );
-    if (ready) return { index, port, url, proc };
+    if (ready) {
+      if (options.niceUntilReady !== undefined && proc.pid !== undefined) renice(proc.pid, 0);
+      return { index, port, url, proc };
+    }
     if (Date.now() > deadline)
       throw new Error(`replica ${index} not ready after 120 s; see ${options.logDir}`);
     await new Promise((r) => setTimeout(r, 200));

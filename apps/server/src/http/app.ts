@@ -17,6 +17,7 @@ import {
 import type { AppContext } from '../context.js';
 import { registerAudit } from './audit-hook.js';
 import { registerAuth, registerPolicyCheck } from './auth-hook.js';
+import { registerEarlyShedding } from './early-shedding.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerJsonParser } from './json-parser.js';
@@ -128,6 +129,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(observabilityRoutes(ctx));
   registerServedVersion(app);
+  registerEarlyShedding(app, ctx);
   registerIdempotency(app, ctx.database.db);
   app.decorate('shadows', registerShadowDispatch(app, ctx));
   await app.register(modelRoutes(ctx));

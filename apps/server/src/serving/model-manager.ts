@@ -46,6 +46,9 @@ const keyOf = (model: string, version: number) => `${model}@${version}`;
 
 export class ModelManager {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
+  /** The settled entries of `loaded`, for callers that must not wait (early load shedding). */
+  private readonly ready = new Map<string, LoadedModel>();
+  private lastShedAt = Number.NEGATIVE_INFINITY;
   /** Configs set through this process; newer than what a cached registry lookup may carry. */
   private readonly configs = new Map<string, ServingConfig>();
 
@@ -106,6 +109,7 @@ export class ModelManager {
     const entry = this.loaded.get(key);
     if (!entry) return;
     this.loaded.delete(key);
+    this.ready.delete(key);
     this.observer.loadedCount(this.loaded.size);
     const loaded = await entry.catch(() => undefined);
     if (!loaded) return;
@@ -157,6 +161,7 @@ export class ModelManager {
   async close(): Promise<void> {
     const entries = [...this.loaded.values()];
     this.loaded.clear();
+    this.ready.clear();
     this.observer.loadedCount(0);
     await Promise.allSettled(entries.map(async (p) => this.dispose(await p)));
   }
@@ -164,12 +169,39 @@ export class ModelManager {
   private track(key: string, entry: Promise<LoadedModel>): void {
     this.loaded.set(key, entry);
     this.observer.loadedCount(this.loaded.size);
-    entry.catch(() => {
-      if (this.loaded.get(key) === entry) {
-        this.loaded.delete(key);
-        this.observer.loadedCount(this.loaded.size);
-      }
-    });
+    entry.then(
+      (model) => {
+        if (this.loaded.get(key) === entry) this.ready.set(key, model);
+      },
+      () => {
+        if (this.loaded.get(key) === entry) {
+          this.loaded.delete(key);
+          this.ready.delete(key);
+          this.observer.loadedCount(this.loaded.size);
+        }
+      },
+    );
+  }
+
+  /** The loaded version's engine if it is loaded and warm now (no waiting), else undefined. */
+  peek(model: string, version: number): LoadedModel | undefined {
+    return this.ready.get(keyOf(model, version));
+  }
+
+  /** Whether any scheduler refused a request for load (queue full or deadline) in the last second. */
+  shedRecently(): boolean {
+    return performance.now() - this.lastShedAt < 1_000;
+  }
+
+  /** Notes the time of every refusal for load, so shedRecently() can tell. */
+  private watchShedding(observer: SchedulerObserver): SchedulerObserver {
+    return {
+      ...observer,
+      finished: (outcome, queueSeconds, totalSeconds) => {
+        if (outcome === 'queue_full') this.lastShedAt = performance.now();
+        observer.finished(outcome, queueSeconds, totalSeconds);
+      },
+    };
   }
 
   /** The version's stored serving config, as this process last saw it. */
@@ -225,7 +257,7 @@ export class ModelManager {
         runners,
         config,
         isBatchable(version),
-        this.observer.scheduler(version.model, version.version),
+        this.watchShedding(this.observer.scheduler(version.model, version.version)),
       );
       this.logger.info(
         {

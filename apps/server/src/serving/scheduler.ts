@@ -65,6 +65,13 @@ interface Failure {
 
 const now = () => performance.now();
 
+/**
+ * The share of a request's deadline its expected queue wait and execution may take and still be
+ * admitted. The estimate is an average and a request also spends time in HTTP handling, so admitting
+ * right up to the deadline would let the slower part of the admitted requests end in 504.
+ */
+const ADMISSION_HEADROOM = 0.8;
+
 export class Scheduler {
   private queue: Job[] = [];
   private readonly idle: InstanceRunner[];
@@ -109,6 +116,17 @@ export class Scheduler {
     return this.config;
   }
 
+  /**
+   * Whether a request of `rows` rows would be refused for load now (queue full, or the queue would
+   * not reach it before `timeoutMs`, default the version's deadline): lets the HTTP layer refuse
+   * before it reads and decodes the body.
+   */
+  wouldShed(rows: number, timeoutMs: number = this.config.timeoutMs): boolean {
+    return (
+      this.queue.length >= this.config.maxQueue || this.expectedWaitMs(rows) > timeoutMs * ADMISSION_HEADROOM
+    );
+  }
+
   /** Applies queue/batching settings at once (instances and threads need new sessions instead). */
   reconfigure(config: EffectiveServingConfig): void {
     this.config = config;
@@ -130,14 +148,14 @@ export class Scheduler {
     const rows = inputs[0]?.shape[0] ?? 1;
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
     const expectedMs = this.expectedWaitMs(rows);
-    if (expectedMs > timeoutMs) {
+    if (expectedMs > timeoutMs * ADMISSION_HEADROOM) {
       // Load shedding by deadline: a request the queue cannot reach in time is refused now (fast
       // 429) instead of waiting to fail with 504, and it does not lengthen the wait of those behind.
       this.observer.finished('queue_full', null, 0);
       return Promise.reject(
         new ModelGardenError(
           'QUEUE_FULL',
-          `The model is overloaded: the queue would take about ${Math.ceil(expectedMs)} ms to reach this request, past its ${timeoutMs} ms deadline`,
+          `The model is overloaded: the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`,
           { details: { retryAfterSeconds: this.retryAfterSeconds() } },
         ),
       );

@@ -3,7 +3,7 @@
  * deadlines (504), client disconnects, hot swap under load, binary tensors, the serving-config API.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IRIS_ONNX, multipart, startTestServer, type TestServer } from '../../test-support/test-server.js';
 
 let server: TestServer;
@@ -227,6 +227,43 @@ describe('binary tensor data extension', () => {
     });
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatch(/binary/);
+  });
+});
+
+describe('early load shedding', () => {
+  it('refuses a prediction from its headers while the model sheds load, before reading the body', async () => {
+    const models = server.context.models;
+    const loaded = await models.get(await server.context.registry.getVersion('iris', 1));
+    const recently = vi.spyOn(models, 'shedRecently').mockReturnValue(true);
+    const sheds = vi.spyOn(loaded.scheduler, 'wouldShed').mockReturnValue(true);
+    try {
+      // Malformed JSON: a 429 (not a 400) shows the body was never parsed.
+      for (const url of ['/v2/models/iris/versions/1/infer', '/api/models/iris/predict?version=1']) {
+        const res = await post(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"nope',
+        });
+        expect(res.status, url).toBe(429);
+        expect(res.headers.get('retry-after')).toBe('1');
+      }
+      sheds.mockReturnValue(false);
+      const bad = await post('/v2/models/iris/versions/1/infer', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"nope',
+      });
+      expect(bad.status).toBe(400);
+      expect((await infer('iris', 1, 1)).status).toBe(200);
+    } finally {
+      recently.mockRestore();
+      sheds.mockRestore();
+    }
+    // Not shedding anywhere: the check does not run at all.
+    const spy = vi.spyOn(loaded.scheduler, 'wouldShed');
+    expect((await infer('iris', 1, 2)).status).toBe(200);
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
   });
 });
 

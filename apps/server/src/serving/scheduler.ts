@@ -130,6 +130,9 @@ export class Scheduler {
   /** Applies queue/batching settings at once (instances and threads need new sessions instead). */
   reconfigure(config: EffectiveServingConfig): void {
     this.config = config;
+    // Cycles measured under other settings do not describe these.
+    this.avgCycleMs = 0;
+    this.lastStart.clear();
     this.schedulePump();
   }
 
@@ -279,7 +282,8 @@ export class Scheduler {
       const instance = this.idle.pop()!;
       const t = now();
       const previous = this.lastStart.get(instance);
-      if (previous !== undefined) {
+      // With a batching delay the gap between batches is chosen, not a sign of a slow hand-off.
+      if (previous !== undefined && this.config.maxQueueDelayMs === 0) {
         const cycle = t - previous;
         this.avgCycleMs = this.avgCycleMs === 0 ? cycle : this.avgCycleMs * 0.9 + cycle * 0.1;
       }

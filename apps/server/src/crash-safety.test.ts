@@ -3,17 +3,15 @@
  * upload, restart it, and find no half-stored version and no stray file (temp uploads and artifacts
  * no row refers to are swept at start).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMainProcess, waitReady } from './test-support/child-server.js';
 
-const MAIN = path.resolve(import.meta.dirname, 'main.ts');
 let dataDir: string;
 
 beforeAll(async () => {
@@ -21,37 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-function startProcess(): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: '',
-      MAX_UPLOAD_MB: '512',
-      ANONYMOUS_LOOPBACK_WRITES: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
-      if (match) resolve({ child, url: match[1]!, exited });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-  });
-}
-
-async function waitReady(url: string) {
-  for (let i = 0; i < 300; i++) {
-    const res = await fetch(`${url}/health/ready`).catch(() => null);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('not ready after 30 s');
-}
+const startProcess = () => startMainProcess(dataDir, { MAX_UPLOAD_MB: '512' });
 
 /** Every file under the artifact store, relative to it. */
 async function storedFiles(): Promise<string[]> {

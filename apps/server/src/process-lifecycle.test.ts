@@ -2,14 +2,12 @@
  * The real process (`main.ts`): it starts on a fresh data directory, registers the demo models once
  * (a restart registers nothing twice), and on SIGTERM finishes in-flight requests and exits 0.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMainProcess, waitReady } from './test-support/child-server.js';
 
-const MAIN = path.resolve(import.meta.dirname, 'main.ts');
 let dataDir: string;
 
 beforeAll(async () => {
@@ -17,38 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-/** Starts main.ts and resolves with its URL once it logs that it listens. */
-function startProcess(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: '',
-      ANONYMOUS_LOOPBACK_WRITES: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(line);
-      if (match) resolve({ child, url: match[1]!, exited });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-  });
-}
-
-async function waitReady(url: string) {
-  for (let i = 0; i < 300; i++) {
-    const res = await fetch(`${url}/health/ready`).catch(() => null);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('not ready after 30 s');
-}
+const startProcess = () => startMainProcess(dataDir);
 
 const predict = (url: string) =>
   fetch(`${url}/api/models/iris/predict`, {

@@ -11,6 +11,15 @@ import { pipeline } from 'node:stream/promises';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 
 /** A file received and hashed but not yet committed to the store. */
+/** The bytes read for an artifact, after checking they still hash to its name (ARTIFACT_CORRUPT if not). */
+export function verified<T extends Uint8Array>(sha256: string, bytes: T): T {
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== sha256) {
+    throw new ModelGardenError('ARTIFACT_CORRUPT', `Artifact ${sha256} fails verification (found ${actual})`);
+  }
+  return bytes;
+}
+
 export interface StagedArtifact {
   sha256: string;
   sizeBytes: number;
@@ -165,14 +174,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
         cause: err,
       });
     }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256) {
-      throw new ModelGardenError(
-        'ARTIFACT_CORRUPT',
-        `Artifact ${sha256} fails verification (found ${actual})`,
-      );
-    }
-    return bytes;
+    return verified(sha256, bytes);
   }
 
   async has(sha256: string): Promise<boolean> {

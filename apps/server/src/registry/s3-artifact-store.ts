@@ -2,7 +2,6 @@
  * Artifact storage in an S3-compatible bucket, so replicas on different machines share artifacts.
  * Uploads are staged (and hashed) on local disk; commit uploads to `<prefix>sha256/<ab>/<sha256>`.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -20,6 +19,7 @@ import {
   FilesystemArtifactStore,
   type StagedArtifact,
   type StoredFile,
+  verified,
 } from './artifact-store.js';
 
 export interface S3StoreOptions {
@@ -131,14 +131,7 @@ export class S3ArtifactStore implements ArtifactStore {
       }
       throw this.failure('read of', key, err);
     }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sha256) {
-      throw new ModelGardenError(
-        'ARTIFACT_CORRUPT',
-        `Artifact ${sha256} fails verification (found ${actual})`,
-      );
-    }
-    return bytes;
+    return verified(sha256, bytes);
   }
 
   async has(sha256: string): Promise<boolean> {

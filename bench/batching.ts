@@ -2,7 +2,7 @@
  * Benchmark 3: the batching gain on a wide MLP, where batching pays in raw onnxruntime; 64 concurrent
  * OIP clients with dynamic batching on (maxBatchSize 32) and off (maxBatchSize 1).
  */
-import { benchModel } from './lib/models.js';
+import { benchModel, MLP_INFER_BODY } from './lib/models.js';
 import { rawThroughput } from './lib/raw-ort.js';
 import { print, ratio, table } from './lib/report.js';
 import { pushModel, setServingConfig, startModelGarden } from './lib/servers.js';
@@ -27,16 +27,7 @@ export async function runBatching(dir: string): Promise<void> {
   const server = await startModelGarden(dir);
   try {
     await pushModel(server, 'mlp', model.path, { task: 'tensor' });
-    const body = JSON.stringify({
-      inputs: [
-        {
-          name: 'input',
-          datatype: 'FP32',
-          shape: [1, 256],
-          data: Array.from({ length: 256 }, (_, i) => (i % 17) / 17),
-        },
-      ],
-    });
+    const body = MLP_INFER_BODY;
     const url = `${server.url}/v2/models/mlp/infer`;
     const run = async (config: object) => {
       await setServingConfig(server, 'mlp', config);

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { benchModel, REPO } from './lib/models.js';
+import { benchModel, MLP_INFER_BODY, REPO } from './lib/models.js';
 import { print } from './lib/report.js';
 import { pushModel, setServingConfig, startModelGarden } from './lib/servers.js';
 import { wrk } from './lib/wrk.js';
@@ -71,16 +71,7 @@ export async function runOverload(dir: string): Promise<void> {
     // so the event loop keeps reading and refusing requests while onnxruntime computes.
     const base = { maxBatchSize: 1, maxQueue: 64, intraOpThreads: 1, executor: EXECUTOR };
     await setServingConfig(server, 'mlp', base);
-    const body = JSON.stringify({
-      inputs: [
-        {
-          name: 'input',
-          datatype: 'FP32',
-          shape: [1, 256],
-          data: Array.from({ length: 256 }, (_, i) => (i % 17) / 17),
-        },
-      ],
-    });
+    const body = MLP_INFER_BODY;
     const bodyFile = path.join(dir, 'mlp-body.json');
     await writeFile(bodyFile, body);
     const url = `${server.url}/v2/models/mlp/infer`;

@@ -25,6 +25,18 @@ export async function benchModel(name: 'mlp' | 'resnet18'): Promise<{ path: stri
   return { path: file };
 }
 
+/** One OIP infer request for the wide MLP (one row of 256 floats), as benchmarks 3 and 4 send it. */
+export const MLP_INFER_BODY = JSON.stringify({
+  inputs: [
+    {
+      name: 'input',
+      datatype: 'FP32',
+      shape: [1, 256],
+      data: Array.from({ length: 256 }, (_, i) => (i % 17) / 17),
+    },
+  ],
+});
+
 /** Whether a Python with these modules exists; the reason when not. */
 export async function pythonHas(modules: string[]): Promise<string | null> {
   try {

@@ -24,3 +24,5 @@ app.post<{ Body: { inputs: Record<(typeof FEATURES)[number], number> } }>(
   },
 );
 await app.listen({ port, host: '127.0.0.1' });
+// Exit on SIGTERM through process.exit so --cpu-prof (profiling runs) can write its profile.
+process.once('SIGTERM', () => process.exit(0));

@@ -9,8 +9,8 @@ await startServer({
   port,
   dataDir,
   host: '127.0.0.1',
-  logLevel: 'info',
-  env: { ANONYMOUS_LOOPBACK_WRITES: 'true' },
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+  env: { ...process.env, ANONYMOUS_LOOPBACK_WRITES: 'true' },
 });
 // Exit on SIGTERM through process.exit so --cpu-prof (profiling runs) can write its profile.
 process.once('SIGTERM', () => process.exit(0));

@@ -39,7 +39,6 @@ import { userRoutes } from './routes/users.js';
 import { versionRoutes } from './routes/versions.js';
 import { isWebAppRoute, registerWebApp } from './routes/web.js';
 import { registerSecurityPlugins } from './security-plugins.js';
-import { registerServedVersion } from './served-version.js';
 import { registerShadowDispatch, type ShadowDispatcher } from './shadow-dispatch.js';
 import { registerTracing } from './tracing-hooks.js';
 
@@ -128,7 +127,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerAudit(app, ctx);
   await app.register(healthRoutes(ctx));
   await app.register(observabilityRoutes(ctx));
-  registerServedVersion(app);
   registerEarlyShedding(app, ctx);
   registerIdempotency(app, ctx.database.db);
   app.decorate('shadows', registerShadowDispatch(app, ctx));

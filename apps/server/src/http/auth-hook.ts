@@ -109,54 +109,90 @@ export function registerPolicyCheck(app: FastifyInstance): void {
   });
 }
 
-/** The per-request check: who is calling, and may they call this route. */
+/**
+ * The per-request check: who is calling, and may they call this route. Callback style with a
+ * synchronous path: an anonymous or admin-key caller of a model whose access is cached is decided
+ * without a promise (every prediction pays this hook; docs/performance.md).
+ */
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook('onRequest', async (req, reply) => {
-    req.principal = ANONYMOUS;
-    const template = req.routeOptions.url;
-    // No route matched: the not-found handler answers (404 or the web app's index.html).
-    if (template === undefined) return;
-    if (req.method === 'OPTIONS' && template === '*') return;
-    const rule = routeRule(req.method, template, req.routeOptions.config as { file?: string });
-    if (!rule) throw new ModelGardenError('FORBIDDEN', `No access policy for ${req.method} ${template}`);
-    if (rule.access === 'public' && !template.startsWith('/api/session')) return;
-    const principal = await authenticate(ctx, req, reply);
-    req.principal = principal;
-    const caller: Caller = {
-      anonymous: principal.kind === 'anonymous',
-      scopes: principal.kind === 'anonymous' ? [] : principal.scopes,
-    };
-    const decision = decide(rule, caller, settingFor(ctx, req), (s) => grants(caller.scopes, s));
-    if (decision === 'unauthenticated') {
-      reply.header('www-authenticate', 'Bearer');
-      throw unauthenticated(`${req.method} ${template} needs credentials: an API key or a signed-in session`);
+  app.addHook('onRequest', (req, reply, done) => {
+    let pending: void | Promise<void>;
+    try {
+      pending = authorize(ctx, req, reply);
+    } catch (err) {
+      done(err as Error);
+      return;
     }
-    if (decision === 'forbidden')
-      throw new ModelGardenError(
-        'FORBIDDEN',
-        `Your role or key scopes do not allow ${req.method} ${template}`,
-        {
-          details: { required: 'scope' in rule ? rule.scope : 'signed-in' },
-        },
-      );
-    if (
-      UNSAFE.has(req.method) &&
-      req.sessionCsrf !== undefined &&
-      req.headers.authorization === undefined &&
-      !(req.method === 'POST' && template === '/api/session')
-    ) {
-      const sent = req.headers[CSRF_HEADER];
-      if (typeof sent !== 'string' || !safeEqual(sent, req.sessionCsrf))
-        throw new ModelGardenError(
-          'CSRF_TOKEN_INVALID',
-          `Send the session's CSRF token in the ${CSRF_HEADER} header`,
-        );
-    }
-    const name = (req.params as { name?: unknown } | undefined)?.name;
-    if (
-      typeof name === 'string' &&
-      (template.startsWith('/api/models/:name') || template.startsWith('/v2/models/:name'))
-    )
-      await assertModelVisible(ctx, principal, name);
+    if (pending) pending.then(() => done(), done);
+    else done();
   });
+}
+
+function authorize(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): void | Promise<void> {
+  req.principal = ANONYMOUS;
+  const template = req.routeOptions.url;
+  // No route matched: the not-found handler answers (404 or the web app's index.html).
+  if (template === undefined) return;
+  if (req.method === 'OPTIONS' && template === '*') return;
+  const rule = routeRule(req.method, template, req.routeOptions.config as { file?: string });
+  if (!rule) throw new ModelGardenError('FORBIDDEN', `No access policy for ${req.method} ${template}`);
+  if (rule.access === 'public' && !template.startsWith('/api/session')) return;
+  const known = knownPrincipal(ctx, req);
+  if (known) return admit(ctx, req, reply, template, rule, known);
+  return authenticate(ctx, req, reply).then((principal) => admit(ctx, req, reply, template, rule, principal));
+}
+
+/** The caller when no lookup is needed: no credentials at all, or the bootstrap admin key. */
+function knownPrincipal(ctx: AppContext, req: FastifyRequest): Principal | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return req.cookies[SESSION_COOKIE] ? undefined : ANONYMOUS;
+  const key = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  return key === undefined ? undefined : (ctx.auth.bootstrap(key) ?? undefined);
+}
+
+function admit(
+  ctx: AppContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  rule: Rule,
+  principal: Principal,
+): void | Promise<void> {
+  req.principal = principal;
+  const caller: Caller = {
+    anonymous: principal.kind === 'anonymous',
+    scopes: principal.kind === 'anonymous' ? [] : principal.scopes,
+  };
+  const decision = decide(rule, caller, settingFor(ctx, req), (s) => grants(caller.scopes, s));
+  if (decision === 'unauthenticated') {
+    reply.header('www-authenticate', 'Bearer');
+    throw unauthenticated(`${req.method} ${template} needs credentials: an API key or a signed-in session`);
+  }
+  if (decision === 'forbidden')
+    throw new ModelGardenError(
+      'FORBIDDEN',
+      `Your role or key scopes do not allow ${req.method} ${template}`,
+      {
+        details: { required: 'scope' in rule ? rule.scope : 'signed-in' },
+      },
+    );
+  if (
+    UNSAFE.has(req.method) &&
+    req.sessionCsrf !== undefined &&
+    req.headers.authorization === undefined &&
+    !(req.method === 'POST' && template === '/api/session')
+  ) {
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !safeEqual(sent, req.sessionCsrf))
+      throw new ModelGardenError(
+        'CSRF_TOKEN_INVALID',
+        `Send the session's CSRF token in the ${CSRF_HEADER} header`,
+      );
+  }
+  const name = (req.params as { name?: unknown } | undefined)?.name;
+  if (
+    typeof name === 'string' &&
+    (template.startsWith('/api/models/:name') || template.startsWith('/v2/models/:name'))
+  )
+    return assertModelVisible(ctx, principal, name);
 }

@@ -119,7 +119,25 @@ export async function fingerprintUpload(
 export function registerIdempotency(app: FastifyInstance, db: Db): void {
   const store = new IdempotencyStore(db);
 
-  app.addHook('preHandler', async (req: WithKey, reply) => {
+  // Callback-style wrappers: every request passes these hooks, and almost none carries a key; an
+  // async hook would cost each of them a promise (docs/performance.md).
+  app.addHook('preHandler', (req: WithKey, reply, done) => {
+    if (req.headers['idempotency-key'] === undefined) return done();
+    claim(req, reply).then(() => done(), done);
+  });
+  app.addHook('onSend', (req: WithKey, reply, payload, done) => {
+    if (!req[held]) return done(null, payload);
+    record(req, reply, payload).then((p) => done(null, p), done);
+  });
+  // A request that ends without a reply (client gone, crash in a hook) must not hold its key forever.
+  app.addHook('onResponse', (req: WithKey, _reply, done) => {
+    const claim = req[held];
+    if (!claim) return done();
+    req[held] = undefined;
+    claim.store.release(claim.key, claim.fingerprint).then(() => done(), done);
+  });
+
+  async function claim(req: WithKey, reply: FastifyReply): Promise<void> {
     const header = req.headers['idempotency-key'];
     if (header === undefined || !applies(req)) return;
     const key = Array.isArray(header) ? header[0] : header;
@@ -145,9 +163,9 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     if (claim.state === 'in-progress') throw inProgress();
     if (claim.state === 'replay') return sendReplay(reply, claim);
     req[held] = { store, key, fingerprint, provisional: false };
-  });
+  }
 
-  app.addHook('onSend', async (req: WithKey, reply, payload) => {
+  async function record(req: WithKey, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const claim = req[held];
     if (!claim) return payload;
     req[held] = undefined;
@@ -167,12 +185,5 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
       body: payload ?? '',
     });
     return payload;
-  });
-
-  // A request that ends without a reply (client gone, crash in a hook) must not hold its key forever.
-  app.addHook('onResponse', async (req: WithKey) => {
-    const claim = req[held];
-    req[held] = undefined;
-    if (claim) await store.release(claim.key, claim.fingerprint);
-  });
+  }
 }

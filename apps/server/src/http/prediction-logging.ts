@@ -100,11 +100,18 @@ export function registerPredictionLogging(app: FastifyInstance, ctx: AppContext)
     app,
     'onSend',
     (route) => logged(route.url),
-    async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    // Callback style: it runs on every prediction, and an async hook costs a promise each.
+    (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      payload: unknown,
+      done: (err: null, payload: unknown) => void,
+    ) => {
+      done(null, payload);
       const route = req.routeOptions.url;
-      if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+      if (reply.statusCode !== 200 || typeof payload !== 'string') return;
       const model = (req.params as { name?: string }).name;
-      if (!model || !ctx.predictionLogs.shouldLog(model)) return payload;
+      if (!model || !ctx.predictionLogs.shouldLog(model)) return;
       const latencyMs = reply.elapsedTime;
       const requestId = req.id;
       setImmediate(() => {
@@ -130,7 +137,6 @@ export function registerPredictionLogging(app: FastifyInstance, ctx: AppContext)
           }
         })().catch((err) => req.log.warn({ err }, 'prediction logging failed'));
       });
-      return payload;
     },
   );
 }

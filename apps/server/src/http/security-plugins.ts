@@ -80,6 +80,9 @@ export async function registerSecurityPlugins(app: FastifyInstance, ctx: AppCont
   }
   if (auth.rateLimitPerMinute === 0) return;
   const loopbackBind = isLoopbackHost(host);
+  // Bound to loopback, every client is a loopback client, and those are exempt unless
+  // RATE_LIMIT_LOOPBACK says otherwise: the plugin would run a hook on every request to do nothing.
+  if (loopbackBind && !auth.rateLimitLoopback) return;
   await app.register(fastifyRateLimit, {
     global: true,
     max: auth.rateLimitPerMinute,

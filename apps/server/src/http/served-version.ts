@@ -1,10 +1,12 @@
 /**
  * Says which version answered a prediction in an `x-model-version` response header, so a client of a
  * split alias (90/10 canary) can tell. The body already names it (`version` in friendly predictions,
- * `model_version` in OIP), as resolved per request by the registry; the header repeats it.
+ * `model_version` in OIP), as resolved per request by the registry; the header repeats it. The
+ * prediction handlers set it themselves (they hold the version): an onSend hook that read it back
+ * out of the serialised answer cost every prediction a regex and a hook call, and missed binary
+ * OIP answers.
  */
-import type { FastifyInstance } from 'fastify';
-import { addRouteHook } from './route-hooks.js';
+import type { FastifyReply } from 'fastify';
 
 /** The routes whose answers come from one resolved version. */
 export const PREDICTION_ROUTES = new Set([
@@ -13,26 +15,8 @@ export const PREDICTION_ROUTES = new Set([
   '/v2/models/:name/versions/:version/infer',
 ]);
 
-// Both answers start with the model, then its version: {"model":"iris","version":2,… or
-// {"model_name":"iris","model_version":"2",… (model names cannot contain quotes).
-const VERSION_RE = /^\{"model(?:_name)?":"[^"]*","(?:model_)?version":"?(\d+)/;
+export const SERVED_VERSION_HEADER = 'x-model-version';
 
-/** The version named at the start of a prediction's JSON answer, or null. */
-export function servedVersionOf(payload: string): string | null {
-  return VERSION_RE.exec(payload.slice(0, 400))?.[1] ?? null;
-}
-
-export function registerServedVersion(app: FastifyInstance): void {
-  addRouteHook(
-    app,
-    'onSend',
-    (route) => PREDICTION_ROUTES.has(route.url),
-    (_req, reply, payload, done) => {
-      if (reply.statusCode === 200 && typeof payload === 'string') {
-        const version = servedVersionOf(payload);
-        if (version) reply.header('x-model-version', version);
-      }
-      done(null, payload);
-    },
-  );
+export function setServedVersion(reply: FastifyReply, version: number | string): FastifyReply {
+  return reply.header(SERVED_VERSION_HEADER, String(version));
 }

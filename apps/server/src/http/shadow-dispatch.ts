@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { addRouteHook } from './route-hooks.js';
-import { PREDICTION_ROUTES } from './served-version.js';
+import { PREDICTION_ROUTES, SERVED_VERSION_HEADER } from './served-version.js';
 
 export const SHADOW_HEADER = 'x-modelgarden-shadow';
 
@@ -92,12 +92,14 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
     app,
     'onResponse',
     (route) => PREDICTION_ROUTES.has(route.url),
-    async (req, reply) => {
+    // Callback style, and the copy is not waited for: the reply has gone out already.
+    (req, reply, done) => {
+      done();
       if (reply.statusCode !== 200 || req.headers[SHADOW_HEADER] !== undefined) return;
       // Only JSON bodies can be replayed; a multipart image upload has been consumed by the handler.
       if (req.body === undefined || req.body === null || typeof req.body !== 'object') return;
-      const served = reply.getHeader('x-model-version');
-      await copy(req, served === undefined ? undefined : String(served)).catch((err) =>
+      const served = reply.getHeader(SERVED_VERSION_HEADER);
+      copy(req, served === undefined ? undefined : String(served)).catch((err) =>
         req.log.warn({ err }, 'shadow dispatch failed'),
       );
     },

@@ -4,8 +4,9 @@
  * `_total` for counters, and only bounded label values (model names and versions, route templates,
  * status classes, outcome reasons: never ids or inputs).
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { EngineObserver } from '../serving/model-manager.js';
+import { BoundCounter, BoundGauge, BoundHistogram } from './bound-metrics.js';
 
 /** Why an inference request ended; the failure reasons follow Triton's split. */
 export const INFERENCE_OUTCOMES = [
@@ -28,64 +29,66 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const modelLabels = ['model', 'version'] as const;
   return {
     registry,
-    httpRequestDuration: new Histogram({
-      name: 'http_server_request_duration_seconds',
-      help: 'Duration of HTTP server requests',
-      labelNames: ['http_request_method', 'http_route', 'http_response_status_class'] as const,
-      buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    }),
+    // The request path's metrics are bound-label metrics (bound-metrics.ts): no label hashing per
+    // observation. The rest are prom-client's own.
+    httpRequestDuration: new BoundHistogram(
+      'http_server_request_duration_seconds',
+      'Duration of HTTP server requests',
+      ['http_request_method', 'http_route', 'http_response_status_class'] as const,
+      LATENCY_BUCKETS,
+      registry,
+    ),
     httpInFlight: new Gauge({
       name: 'http_server_active_requests',
       help: 'HTTP requests being handled now',
       registers: [registry],
     }),
-    inferenceRequests: new Counter({
-      name: 'modelgarden_inference_requests_total',
-      help: 'Inference requests by model, version and outcome',
-      labelNames: [...modelLabels, 'outcome'] as const,
-      registers: [registry],
-    }),
-    inferenceQueueDuration: new Histogram({
-      name: 'modelgarden_inference_queue_duration_seconds',
-      help: 'Time a request waited in the model queue before its batch ran',
-      labelNames: modelLabels,
-      buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    }),
-    inferenceComputeDuration: new Histogram({
-      name: 'modelgarden_inference_compute_duration_seconds',
-      help: 'Time of one onnxruntime execution (one batch)',
-      labelNames: modelLabels,
-      buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    }),
-    inferenceRequestDuration: new Histogram({
-      name: 'modelgarden_inference_request_duration_seconds',
-      help: 'End-to-end inference time of one request inside the engine (queue + compute + split)',
-      labelNames: modelLabels,
-      buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    }),
-    inferenceBatchSize: new Histogram({
-      name: 'modelgarden_inference_batch_size',
-      help: 'Requests merged into one execution',
-      labelNames: modelLabels,
-      buckets: BATCH_BUCKETS,
-      registers: [registry],
-    }),
-    inferenceExecutions: new Counter({
-      name: 'modelgarden_inference_executions_total',
-      help: 'onnxruntime executions (batches run)',
-      labelNames: modelLabels,
-      registers: [registry],
-    }),
-    inferencePending: new Gauge({
-      name: 'modelgarden_inference_pending_requests',
-      help: 'Requests waiting in a model queue',
-      labelNames: modelLabels,
-      registers: [registry],
-    }),
+    inferenceRequests: new BoundCounter(
+      'modelgarden_inference_requests_total',
+      'Inference requests by model, version and outcome',
+      [...modelLabels, 'outcome'] as const,
+      registry,
+    ),
+    inferenceQueueDuration: new BoundHistogram(
+      'modelgarden_inference_queue_duration_seconds',
+      'Time a request waited in the model queue before its batch ran',
+      modelLabels,
+      LATENCY_BUCKETS,
+      registry,
+    ),
+    inferenceComputeDuration: new BoundHistogram(
+      'modelgarden_inference_compute_duration_seconds',
+      'Time of one onnxruntime execution (one batch)',
+      modelLabels,
+      LATENCY_BUCKETS,
+      registry,
+    ),
+    inferenceRequestDuration: new BoundHistogram(
+      'modelgarden_inference_request_duration_seconds',
+      'End-to-end inference time of one request inside the engine (queue + compute + split)',
+      modelLabels,
+      LATENCY_BUCKETS,
+      registry,
+    ),
+    inferenceBatchSize: new BoundHistogram(
+      'modelgarden_inference_batch_size',
+      'Requests merged into one execution',
+      modelLabels,
+      BATCH_BUCKETS,
+      registry,
+    ),
+    inferenceExecutions: new BoundCounter(
+      'modelgarden_inference_executions_total',
+      'onnxruntime executions (batches run)',
+      modelLabels,
+      registry,
+    ),
+    inferencePending: new BoundGauge(
+      'modelgarden_inference_pending_requests',
+      'Requests waiting in a model queue',
+      modelLabels,
+      registry,
+    ),
     driftPsi: new Gauge({
       name: 'modelgarden_drift_psi',
       help: 'Population stability index of a feature, live inputs against the reference (last report)',
@@ -108,21 +111,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /**
- * The serving engine's observer over these metrics: label children are resolved once per loaded
- * version, so recording costs no label hashing on the hot path.
+ * The serving engine's observer over these metrics: series are bound once per loaded version, so
+ * recording costs no label work on the hot path.
  */
 export function engineObserver(metrics: Metrics): EngineObserver {
   return {
     scheduler(model, version) {
-      const labels = [model, String(version)] as const;
-      const queue = metrics.inferenceQueueDuration.labels(...labels);
-      const compute = metrics.inferenceComputeDuration.labels(...labels);
-      const total = metrics.inferenceRequestDuration.labels(...labels);
-      const batch = metrics.inferenceBatchSize.labels(...labels);
-      const executions = metrics.inferenceExecutions.labels(...labels);
-      const pending = metrics.inferencePending.labels(...labels);
+      const labels = { model, version: String(version) };
+      const queue = metrics.inferenceQueueDuration.bind(labels);
+      const compute = metrics.inferenceComputeDuration.bind(labels);
+      const total = metrics.inferenceRequestDuration.bind(labels);
+      const batch = metrics.inferenceBatchSize.bind(labels);
+      const executions = metrics.inferenceExecutions.bind(labels);
+      const pending = metrics.inferencePending.bind(labels);
       const outcomes = new Map(
-        INFERENCE_OUTCOMES.map((o) => [o, metrics.inferenceRequests.labels(...labels, o)]),
+        INFERENCE_OUTCOMES.map((o) => [o, metrics.inferenceRequests.bind({ ...labels, outcome: o })]),
       );
       return {
         pending: (depth) => pending.set(depth),
@@ -140,6 +143,6 @@ export function engineObserver(metrics: Metrics): EngineObserver {
     },
     loadedCount: (count) => metrics.modelsLoaded.set(count),
     rejected: (model, version, outcome) =>
-      metrics.inferenceRequests.labels(model, String(version), outcome).inc(),
+      metrics.inferenceRequests.bind({ model, version: String(version), outcome }).inc(),
   };
 }

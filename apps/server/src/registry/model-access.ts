@@ -24,9 +24,15 @@ export class ModelAccessStore {
   ) {}
 
   /** The model's access, or null when there is no such model. */
-  async get(name: string): Promise<ModelAccess | null> {
+  /** The cached answer without waiting: `undefined` when get() would have to ask the database. */
+  cached(name: string): ModelAccess | null | undefined {
     const hit = this.cache.get(name);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.access;
+    return hit && Date.now() - hit.at < this.ttlMs ? hit.access : undefined;
+  }
+
+  async get(name: string): Promise<ModelAccess | null> {
+    const hit = this.cached(name);
+    if (hit !== undefined) return hit;
     const [row] = await this.db
       .select({ visibility: models.visibility, team: models.team })
       .from(models)

@@ -1,15 +1,15 @@
 /** `GET /metrics` in the Prometheus text format, and the HTTP request metrics that feed it. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-
-const started = Symbol('metricsStart');
-type Timed = { [started]?: bigint };
+import type { BoundHistogramSeries } from '../../observability/bound-metrics.js';
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   const m = ctx.metrics;
+  // One bound series per method, route template (never the raw URL, so label values stay bounded;
+  // unmatched routes share one) and status class, found once and then observed without label work.
+  const series = new Map<string, BoundHistogramSeries>();
   // Callback-style hooks: these run on every request, and an async hook costs a promise each.
-  app.addHook('onRequest', (req, reply, done) => {
-    (req as Timed)[started] = process.hrtime.bigint();
+  app.addHook('onRequest', (_req, reply, done) => {
     m.httpInFlight.inc();
     // 'close' fires once whether the response finished or the client went away mid-request
     // (onResponse does not run for aborted requests), so the gauge cannot leak.
@@ -17,18 +17,20 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const start = (req as Timed)[started];
-    if (start === undefined) return done();
-    // The route template (never the raw URL) keeps label values bounded; unmatched routes share one.
     const route = req.routeOptions.url ?? 'unmatched';
-    m.httpRequestDuration.observe(
-      {
+    const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
+    const key = `${req.method} ${statusClass} ${route}`;
+    let s = series.get(key);
+    if (!s) {
+      s = m.httpRequestDuration.bind({
         http_request_method: req.method,
         http_route: route,
-        http_response_status_class: `${Math.floor(reply.statusCode / 100)}xx`,
-      },
-      Number(process.hrtime.bigint() - start) / 1e9,
-    );
+        http_response_status_class: statusClass,
+      });
+      series.set(key, s);
+    }
+    // Fastify times every request from its arrival (ms).
+    s.observe(reply.elapsedTime / 1000);
     done();
   });
 

@@ -18,6 +18,7 @@ import {
   oipErrorSchema,
   tensorSpecSchema,
 } from '../schemas.js';
+import { setServedVersion } from '../served-version.js';
 import {
   cancelOnDisconnect,
   HEADER_LENGTH,
@@ -139,6 +140,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         signal: cancelOnDisconnect(reply),
       });
       const encoded = encodeInferResponse(result, req.body);
+      setServedVersion(reply, result.model_version);
       if (encoded.headerLength === undefined) return reply.type('application/json').send(encoded.body);
       return reply
         .type('application/octet-stream')

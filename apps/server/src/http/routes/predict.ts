@@ -9,6 +9,7 @@ import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { featureRowsOf, type PredictResult } from '../../serving/predict-service.js';
 import { errorSchema, modelNameParam, predictBodySchema, predictResultSchema } from '../schemas.js';
+import { setServedVersion } from '../served-version.js';
 import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
 
 const DATA_URL_RE = /^data:image\/[a-z0-9.+-]+;base64,/i;
@@ -39,7 +40,7 @@ export function predictResultJson(result: PredictResult): string {
 }
 
 function send(reply: FastifyReply, result: PredictResult) {
-  return reply.type('application/json').send(predictResultJson(result));
+  return setServedVersion(reply, result.version).type('application/json').send(predictResultJson(result));
 }
 
 export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {

@@ -194,6 +194,8 @@ describe('binary tensor data extension', () => {
       body: Buffer.concat([header, Buffer.from(data.buffer)]),
     });
     expect(res.status, res.status === 200 ? '' : await res.clone().text()).toBe(200);
+    // Binary answers name the version that served them too (a split alias's client can tell).
+    expect(res.headers.get('x-model-version')).toBe('1');
     const length = Number(res.headers.get('inference-header-content-length'));
     const body = Buffer.from(await res.arrayBuffer());
     const meta = JSON.parse(body.subarray(0, length).toString());

@@ -26,6 +26,7 @@ export const servingConfigSchema = z
     maxQueueDelayMs: z.number().min(0).max(10_000).optional(),
     maxQueue: z.number().int().min(1).max(1_000_000).optional(),
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
+    queueTargetMs: z.number().min(0).max(600_000).optional(),
     instances: z.number().int().min(1).max(64).optional(),
     intraOpThreads: z.number().int().min(0).max(256).optional(),
     interOpThreads: z.number().int().min(0).max(256).optional(),

@@ -54,6 +54,11 @@ export interface ServingConfig {
   maxQueueDelayMs?: number;
   maxQueue?: number;
   timeoutMs?: number;
+  /**
+   * Under sustained overload (a queue that has not emptied for 100 ms or ten batch times), admit only
+   * requests expected to start within this many ms (at least two batch times); 0 turns it off.
+   */
+  queueTargetMs?: number;
   instances?: number;
   intraOpThreads?: number;
   interOpThreads?: number;

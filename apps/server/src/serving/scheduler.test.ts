@@ -248,6 +248,57 @@ describe('load shedding by deadline', () => {
     expect(outcomes.filter((o) => o === 'success')).toHaveLength(done.length);
   });
 
+  /**
+   * Offers one request every `everyMs` for `forMs` (far more than the model serves) and records each:
+   * when it was offered, the queue depth it joined (itself included), and how it ended.
+   */
+  async function overload(s: Scheduler, everyMs: number, forMs: number) {
+    type Result = { at: number; depth: number; ms?: number; error?: ModelGardenError };
+    const results: Array<Promise<Result>> = [];
+    const started = performance.now();
+    while (performance.now() - started < forMs) {
+      const at = performance.now() - started;
+      const before = s.depth;
+      const done = s.submit(rows(1, 0), ['y']);
+      const depth = s.depth > before ? s.depth : 0; // 0: refused at once
+      results.push(
+        done.then(
+          () => ({ at, depth, ms: performance.now() - started - at }),
+          (error: ModelGardenError) => ({ at, depth, error }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+    return Promise.all(results);
+  }
+
+  it('under sustained overload admits only what starts within queueTargetMs, and refuses the rest at once', async () => {
+    const config = { ...SERVING_DEFAULTS, maxBatchSize: 1, maxQueue: 1000, timeoutMs: 30_000 };
+    const s = new Scheduler([slowModel(10)], { ...config, queueTargetMs: 5 }, true, recorder().observer);
+    for (let i = 0; i < 8; i++) await s.submit(rows(1, i), ['y']);
+    // ~5× what one 10 ms instance serves, for a second; the 30 s deadline alone would refuse nothing.
+    const results = await overload(s, 2, 1000);
+    const refused = results.filter((r) => r.error);
+    expect(refused.length).toBeGreaterThan(results.length / 3);
+    for (const r of refused) {
+      expect(r.error?.code).toBe('QUEUE_FULL');
+      expect(r.error?.message).toMatch(/not emptied/);
+    }
+    // Once the queue has stood (100 ms, or ten batch times on a slow machine), a request is admitted
+    // only into a short queue — about the target over the measured batch time, whatever the timers
+    // do — instead of joining the whole backlog; requests queued before that were dropped, not run late.
+    const late = results.filter((r) => r.at > 700 && r.ms !== undefined);
+    expect(late.length).toBeGreaterThan(3);
+    expect(Math.max(...late.map((r) => r.depth))).toBeLessThanOrEqual(4);
+
+    // Off (queueTargetMs 0): the same overload queues everything, and the backlog only grows.
+    const off = new Scheduler([slowModel(10)], { ...config, queueTargetMs: 0 }, true, recorder().observer);
+    for (let i = 0; i < 8; i++) await off.submit(rows(1, i), ['y']);
+    const queued = await overload(off, 2, 300);
+    expect(queued.filter((r) => r.error)).toEqual([]);
+    expect(Math.max(...queued.map((r) => r.depth))).toBeGreaterThan(20);
+  });
+
   it('counts instances and batching in the estimate', async () => {
     const { observer } = recorder();
     const s = new Scheduler(

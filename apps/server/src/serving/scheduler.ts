@@ -72,6 +72,12 @@ const now = () => performance.now();
  */
 const ADMISSION_HEADROOM = 0.8;
 
+/**
+ * A queue that has not emptied for this long (or ten batch times, when longer) is a standing queue:
+ * the model is overloaded, not meeting a burst, and admission tightens to `queueTargetMs`.
+ */
+const STANDING_QUEUE_MS = 100;
+
 export class Scheduler {
   private queue: Job[] = [];
   private readonly idle: InstanceRunner[];
@@ -90,6 +96,11 @@ export class Scheduler {
    * the next batch (a busy process), and that is the rate the queue really drains at.
    */
   private avgCycleMs = 0;
+  /**
+   * When the engine last caught up: nothing queued and an instance idle. Handing the last queued
+   * request to a busy pool does not count (under overload the queue drains to zero between batches).
+   */
+  private lastEmptyAt = now();
   /** When each instance started its last batch, kept only while the queue had more work for it. */
   private readonly lastStart = new Map<InstanceRunner, number>();
   private readonly instanceCount: number;
@@ -123,13 +134,74 @@ export class Scheduler {
    */
   wouldShed(rows: number, timeoutMs: number = this.config.timeoutMs): boolean {
     return (
-      this.queue.length >= this.config.maxQueue || this.expectedWaitMs(rows) > timeoutMs * ADMISSION_HEADROOM
+      this.queue.length >= this.config.maxQueue ||
+      this.expectedWaitMs(rows) > this.admissionBudgetMs(timeoutMs)
     );
+  }
+
+  /**
+   * How long a new request may expect to wait (queue and its own execution) and still be admitted.
+   * Normally most of its deadline. Under sustained overload — a standing queue, the idea of CoDel as
+   * used for RPC queues in "Fail at Scale" (Maurer, 2015) — only what starts within the queue
+   * allowance is admitted and the rest is refused at once, so the admitted requests keep a latency
+   * near the unloaded one instead of each waiting out a full queue.
+   */
+  private admissionBudgetMs(timeoutMs: number): number {
+    const deadline = timeoutMs * ADMISSION_HEADROOM;
+    const allowance = this.standingAllowanceMs();
+    if (allowance === undefined) return deadline;
+    return Math.min(deadline, allowance + Math.max(this.avgComputeMs, this.avgCycleMs));
+  }
+
+  /**
+   * With a queue target set and a standing queue (not caught up for 100 ms or ten batch times): how
+   * long a request may wait in the queue, `queueTargetMs` but at least two batch times. Otherwise
+   * undefined (no standing queue: requests may wait up to their deadlines).
+   */
+  private standingAllowanceMs(): number | undefined {
+    const target = this.config.queueTargetMs;
+    if (target <= 0 || this.executions < 8) return undefined;
+    const batchMs = Math.max(this.avgComputeMs, this.avgCycleMs);
+    if (now() - this.lastEmptyAt < Math.max(STANDING_QUEUE_MS, 10 * batchMs)) return undefined;
+    return Math.max(target, 2 * batchMs);
+  }
+
+  /**
+   * In a standing queue, requests that have already waited past the allowance (those admitted
+   * before the overload was recognised) are refused (429) rather than run late: CoDel's drop, which
+   * empties the backlog at once instead of serving it at the backlog's latency.
+   */
+  private dropStale(): void {
+    const allowance = this.standingAllowanceMs();
+    if (allowance === undefined) return;
+    const t = now();
+    if (t - this.queue[0]!.enqueuedAt <= allowance) return;
+    const kept: Job[] = [];
+    for (const job of this.queue) {
+      const waited = t - job.enqueuedAt;
+      if (waited <= allowance) {
+        kept.push(job);
+        continue;
+      }
+      job.trace?.queue.setStatus({ code: SpanStatusCode.ERROR, message: 'dropped' });
+      job.trace?.queue.end();
+      this.settle(job, 'queue_full');
+      job.reject(
+        new ModelGardenError(
+          'QUEUE_FULL',
+          `The model is overloaded: this request waited ${Math.round(waited)} ms in a queue that has not emptied for ${Math.round(t - this.lastEmptyAt)} ms (target ${Math.ceil(allowance)} ms) and was dropped`,
+          { details: { retryAfterSeconds: this.retryAfterSeconds() } },
+        ),
+      );
+    }
+    this.queue = kept;
+    this.observer.pending(this.queue.length);
   }
 
   /** Applies queue/batching settings at once (instances and threads need new sessions instead). */
   reconfigure(config: EffectiveServingConfig): void {
     this.config = config;
+    this.lastEmptyAt = now();
     // Cycles measured under other settings do not describe these.
     this.avgCycleMs = 0;
     this.lastStart.clear();
@@ -151,16 +223,20 @@ export class Scheduler {
     const rows = inputs[0]?.shape[0] ?? 1;
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
     const expectedMs = this.expectedWaitMs(rows);
-    if (expectedMs > timeoutMs * ADMISSION_HEADROOM) {
-      // Load shedding by deadline: a request the queue cannot reach in time is refused now (fast
-      // 429) instead of waiting to fail with 504, and it does not lengthen the wait of those behind.
+    const budgetMs = this.admissionBudgetMs(timeoutMs);
+    if (expectedMs > budgetMs) {
+      // Load shedding: a request the queue cannot reach in time (or, under sustained overload, within
+      // the queue target) is refused now with a fast 429 instead of waiting to fail with 504, and it
+      // does not lengthen the wait of those behind.
       this.observer.finished('queue_full', null, 0);
+      const why =
+        budgetMs < timeoutMs * ADMISSION_HEADROOM
+          ? `its queue has not emptied for ${Math.round(now() - this.lastEmptyAt)} ms and this request would wait about ${Math.ceil(expectedMs)} ms (target ${Math.ceil(budgetMs)} ms)`
+          : `the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`;
       return Promise.reject(
-        new ModelGardenError(
-          'QUEUE_FULL',
-          `The model is overloaded: the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`,
-          { details: { retryAfterSeconds: this.retryAfterSeconds() } },
-        ),
+        new ModelGardenError('QUEUE_FULL', `The model is overloaded: ${why}`, {
+          details: { retryAfterSeconds: this.retryAfterSeconds() },
+        }),
       );
     }
     return new Promise<RawOutput[]>((resolve, reject) => {
@@ -185,6 +261,7 @@ export class Scheduler {
       }
       job.timer = setTimeout(() => this.abandon(job, 'timeout'), timeoutMs);
       options.signal?.onCancel(() => this.abandon(job, 'cancelled'));
+      if (this.queue.length === 0 && this.idle.length > 0) this.lastEmptyAt = enqueuedAt;
       this.queue.push(job);
       this.observer.pending(this.queue.length);
       this.schedulePump();
@@ -231,6 +308,7 @@ export class Scheduler {
     if (job.state === 'queued') {
       const i = this.queue.indexOf(job);
       if (i >= 0) this.queue.splice(i, 1);
+      if (this.queue.length === 0 && this.idle.length > 0) this.lastEmptyAt = now();
       this.observer.pending(this.queue.length);
       job.trace?.queue.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       job.trace?.queue.end();
@@ -264,6 +342,7 @@ export class Scheduler {
 
   private readonly pump = (): void => {
     this.pumpScheduled = false;
+    if (this.queue.length > 0 && this.idle.length > 0) this.dropStale();
     while (this.idle.length > 0 && this.queue.length > 0) {
       const delay = this.config.maxQueueDelayMs;
       if (delay > 0 && !this.closed) {
@@ -360,6 +439,7 @@ export class Scheduler {
       else {
         // Idle time is not service time: the next cycle of this instance is not measured.
         this.lastStart.delete(instance);
+        this.lastEmptyAt = now();
         this.checkDrained();
       }
     }

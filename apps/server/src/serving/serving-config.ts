@@ -7,7 +7,9 @@ import type { ServingConfig } from '../registry/types.js';
 export type EffectiveServingConfig = Required<ServingConfig>;
 
 /**
- * Defaults: batch up to 32 rows without waiting (greedy), 256 queued requests, 30 s deadline, one
+ * Defaults: batch up to 32 rows without waiting (greedy), 256 queued requests, 30 s deadline, no
+ * queue target (throughput first: clients that keep more requests in flight than the model serves
+ * wait rather than get 429s; set `queueTargetMs` for latency-sensitive traffic), one
  * session on the event loop's thread (the fastest for small models; `executor: 'worker'` moves each
  * instance to its own thread, for compute-heavy models and parallel instances).
  */
@@ -16,6 +18,7 @@ export const SERVING_DEFAULTS: EffectiveServingConfig = {
   maxQueueDelayMs: 0,
   maxQueue: 256,
   timeoutMs: 30_000,
+  queueTargetMs: 0,
   instances: 1,
   intraOpThreads: 0,
   interOpThreads: 0,

@@ -10,6 +10,7 @@ const effectiveSchema = z.object({
   maxQueueDelayMs: z.number(),
   maxQueue: z.number(),
   timeoutMs: z.number(),
+  queueTargetMs: z.number(),
   instances: z.number(),
   intraOpThreads: z.number(),
   interOpThreads: z.number(),

@@ -2,13 +2,20 @@
 import pino, { type Logger } from 'pino';
 import { activeTraceIds } from './observability/tracing.js';
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * `traceIds`: whether tracing is configured; then every line logged inside a traced request carries
+ * its trace and span ids (without tracing the lookup would run for nothing on every line).
+ */
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  options: { traceIds?: boolean } = {},
+): Logger {
   return pino(
     {
       level,
       base: { service: 'modelgarden' },
-      // Every line logged inside a traced request carries its trace and span ids.
-      mixin: activeTraceIds,
+      ...((options.traceIds ?? true) ? { mixin: activeTraceIds } : {}),
       // No pino redaction: even exact paths cost a path walk and a clone on every line (a measurable
       // share of a small prediction, docs/performance.md). Credentials never reach a log object by
       // construction instead: request lines use Fastify's req serializer (method, URL, host,

@@ -51,7 +51,9 @@ export function configFromOptions(options: StartOptions): Config {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = configFromOptions(options);
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const logger = createLogger(config.logLevel, options.logDestination, {
+    traceIds: config.otel.endpoint !== undefined,
+  });
   const context = await createContext(config, logger);
   let app: FastifyInstance;
   try {

@@ -86,7 +86,7 @@ async function boot(options: LambdaHandlerOptions): Promise<Booted> {
   env.DATA_DIR ??= path.join(os.tmpdir(), 'modelgarden');
   const config = loadConfig(env);
   checkLambdaConfig(config, options.allowEmbeddedDatabase);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { traceIds: config.otel.endpoint !== undefined });
   const ctx = await createContext(config, logger);
   try {
     const app = await buildApp(ctx);

@@ -98,6 +98,11 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
       if (reply.statusCode !== 200 || req.headers[SHADOW_HEADER] !== undefined) return;
       // Only JSON bodies can be replayed; a multipart image upload has been consumed by the handler.
       if (req.body === undefined || req.body === null || typeof req.body !== 'object') return;
+      // The common case, decided from the registry's cache without a promise: no shadow.
+      const params = req.params as { name?: string; version?: string };
+      const query = req.query as { version?: string; alias?: string } | undefined;
+      if (!params.name || params.version !== undefined || query?.version !== undefined) return;
+      if (ctx.registry.cachedShadow(params.name, { alias: query?.alias }) === null) return;
       const served = reply.getHeader(SERVED_VERSION_HEADER);
       copy(req, served === undefined ? undefined : String(served)).catch((err) =>
         req.log.warn({ err }, 'shadow dispatch failed'),

@@ -78,6 +78,10 @@ export interface Resolution {
   shadow: { version: ModelVersion; percent: number } | null;
 }
 
+function routeKey(name: string, selector: VersionSelector): string {
+  return selector.version !== undefined ? `${name}@${selector.version}` : `${name}#${selector.alias ?? ''}`;
+}
+
 interface ResolvedRoute {
   alias: string | null;
   targets: Array<{ version: ModelVersion; weight: number }>;
@@ -286,12 +290,18 @@ export class RegistryService {
    */
   async route(name: string, selector: VersionSelector = {}): Promise<Resolution> {
     if (selector.alias !== undefined) assertAliasName(selector.alias);
-    const key =
-      selector.version !== undefined ? `${name}@${selector.version}` : `${name}#${selector.alias ?? ''}`;
-    const resolved = await this.cache.get(key, () => this.loadRoute(name, selector));
+    const resolved = await this.cache.get(routeKey(name, selector), () => this.loadRoute(name, selector));
     const ready = resolved.targets.filter((t) => t.version.status === 'ready');
     const chosen = pickWeighted(ready.length > 0 ? ready : resolved.targets, this.random);
     return { version: chosen.version, alias: resolved.alias, shadow: resolved.shadow };
+  }
+
+  /**
+   * The shadow of the route a request for this selector took, from the cache and without waiting:
+   * null when the route has none, undefined when the route is not cached (ask route()).
+   */
+  cachedShadow(name: string, selector: VersionSelector = {}): Resolution['shadow'] | undefined {
+    return this.cache.peek(routeKey(name, selector))?.shadow;
   }
 
   /** The version that serves a request for this selector (see route()). */

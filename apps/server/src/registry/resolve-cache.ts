@@ -4,7 +4,7 @@
  * change takes to be seen.
  */
 export class ResolveCache<T> {
-  private readonly entries = new Map<string, { expires: number; value: Promise<T> }>();
+  private readonly entries = new Map<string, { expires: number; value: Promise<T>; settled?: T }>();
 
   constructor(
     private readonly ttlMs: number,
@@ -17,11 +17,23 @@ export class ResolveCache<T> {
     const now = this.now();
     if (hit && hit.expires > now) return hit.value;
     const value = load();
-    this.entries.set(key, { expires: now + this.ttlMs, value });
-    value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    });
+    const entry: { expires: number; value: Promise<T>; settled?: T } = { expires: now + this.ttlMs, value };
+    this.entries.set(key, entry);
+    value.then(
+      (v) => {
+        entry.settled = v;
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     return value;
+  }
+
+  /** The cached value for `key` if it has loaded and not expired; undefined otherwise (no load). */
+  peek(key: string): T | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expires > this.now() ? hit.settled : undefined;
   }
 
   clear(): void {

@@ -101,6 +101,12 @@ export class Scheduler {
    * request to a busy pool does not count (under overload the queue drains to zero between batches).
    */
   private lastEmptyAt = now();
+  /**
+   * When a request was last refused or dropped for the queue target. Admitting only what starts
+   * within the target keeps the queue short, so it can catch up for a moment while the overload
+   * goes on; the standing state lasts until an interval passes without such a refusal.
+   */
+  private lastTargetShedAt = Number.NEGATIVE_INFINITY;
   /** When each instance started its last batch, kept only while the queue had more work for it. */
   private readonly lastStart = new Map<InstanceRunner, number>();
   private readonly instanceCount: number;
@@ -133,10 +139,11 @@ export class Scheduler {
    * before it reads and decodes the body.
    */
   wouldShed(rows: number, timeoutMs: number = this.config.timeoutMs): boolean {
-    return (
-      this.queue.length >= this.config.maxQueue ||
-      this.expectedWaitMs(rows) > this.admissionBudgetMs(timeoutMs)
-    );
+    if (this.queue.length >= this.config.maxQueue) return true;
+    const budget = this.admissionBudgetMs(timeoutMs);
+    if (this.expectedWaitMs(rows) <= budget) return false;
+    if (budget < timeoutMs * ADMISSION_HEADROOM) this.lastTargetShedAt = now();
+    return true;
   }
 
   /**
@@ -154,15 +161,18 @@ export class Scheduler {
   }
 
   /**
-   * With a queue target set and a standing queue (not caught up for 100 ms or ten batch times): how
-   * long a request may wait in the queue, `queueTargetMs` but at least two batch times. Otherwise
-   * undefined (no standing queue: requests may wait up to their deadlines).
+   * With a queue target set and a standing queue (not caught up for 100 ms or ten batch times, or a
+   * request refused for the target within that interval): how long a request may wait in the queue,
+   * `queueTargetMs` but at least two batch times. Otherwise undefined (requests may wait up to their
+   * deadlines).
    */
   private standingAllowanceMs(): number | undefined {
     const target = this.config.queueTargetMs;
     if (target <= 0 || this.executions < 8) return undefined;
     const batchMs = Math.max(this.avgComputeMs, this.avgCycleMs);
-    if (now() - this.lastEmptyAt < Math.max(STANDING_QUEUE_MS, 10 * batchMs)) return undefined;
+    const interval = Math.max(STANDING_QUEUE_MS, 10 * batchMs);
+    const t = now();
+    if (t - this.lastEmptyAt < interval && t - this.lastTargetShedAt >= interval) return undefined;
     return Math.max(target, 2 * batchMs);
   }
 
@@ -177,6 +187,7 @@ export class Scheduler {
     const t = now();
     if (t - this.queue[0]!.enqueuedAt <= allowance) return;
     const kept: Job[] = [];
+    this.lastTargetShedAt = t;
     for (const job of this.queue) {
       const waited = t - job.enqueuedAt;
       if (waited <= allowance) {
@@ -189,7 +200,7 @@ export class Scheduler {
       job.reject(
         new ModelGardenError(
           'QUEUE_FULL',
-          `The model is overloaded: this request waited ${Math.round(waited)} ms in a queue that has not emptied for ${Math.round(t - this.lastEmptyAt)} ms (target ${Math.ceil(allowance)} ms) and was dropped`,
+          `The model is overloaded: this request waited ${Math.round(waited)} ms in a standing queue (sustained overload; target ${Math.ceil(allowance)} ms) and was dropped`,
           { details: { retryAfterSeconds: this.retryAfterSeconds() } },
         ),
       );
@@ -229,10 +240,11 @@ export class Scheduler {
       // the queue target) is refused now with a fast 429 instead of waiting to fail with 504, and it
       // does not lengthen the wait of those behind.
       this.observer.finished('queue_full', null, 0);
-      const why =
-        budgetMs < timeoutMs * ADMISSION_HEADROOM
-          ? `its queue has not emptied for ${Math.round(now() - this.lastEmptyAt)} ms and this request would wait about ${Math.ceil(expectedMs)} ms (target ${Math.ceil(budgetMs)} ms)`
-          : `the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`;
+      const standing = budgetMs < timeoutMs * ADMISSION_HEADROOM;
+      if (standing) this.lastTargetShedAt = now();
+      const why = standing
+        ? `sustained overload (a standing queue): this request would wait about ${Math.ceil(expectedMs)} ms, past the queue target (${Math.ceil(budgetMs)} ms)`
+        : `the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`;
       return Promise.reject(
         new ModelGardenError('QUEUE_FULL', `The model is overloaded: ${why}`, {
           details: { retryAfterSeconds: this.retryAfterSeconds() },

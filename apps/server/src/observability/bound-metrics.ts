@@ -55,6 +55,21 @@ abstract class BoundMetric<L extends string, S> {
   protected abstract create(): S;
 }
 
+/** Counters and gauges: one number per series, exposed as it is. */
+abstract class BoundScalar<L extends string, S extends { value: number }> extends BoundMetric<L, S> {
+  abstract readonly type: 'counter' | 'gauge';
+  readonly aggregator = 'sum';
+
+  async get(): Promise<Snapshot> {
+    const values = [...this.series.values()].map(({ labels, series }) => ({ labels, value: series.value }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values };
+  }
+
+  reset(): void {
+    for (const { series } of this.series.values()) series.value = 0;
+  }
+}
+
 export class BoundCounterSeries {
   value = 0;
   inc(by = 1): void {
@@ -62,21 +77,11 @@ export class BoundCounterSeries {
   }
 }
 
-export class BoundCounter<L extends string = never> extends BoundMetric<L, BoundCounterSeries> {
+export class BoundCounter<L extends string = never> extends BoundScalar<L, BoundCounterSeries> {
   readonly type = 'counter';
-  readonly aggregator = 'sum';
 
   protected create(): BoundCounterSeries {
     return new BoundCounterSeries();
-  }
-
-  async get(): Promise<Snapshot> {
-    const values = [...this.series.values()].map(({ labels, series }) => ({ labels, value: series.value }));
-    return { name: this.name, help: this.help, type: 'counter', aggregator: 'sum', values };
-  }
-
-  reset(): void {
-    for (const { series } of this.series.values()) series.value = 0;
   }
 }
 
@@ -87,21 +92,11 @@ export class BoundGaugeSeries {
   }
 }
 
-export class BoundGauge<L extends string = never> extends BoundMetric<L, BoundGaugeSeries> {
+export class BoundGauge<L extends string = never> extends BoundScalar<L, BoundGaugeSeries> {
   readonly type = 'gauge';
-  readonly aggregator = 'sum';
 
   protected create(): BoundGaugeSeries {
     return new BoundGaugeSeries();
-  }
-
-  async get(): Promise<Snapshot> {
-    const values = [...this.series.values()].map(({ labels, series }) => ({ labels, value: series.value }));
-    return { name: this.name, help: this.help, type: 'gauge', aggregator: 'sum', values };
-  }
-
-  reset(): void {
-    for (const { series } of this.series.values()) series.value = 0;
   }
 }
 

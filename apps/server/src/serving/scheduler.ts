@@ -213,6 +213,7 @@ export class Scheduler {
   reconfigure(config: EffectiveServingConfig): void {
     this.config = config;
     this.lastEmptyAt = now();
+    this.lastTargetShedAt = Number.NEGATIVE_INFINITY;
     // Cycles measured under other settings do not describe these.
     this.avgCycleMs = 0;
     this.lastStart.clear();

@@ -123,11 +123,11 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
   // async hook would cost each of them a promise (docs/performance.md).
   app.addHook('preHandler', (req: WithKey, reply, done) => {
     if (req.headers['idempotency-key'] === undefined) return done();
-    claim(req, reply).then(() => done(), done);
+    claimKey(req, reply).then(() => done(), done);
   });
   app.addHook('onSend', (req: WithKey, reply, payload, done) => {
     if (!req[held]) return done(null, payload);
-    record(req, reply, payload).then((p) => done(null, p), done);
+    recordAnswer(req, reply, payload).then((p) => done(null, p), done);
   });
   // A request that ends without a reply (client gone, crash in a hook) must not hold its key forever.
   app.addHook('onResponse', (req: WithKey, _reply, done) => {
@@ -137,7 +137,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     claim.store.release(claim.key, claim.fingerprint).then(() => done(), done);
   });
 
-  async function claim(req: WithKey, reply: FastifyReply): Promise<void> {
+  async function claimKey(req: WithKey, reply: FastifyReply): Promise<void> {
     const header = req.headers['idempotency-key'];
     if (header === undefined || !applies(req)) return;
     const key = Array.isArray(header) ? header[0] : header;
@@ -165,7 +165,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     req[held] = { store, key, fingerprint, provisional: false };
   }
 
-  async function record(req: WithKey, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  async function recordAnswer(req: WithKey, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const claim = req[held];
     if (!claim) return payload;
     req[held] = undefined;

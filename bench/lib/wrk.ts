@@ -63,14 +63,19 @@ export async function wrk(options: {
   threads?: number;
   /** Count responses by status (costs the load generator a Lua call per response). */
   statuses?: boolean;
+  /** Run wrk on these CPUs only (`taskset -c`), e.g. to keep it off the server's core. */
+  cpus?: string;
 }): Promise<LoadResult> {
   const script = path.join(options.workDir, 'post.lua');
   const bodyFile = path.join(options.workDir, 'body.bin');
   await writeFile(script, LUA);
   await writeFile(bodyFile, options.body);
+  const pin = options.cpus === undefined ? [] : ['taskset', '-c', options.cpus];
   const { stdout } = await run(
-    'wrk',
+    pin[0] ?? 'wrk',
     [
+      ...pin.slice(1),
+      ...(pin.length > 0 ? ['wrk'] : []),
       `-t${options.threads ?? 1}`,
       `-c${options.connections}`,
       `-d${options.seconds}s`,

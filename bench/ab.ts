@@ -1,0 +1,96 @@
+/**
+ * A/B of the tiny-model path between a git ref and the working tree:
+ * `npx tsx bench/ab.ts [REF=HEAD] [ROUNDS=6] [SECONDS=4]`.
+ * Both servers run at once, pinned to CPU 0 (`taskset`), with wrk pinned to CPU 1 and alternating
+ * between them round by round, so a slow moment of a shared machine falls on both; prints each
+ * round's req/s and server CPU per request (from /proc) and the medians of the ratios. Pinning cut
+ * the run-to-run noise of an A/A comparison on a 2-vCPU VM from ±20 % to ±8 %: effects below that
+ * need more rounds. This is a development tool (docs/performance.md, point 7), not a benchmark of
+ * record.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO } from './lib/models.js';
+import { type Running, startProcess } from './lib/processes.js';
+import { wrk } from './lib/wrk.js';
+
+const run = promisify(execFile);
+const [ref = 'HEAD', rounds = '6', seconds = '4'] = process.argv.slice(2);
+const BODY = JSON.stringify({
+  inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+});
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+/** utime + stime of a process, in µs (CLK_TCK is 100 on Linux). */
+async function cpuMicros(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function start(root: string, port: number, dir: string): Promise<Running> {
+  const script = path.join(root, 'bench', 'servers', 'model-garden.ts');
+  const server = await startProcess(
+    'taskset',
+    ['-c', '0', process.execPath, '--import', 'tsx', script, String(port), path.join(dir, `data-${port}`)],
+    `http://127.0.0.1:${port}`,
+    '/health/ready',
+    path.join(dir, `server-${port}.log`),
+  );
+  // As in bench 1: prediction logging sampled at 1 %.
+  await fetch(`${server.url}/api/models/iris/prediction-logging`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ enabled: true, sampleRate: 0.01 }),
+  });
+  return server;
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'modelgarden-ab-'));
+const base = path.join(dir, 'base');
+await run('git', ['-C', REPO, 'worktree', 'add', '--detach', base, ref]);
+await symlink(path.join(REPO, 'node_modules'), path.join(base, 'node_modules'));
+const servers: Running[] = [];
+try {
+  const a = await start(base, 18_900, dir);
+  servers.push(a);
+  const b = await start(REPO, 18_901, dir);
+  servers.push(b);
+  const load = (s: Running, secs: number) =>
+    wrk({
+      url: `${s.url}/api/models/iris/predict`,
+      body: BODY,
+      connections: 16,
+      seconds: secs,
+      workDir: dir,
+      cpus: '1',
+    });
+  await load(a, 2);
+  await load(b, 2);
+  const measure = async (s: Running) => {
+    const before = await cpuMicros(s.proc.pid!);
+    const r = await load(s, Number(seconds));
+    return { rps: r.rps, cpuPerRequest: ((await cpuMicros(s.proc.pid!)) - before) / r.requests };
+  };
+  const rps: number[] = [];
+  const cpu: number[] = [];
+  console.log(`A = ${ref}, B = working tree; wrk -c16, ${seconds} s per run\n`);
+  console.log('| Round | A req/s | B req/s | B/A req/s | A µs/req | B µs/req | B/A CPU |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  for (let i = 1; i <= Number(rounds); i++) {
+    const ra = await measure(a);
+    const rb = await measure(b);
+    rps.push(rb.rps / ra.rps);
+    cpu.push(rb.cpuPerRequest / ra.cpuPerRequest);
+    console.log(
+      `| ${i} | ${ra.rps.toFixed(0)} | ${rb.rps.toFixed(0)} | ${rps.at(-1)!.toFixed(2)} | ${ra.cpuPerRequest.toFixed(0)} | ${rb.cpuPerRequest.toFixed(0)} | ${cpu.at(-1)!.toFixed(2)} |`,
+    );
+  }
+  console.log(`\nMedian B/A: ${median(rps).toFixed(2)}× req/s, ${median(cpu).toFixed(2)}× CPU per request`);
+} finally {
+  for (const s of servers) await s.stop();
+  await run('git', ['-C', REPO, 'worktree', 'remove', '--force', base]).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+}

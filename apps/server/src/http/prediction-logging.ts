@@ -107,13 +107,14 @@ export function registerPredictionLogging(app: FastifyInstance, ctx: AppContext)
       payload: unknown,
       done: (err: null, payload: unknown) => void,
     ) => {
-      done(null, payload);
       const route = req.routeOptions.url;
-      if (reply.statusCode !== 200 || typeof payload !== 'string') return;
+      if (reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
       const model = (req.params as { name?: string }).name;
-      if (!model || !ctx.predictionLogs.shouldLog(model)) return;
+      if (!model || !ctx.predictionLogs.shouldLog(model)) return done(null, payload);
+      // Measured before the answer is written, as the client's latency up to here.
       const latencyMs = reply.elapsedTime;
       const requestId = req.id;
+      done(null, payload);
       setImmediate(() => {
         void (async () => {
           const body = JSON.parse(payload);

@@ -4,7 +4,8 @@
  * under overload most requests are refusals, and each then costs the event loop a fraction of an
  * admitted one. The scheduler still decides for every request that gets through (its own check is
  * exact: rows and the request's own deadline); this one assumes one row and the `?timeoutMs=` query
- * or the model's deadline. Idle unless some scheduler refused a request in the last second.
+ * or the model's deadline. Idle unless some scheduler refused a request in the last second; its own
+ * refusals count like the scheduler's (the `queue_full` outcome), which also keeps it active.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -30,7 +31,7 @@ async function refusal(ctx: AppContext, req: FastifyRequest): Promise<ModelGarde
   const scheduler = ctx.models.peek(version.model, version.version)?.scheduler;
   const raw = Number((req.query as { timeoutMs?: string }).timeoutMs);
   const timeoutMs = Number.isFinite(raw) && raw > 0 ? raw : undefined;
-  if (!scheduler?.wouldShed(1, timeoutMs)) return undefined;
+  if (!scheduler?.refuseEarly(1, timeoutMs)) return undefined;
   return new ModelGardenError('QUEUE_FULL', `Model "${name}" is overloaded; retry later`, {
     details: { retryAfterSeconds: 1 },
   });

@@ -111,9 +111,13 @@ describe('Scheduler', () => {
     expect(err).toBeInstanceOf(ModelGardenError);
     expect((err as ModelGardenError).code).toBe('QUEUE_FULL');
     expect((err as ModelGardenError).details?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // The HTTP layer's early check refuses the same way, and its refusal is counted too.
+    expect(scheduler.refuseEarly(1)).toBe(true);
     model.release();
     await Promise.all([running, ...queued]);
-    expect(outcomes.filter((o) => o === 'queue_full')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'queue_full')).toHaveLength(2);
+    expect(scheduler.refuseEarly(1)).toBe(false);
+    expect(outcomes.filter((o) => o === 'queue_full')).toHaveLength(2);
   });
 
   it('fails a request past its deadline with DEADLINE_EXCEEDED and drops it from the queue', async () => {

@@ -134,16 +134,37 @@ export class Scheduler {
   }
 
   /**
-   * Whether a request of `rows` rows would be refused for load now (queue full, or the queue would
-   * not reach it before `timeoutMs`, default the version's deadline): lets the HTTP layer refuse
-   * before it reads and decodes the body.
+   * Refuses a request of `rows` rows now if it would be refused for load (queue full, or the queue
+   * would not reach it before `timeoutMs`, default the version's deadline, or past the queue target):
+   * lets the HTTP layer refuse before it reads and decodes the body. A refusal is counted like the
+   * scheduler's own.
    */
-  wouldShed(rows: number, timeoutMs: number = this.config.timeoutMs): boolean {
-    if (this.queue.length >= this.config.maxQueue) return true;
-    const budget = this.admissionBudgetMs(timeoutMs);
-    if (this.expectedWaitMs(rows) <= budget) return false;
-    if (budget < timeoutMs * ADMISSION_HEADROOM) this.lastTargetShedAt = now();
-    return true;
+  refuseEarly(rows: number, timeoutMs: number = this.config.timeoutMs): boolean {
+    return this.refusal(rows, timeoutMs) !== undefined;
+  }
+
+  /**
+   * Load shedding: the error for a request refused for load now (fast 429 instead of a late 504, and
+   * it does not lengthen the wait of those behind), counted as `queue_full`; undefined to admit it.
+   */
+  private refusal(rows: number, timeoutMs: number): ModelGardenError | undefined {
+    let why: string;
+    if (this.queue.length >= this.config.maxQueue) {
+      why = `The model's queue is full (${this.config.maxQueue} waiting)`;
+    } else {
+      const expectedMs = this.expectedWaitMs(rows);
+      const budgetMs = this.admissionBudgetMs(timeoutMs);
+      if (expectedMs <= budgetMs) return undefined;
+      const standing = budgetMs < timeoutMs * ADMISSION_HEADROOM;
+      if (standing) this.lastTargetShedAt = now();
+      why = standing
+        ? `The model is overloaded: sustained overload (a standing queue): this request would wait about ${Math.ceil(expectedMs)} ms, past the queue target (${Math.ceil(budgetMs)} ms)`
+        : `The model is overloaded: the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`;
+    }
+    this.observer.finished('queue_full', null, 0);
+    return new ModelGardenError('QUEUE_FULL', why, {
+      details: { retryAfterSeconds: this.retryAfterSeconds() },
+    });
   }
 
   /**
@@ -157,7 +178,7 @@ export class Scheduler {
     const deadline = timeoutMs * ADMISSION_HEADROOM;
     const allowance = this.standingAllowanceMs();
     if (allowance === undefined) return deadline;
-    return Math.min(deadline, allowance + Math.max(this.avgComputeMs, this.avgCycleMs));
+    return Math.min(deadline, allowance + this.batchMs());
   }
 
   /**
@@ -169,7 +190,7 @@ export class Scheduler {
   private standingAllowanceMs(): number | undefined {
     const target = this.config.queueTargetMs;
     if (target <= 0 || this.executions < 8) return undefined;
-    const batchMs = Math.max(this.avgComputeMs, this.avgCycleMs);
+    const batchMs = this.batchMs();
     const interval = Math.max(STANDING_QUEUE_MS, 10 * batchMs);
     const t = now();
     if (t - this.lastEmptyAt < interval && t - this.lastTargetShedAt >= interval) return undefined;
@@ -224,34 +245,10 @@ export class Scheduler {
   submit(inputs: DecodedTensor[], outputNames: string[], options: SubmitOptions = {}): Promise<RawOutput[]> {
     if (this.closed) return Promise.reject(new SchedulerClosedError('scheduler is draining'));
     const enqueuedAt = now();
-    if (this.queue.length >= this.config.maxQueue) {
-      this.observer.finished('queue_full', null, 0);
-      return Promise.reject(
-        new ModelGardenError('QUEUE_FULL', `The model's queue is full (${this.config.maxQueue} waiting)`, {
-          details: { retryAfterSeconds: this.retryAfterSeconds() },
-        }),
-      );
-    }
     const rows = inputs[0]?.shape[0] ?? 1;
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
-    const expectedMs = this.expectedWaitMs(rows);
-    const budgetMs = this.admissionBudgetMs(timeoutMs);
-    if (expectedMs > budgetMs) {
-      // Load shedding: a request the queue cannot reach in time (or, under sustained overload, within
-      // the queue target) is refused now with a fast 429 instead of waiting to fail with 504, and it
-      // does not lengthen the wait of those behind.
-      this.observer.finished('queue_full', null, 0);
-      const standing = budgetMs < timeoutMs * ADMISSION_HEADROOM;
-      if (standing) this.lastTargetShedAt = now();
-      const why = standing
-        ? `sustained overload (a standing queue): this request would wait about ${Math.ceil(expectedMs)} ms, past the queue target (${Math.ceil(budgetMs)} ms)`
-        : `the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`;
-      return Promise.reject(
-        new ModelGardenError('QUEUE_FULL', `The model is overloaded: ${why}`, {
-          details: { retryAfterSeconds: this.retryAfterSeconds() },
-        }),
-      );
-    }
+    const refused = this.refusal(rows, timeoutMs);
+    if (refused) return Promise.reject(refused);
     return new Promise<RawOutput[]>((resolve, reject) => {
       const job: Job = {
         inputs,
@@ -307,7 +304,12 @@ export class Scheduler {
       ? Math.min(jobs, Math.ceil(queuedRows / Math.max(1, this.config.maxBatchSize)))
       : jobs;
     const rounds = Math.ceil(batches / this.instanceCount) + (this.idle.length === 0 ? 1 : 0);
-    return rounds * Math.max(this.avgComputeMs, this.avgCycleMs);
+    return rounds * this.batchMs();
+  }
+
+  /** One batch's time as the queue sees it: the execution, or the busy cycle when that is longer. */
+  private batchMs(): number {
+    return Math.max(this.avgComputeMs, this.avgCycleMs);
   }
 
   private retryAfterSeconds(): number {

@@ -237,7 +237,7 @@ describe('early load shedding', () => {
     const models = server.context.models;
     const loaded = await models.get(await server.context.registry.getVersion('iris', 1));
     const recently = vi.spyOn(models, 'shedRecently').mockReturnValue(true);
-    const sheds = vi.spyOn(loaded.scheduler, 'wouldShed').mockReturnValue(true);
+    const sheds = vi.spyOn(loaded.scheduler, 'refuseEarly').mockReturnValue(true);
     try {
       // Malformed JSON: a 429 (not a 400) shows the body was never parsed.
       for (const url of ['/v2/models/iris/versions/1/infer', '/api/models/iris/predict?version=1']) {
@@ -262,7 +262,7 @@ describe('early load shedding', () => {
       sheds.mockRestore();
     }
     // Not shedding anywhere: the check does not run at all.
-    const spy = vi.spyOn(loaded.scheduler, 'wouldShed');
+    const spy = vi.spyOn(loaded.scheduler, 'refuseEarly');
     expect((await infer('iris', 1, 2)).status).toBe(200);
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();

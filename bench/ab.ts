@@ -13,16 +13,13 @@ import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO } from './lib/models.js';
+import { IRIS_PREDICT_BODY, REPO } from './lib/models.js';
 import { type Running, startProcess } from './lib/processes.js';
+import { median, print } from './lib/report.js';
 import { wrk } from './lib/wrk.js';
 
 const run = promisify(execFile);
 const [ref = 'HEAD', rounds = '6', seconds = '4'] = process.argv.slice(2);
-const BODY = JSON.stringify({
-  inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
-});
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** utime + stime of a process, in µs (CLK_TCK is 100 on Linux). */
 async function cpuMicros(pid: number): Promise<number> {
@@ -61,7 +58,7 @@ try {
   const load = (s: Running, secs: number) =>
     wrk({
       url: `${s.url}/api/models/iris/predict`,
-      body: BODY,
+      body: IRIS_PREDICT_BODY,
       connections: 16,
       seconds: secs,
       workDir: dir,
@@ -76,19 +73,19 @@ try {
   };
   const rps: number[] = [];
   const cpu: number[] = [];
-  console.log(`A = ${ref}, B = working tree; wrk -c16, ${seconds} s per run\n`);
-  console.log('| Round | A req/s | B req/s | B/A req/s | A µs/req | B µs/req | B/A CPU |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  print(`A = ${ref}, B = working tree; wrk -c16, ${seconds} s per run\n`);
+  print('| Round | A req/s | B req/s | B/A req/s | A µs/req | B µs/req | B/A CPU |');
+  print('|---:|---:|---:|---:|---:|---:|---:|');
   for (let i = 1; i <= Number(rounds); i++) {
     const ra = await measure(a);
     const rb = await measure(b);
     rps.push(rb.rps / ra.rps);
     cpu.push(rb.cpuPerRequest / ra.cpuPerRequest);
-    console.log(
+    print(
       `| ${i} | ${ra.rps.toFixed(0)} | ${rb.rps.toFixed(0)} | ${rps.at(-1)!.toFixed(2)} | ${ra.cpuPerRequest.toFixed(0)} | ${rb.cpuPerRequest.toFixed(0)} | ${cpu.at(-1)!.toFixed(2)} |`,
     );
   }
-  console.log(`\nMedian B/A: ${median(rps).toFixed(2)}× req/s, ${median(cpu).toFixed(2)}× CPU per request`);
+  print(`\nMedian B/A: ${median(rps).toFixed(2)}× req/s, ${median(cpu).toFixed(2)}× CPU per request`);
 } finally {
   for (const s of servers) await s.stop();
   await run('git', ['-C', REPO, 'worktree', 'remove', '--force', base]).catch(() => {});

@@ -5,20 +5,15 @@
  * baseline, …), so a slow moment of a shared machine falls on all three instead of on whichever ran
  * then; the ratios are the medians of the per-round ratios.
  */
-import { pythonHas } from './lib/models.js';
+import { IRIS_PREDICT_BODY, pythonHas } from './lib/models.js';
 import type { Running } from './lib/processes.js';
-import { print, ratio, table } from './lib/report.js';
+import { median, print, ratio, table } from './lib/report.js';
 import { startBareFastify, startFastApi, startModelGarden } from './lib/servers.js';
 import { type LoadResult, wrk } from './lib/wrk.js';
 
-const BODY = JSON.stringify({
-  inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
-});
 const CONNECTIONS = 16;
 const ROUNDS = 3;
 const seconds = () => Number(process.env.BENCH_SECONDS ?? 10);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** One system's rounds as one row: total requests over total time, median percentiles. */
 function combine(rounds: LoadResult[]): LoadResult {
@@ -59,7 +54,7 @@ export async function runTiny(dir: string): Promise<void> {
     const load = (s: Running, secs: number) =>
       wrk({
         url: `${s.url}/api/models/iris/predict`,
-        body: BODY,
+        body: IRIS_PREDICT_BODY,
         connections: CONNECTIONS,
         seconds: secs,
         workDir: dir,

@@ -25,6 +25,11 @@ export async function benchModel(name: 'mlp' | 'resnet18'): Promise<{ path: stri
   return { path: file };
 }
 
+/** One friendly iris prediction, as benchmark 1 and the A/B tool (bench/ab.ts) send it. */
+export const IRIS_PREDICT_BODY = JSON.stringify({
+  inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+});
+
 /** One OIP infer request for the wide MLP (one row of 256 floats), as benchmarks 3 and 4 send it. */
 export const MLP_INFER_BODY = JSON.stringify({
   inputs: [

@@ -18,6 +18,10 @@ export function table(rows: Array<[string, LoadResult | string]>): string {
 
 export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
+/** The median (upper middle of an even count), as the benchmarks' per-round ratios use it. */
+export const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
 export function print(text: string): void {
   process.stdout.write(`${text}\n`);
 }

@@ -54,11 +54,14 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
     },
   };
 
-  async function copy(req: FastifyRequest, servedVersion: string | undefined): Promise<void> {
-    const params = req.params as { name?: string; version?: string };
-    const query = req.query as { version?: string; alias?: string } | undefined;
-    if (!params.name || params.version !== undefined || query?.version !== undefined) return;
-    const resolution = await ctx.registry.route(params.name, { alias: query?.alias });
+  /** Copies a prediction that named its model and no version (an alias served it) to its shadow. */
+  async function copy(
+    req: FastifyRequest,
+    name: string,
+    alias: string | undefined,
+    servedVersion: string | undefined,
+  ): Promise<void> {
+    const resolution = await ctx.registry.route(name, { alias });
     const shadow = resolution.shadow;
     if (!shadow || Math.random() * 100 >= shadow.percent) return;
     if (inFlight.size >= MAX_IN_FLIGHT) {
@@ -68,12 +71,12 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
     const run = (async () => {
       const res = await app.inject({
         method: 'POST',
-        url: shadowUrl(req, params.name!, shadow.version.version),
+        url: shadowUrl(req, name, shadow.version.version),
         payload: req.body as object,
         headers: { 'content-type': 'application/json', [SHADOW_HEADER]: '1' },
       });
       const result: ShadowResult = {
-        model: params.name!,
+        model: name,
         alias: resolution.alias,
         servedVersion,
         shadowVersion: shadow.version.version,
@@ -83,7 +86,7 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
       dispatcher.recent.push(result);
       if (dispatcher.recent.length > KEEP_RECENT) dispatcher.recent.shift();
       req.log.info({ shadow: result }, 'shadow prediction');
-    })().catch((err) => req.log.warn({ err, model: params.name }, 'shadow prediction failed'));
+    })().catch((err) => req.log.warn({ err, model: name }, 'shadow prediction failed'));
     inFlight.add(run);
     void run.finally(() => inFlight.delete(run));
   }
@@ -98,13 +101,14 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
       if (reply.statusCode !== 200 || req.headers[SHADOW_HEADER] !== undefined) return;
       // Only JSON bodies can be replayed; a multipart image upload has been consumed by the handler.
       if (req.body === undefined || req.body === null || typeof req.body !== 'object') return;
-      // The common case, decided from the registry's cache without a promise: no shadow.
+      // Only a request that an alias served has a shadow.
       const params = req.params as { name?: string; version?: string };
       const query = req.query as { version?: string; alias?: string } | undefined;
       if (!params.name || params.version !== undefined || query?.version !== undefined) return;
+      // The common case, decided from the registry's cache without a promise: no shadow.
       if (ctx.registry.cachedShadow(params.name, { alias: query?.alias }) === null) return;
       const served = reply.getHeader(SERVED_VERSION_HEADER);
-      copy(req, served === undefined ? undefined : String(served)).catch((err) =>
+      copy(req, params.name, query?.alias, served === undefined ? undefined : String(served)).catch((err) =>
         req.log.warn({ err }, 'shadow dispatch failed'),
       );
     },

@@ -10,7 +10,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 
-/** A file received and hashed but not yet committed to the store. */
 /** The bytes read for an artifact, after checking they still hash to its name (ARTIFACT_CORRUPT if not). */
 export function verified<T extends Uint8Array>(sha256: string, bytes: T): T {
   const actual = createHash('sha256').update(bytes).digest('hex');
@@ -20,6 +19,7 @@ export function verified<T extends Uint8Array>(sha256: string, bytes: T): T {
   return bytes;
 }
 
+/** A file received and hashed but not yet committed to the store. */
 export interface StagedArtifact {
   sha256: string;
   sizeBytes: number;

@@ -23,13 +23,13 @@ export class ModelAccessStore {
     private readonly ttlMs = 1000,
   ) {}
 
-  /** The model's access, or null when there is no such model. */
   /** The cached answer without waiting: `undefined` when get() would have to ask the database. */
   cached(name: string): ModelAccess | null | undefined {
     const hit = this.cache.get(name);
     return hit && Date.now() - hit.at < this.ttlMs ? hit.access : undefined;
   }
 
+  /** The model's access, or null when there is no such model. */
   async get(name: string): Promise<ModelAccess | null> {
     const hit = this.cached(name);
     if (hit !== undefined) return hit;

@@ -278,6 +278,11 @@ describe('serving config API', () => {
     expect(bad.status).toBe(400);
     const unknown = await json('PUT', '/api/models/iris/versions/1/serving-config', { nope: 1 });
     expect(unknown.status).toBe(400);
+    // The queue target is off unless set, and cannot be negative.
+    expect(view.effective.queueTargetMs).toBe(0);
+    const negative = await json('PUT', '/api/models/iris/versions/1/serving-config', { queueTargetMs: -1 });
+    expect(negative.status).toBe(400);
+    expect((await negative.json()).error.code).toBe('VALIDATION_FAILED');
     const got = await (await json('GET', '/api/models/iris/versions/1/serving-config')).json();
     expect(got.servingConfig).toEqual({ maxBatchSize: 8 });
   });

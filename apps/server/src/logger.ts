@@ -1,8 +1,10 @@
 /** The process logger: pino JSON lines (no credentials: see below). */
 import pino, { type Logger } from 'pino';
+import { BatchedLogDestination } from './log-destination.js';
 import { activeTraceIds } from './observability/tracing.js';
 
 /**
+ * The destination defaults to stdout, written once per event-loop turn (log-destination.ts).
  * `traceIds`: whether tracing is configured; then every line logged inside a traced request carries
  * its trace and span ids (without tracing the lookup would run for nothing on every line).
  */
@@ -22,6 +24,6 @@ export function createLogger(
       // address; no headers), bodies are never logged, and the access suite scans every line of
       // its run, at debug, for each key, password and session token it used.
     },
-    destination ?? pino.destination(1),
+    destination ?? new BatchedLogDestination(1),
   );
 }

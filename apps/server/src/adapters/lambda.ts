@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import awsLambdaFastify from '@fastify/aws-lambda';
+import pino from 'pino';
 import { type Config, loadConfig } from '../config/config.js';
 import { createContext, warmUp } from '../context.js';
 import { buildApp } from '../http/app.js';
@@ -86,7 +87,11 @@ async function boot(options: LambdaHandlerOptions): Promise<Booted> {
   env.DATA_DIR ??= path.join(os.tmpdir(), 'modelgarden');
   const config = loadConfig(env);
   checkLambdaConfig(config, options.allowEmbeddedDatabase);
-  const logger = createLogger(config.logLevel, undefined, { traceIds: config.otel.endpoint !== undefined });
+  // One write per line here: Lambda may freeze the container as soon as the answer is returned, before
+  // the end-of-turn write of the server's batched destination (log-destination.ts) runs.
+  const logger = createLogger(config.logLevel, pino.destination(1), {
+    traceIds: config.otel.endpoint !== undefined,
+  });
   const ctx = await createContext(config, logger);
   try {
     const app = await buildApp(ctx);

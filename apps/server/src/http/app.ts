@@ -38,7 +38,7 @@ import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
 import { versionRoutes } from './routes/versions.js';
 import { isWebAppRoute, registerWebApp } from './routes/web.js';
-import { registerSecurityPlugins } from './security-plugins.js';
+import { registerSecurityPlugins, securityHeadersHook } from './security-plugins.js';
 import { registerShadowDispatch, type ShadowDispatcher } from './shadow-dispatch.js';
 import { registerTracing } from './tracing-hooks.js';
 
@@ -68,18 +68,16 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   registerJsonParser(app, ctx.config.json);
   // While draining, answer the requests already on open connections and close each connection
-  // after its response, so shutdown does not wait for clients' keep-alive sockets to time out.
-  let draining = false;
+  // after its response, so shutdown does not wait for clients' keep-alive sockets to time out
+  // (a listener added only then: a per-request hook would cost every request until shutdown).
   app.addHook('preClose', async () => {
-    draining = true;
+    app.server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
   });
+  // The headers every answer carries, in one hook: the request id and the security set.
+  const securityHeaders = securityHeadersHook(ctx.config.auth.secureCookies);
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    done();
-  });
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    if (draining) reply.header('connection', 'close');
-    done(null, payload);
+    securityHeaders.call(app, req, reply, done);
   });
 
   // Access control first: every route registered from here on must have a policy entry.
@@ -125,10 +123,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerPredictionLogging(app, ctx);
   registerAuth(app, ctx);
   registerAudit(app, ctx);
+  // Route hooks (onRoute) reach only the routes added after them: these come before every route.
+  registerIdempotency(app, ctx.database.db);
   await app.register(healthRoutes(ctx));
   await app.register(observabilityRoutes(ctx));
   registerEarlyShedding(app, ctx);
-  registerIdempotency(app, ctx.database.db);
   app.decorate('shadows', registerShadowDispatch(app, ctx));
   await app.register(modelRoutes(ctx));
   await app.register(versionRoutes(ctx));

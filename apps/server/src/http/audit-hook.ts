@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorName, viaOf } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { ruleFor } from './policy.js';
-import { addRouteHook, routeHasMethod } from './route-hooks.js';
+import { addRouteHook, routeMethods } from './route-hooks.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -23,13 +23,18 @@ export function targetOf(template: string, params: Record<string, unknown>): str
   return parts.join('/');
 }
 
+/** Whether a request to this method + route template is audited at all (whatever its status). */
+function auditable(method: string, template: string): boolean {
+  if (!UNSAFE.has(method)) return false;
+  const rule = ruleFor(method, template);
+  if (!rule) return false;
+  return template.startsWith('/api/session') || rule.access === 'write' || rule.access === 'signed-in';
+}
+
 function audited(req: FastifyRequest, status: number): boolean {
   const template = req.routeOptions.url;
-  if (!template || !UNSAFE.has(req.method)) return false;
-  const rule = ruleFor(req.method, template);
-  if (!rule) return false;
+  if (!template || !auditable(req.method, template)) return false;
   if (template.startsWith('/api/session')) return status < 500;
-  if (rule.access !== 'write' && rule.access !== 'signed-in') return false;
   return status < 400 || status === 403;
 }
 
@@ -37,7 +42,9 @@ export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
   addRouteHook(
     app,
     'onResponse',
-    (route) => routeHasMethod(route, UNSAFE),
+    // Only on routes with something to audit: predictions are POSTs, and an async hook costs each a
+    // promise (docs/performance.md).
+    (route) => routeMethods(route).some((m) => auditable(m, route.url)),
     async (req, reply) => {
       if (!audited(req, reply.statusCode)) return;
       const template = req.routeOptions.url as string;

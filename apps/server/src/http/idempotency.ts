@@ -12,10 +12,11 @@
  * that fails before it was fingerprinted (bad part, too large, client gone) releases its key.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Db } from '../db/database.js';
 import { IdempotencyStore, type StoredAnswer } from '../db/idempotency-store.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { addRouteHook, routeMethods } from './route-hooks.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,10 +64,10 @@ const fingerprintOf = (req: FastifyRequest, body: string) =>
 const bodyOf = (req: FastifyRequest) =>
   req.isMultipart() ? `multipart:${req.headers['content-length'] ?? '?'}` : canonical(req.body ?? null);
 
-const applies = (req: FastifyRequest) =>
-  MUTATING.has(req.method) &&
-  (req.routeOptions.url ?? '').startsWith('/api/') &&
-  !(req.routeOptions.url ?? '').endsWith('/predict');
+/** Keys apply to the API's changes; predictions change nothing and are not replayed. */
+const appliesTo = (method: string, template: string | undefined) =>
+  MUTATING.has(method) && (template ?? '').startsWith('/api/') && !(template ?? '').endsWith('/predict');
+const applies = (req: FastifyRequest) => appliesTo(req.method, req.routeOptions.url);
 
 const reused = () =>
   new ModelGardenError(
@@ -119,18 +120,19 @@ export async function fingerprintUpload(
 export function registerIdempotency(app: FastifyInstance, db: Db): void {
   const store = new IdempotencyStore(db);
 
-  // Callback-style wrappers: every request passes these hooks, and almost none carries a key; an
-  // async hook would cost each of them a promise (docs/performance.md).
-  app.addHook('preHandler', (req: WithKey, reply, done) => {
+  // On the routes a key can apply to only (not on predictions), and callback style: almost no
+  // request carries a key, and an async hook would cost each a promise (docs/performance.md).
+  const keyed = (route: RouteOptions) => routeMethods(route).some((m) => appliesTo(m, route.url));
+  addRouteHook(app, 'preHandler', keyed, (req: WithKey, reply, done) => {
     if (req.headers['idempotency-key'] === undefined) return done();
     claimKey(req, reply).then(() => done(), done);
   });
-  app.addHook('onSend', (req: WithKey, reply, payload, done) => {
+  addRouteHook(app, 'onSend', keyed, (req: WithKey, reply, payload, done) => {
     if (!req[held]) return done(null, payload);
     recordAnswer(req, reply, payload).then((p) => done(null, p), done);
   });
   // A request that ends without a reply (client gone, crash in a hook) must not hold its key forever.
-  app.addHook('onResponse', (req: WithKey, _reply, done) => {
+  addRouteHook(app, 'onResponse', keyed, (req: WithKey, _reply, done) => {
     const claim = req[held];
     if (!claim) return done();
     req[held] = undefined;

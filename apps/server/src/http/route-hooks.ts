@@ -22,8 +22,7 @@ export function addRouteHook<H extends HookName>(
   });
 }
 
-/** Whether a route answers with the given method (route.method may be one method or a list). */
-export function routeHasMethod(route: RouteOptions, methods: ReadonlySet<string>): boolean {
-  const list = Array.isArray(route.method) ? route.method : [route.method];
-  return list.some((m) => methods.has(m));
+/** The methods a route answers (route.method may be one method or a list). */
+export function routeMethods(route: RouteOptions): readonly string[] {
+  return Array.isArray(route.method) ? route.method : [route.method];
 }

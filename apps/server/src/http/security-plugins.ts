@@ -6,7 +6,7 @@
  */
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import helmet from 'helmet';
 import { isLoopbackHost } from '../config/config.js';
 import type { AppContext } from '../context.js';
@@ -43,11 +43,14 @@ export function apiSecurityHeaders(hsts: boolean): Record<string, string> {
   };
 }
 
-export async function registerSecurityPlugins(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { auth, host } = ctx.config;
-  // helmet's middleware is built once: @fastify/helmet rebuilds it (and re-parses the CSP) on every
-  // request, which showed up in the request-path profile (docs/performance.md).
-  const securityHeaders = helmet({
+/**
+ * The onRequest hook that sets the security headers (the app runs it with the request id in one
+ * hook: every request pays each hook). helmet's middleware is built once: @fastify/helmet rebuilds
+ * it (and re-parses the CSP) on every request, which showed up in the request-path profile
+ * (docs/performance.md).
+ */
+export function securityHeadersHook(secureCookies: boolean): onRequestHookHandler {
+  const pageHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: true,
       directives: {
@@ -58,17 +61,22 @@ export async function registerSecurityPlugins(app: FastifyInstance, ctx: AppCont
       },
     },
     // Off on plain HTTP: browsers ignore it there and a wrong HSTS pin locks users out.
-    hsts: auth.secureCookies ? undefined : false,
+    hsts: secureCookies ? undefined : false,
   });
-  const apiHeaders = apiSecurityHeaders(auth.secureCookies);
-  app.addHook('onRequest', (req, reply, done) => {
+  const apiHeaders = apiSecurityHeaders(secureCookies);
+  return (req, reply, done) => {
     if (isApiRoute(req.routeOptions.url ?? req.url)) {
       reply.headers(apiHeaders);
       done();
       return;
     }
-    securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
-  });
+    pageHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
+  };
+}
+
+/** CORS and rate limits (the security headers: securityHeadersHook). */
+export async function registerSecurityPlugins(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { auth, host } = ctx.config;
   // Without CORS_ORIGINS no cross-origin access is granted: the plugin is not registered at all
   // (with `origin: false` it would still run a hook on every request to add nothing).
   if (auth.corsOrigins === '*' || auth.corsOrigins.length > 0) {

@@ -1,5 +1,5 @@
 /**
- * The batched log destination: lines reach the descriptor in order, once per event-loop turn; short
+ * The batched log destination: lines reach the descriptor in order, in one write per 10 ms; short
  * writes and EAGAIN are retried; pending lines are written when the process exits.
  */
 import { execFile } from 'node:child_process';
@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BatchedLogDestination } from './log-destination.js';
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+const later = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 describe('BatchedLogDestination', () => {
-  it('writes the lines of one turn in one write, in order', async () => {
+  it('writes the lines of 10 ms in one write, in order', async () => {
     const writes: string[] = [];
     const dest = new BatchedLogDestination(99, (_fd, buffer, offset, length) => {
       writes.push(buffer.subarray(offset, offset + length).toString('utf8'));
@@ -28,10 +28,10 @@ describe('BatchedLogDestination', () => {
     dest.write('{"a":1}\n');
     dest.write('{"b":"é"}\n');
     expect(writes).toEqual([]);
-    await turn();
+    await later();
     expect(writes).toEqual(['{"a":1}\n{"b":"é"}\n']);
     dest.write('{"c":3}\n');
-    await turn();
+    await later();
     expect(writes).toEqual(['{"a":1}\n{"b":"é"}\n', '{"c":3}\n']);
     dest.end();
   });
@@ -61,7 +61,7 @@ describe('BatchedLogDestination', () => {
     failing.end();
   });
 
-  it('writes large volumes before the turn ends', () => {
+  it('writes large volumes before the timer fires', () => {
     let written = 0;
     const dest = new BatchedLogDestination(99, (_fd, _buffer, _offset, length) => {
       written += length;
@@ -69,7 +69,7 @@ describe('BatchedLogDestination', () => {
     });
     const line = `${'x'.repeat(1023)}\n`;
     for (let i = 0; i < 1000; i++) dest.write(line);
-    // 1 MB in one turn: all but the last (< 256 KB) part is out already.
+    // 1 MB at once: all but the last (< 256 KB) part is out already.
     expect(written).toBeGreaterThan(1000 * 1024 - 256 * 1024);
     dest.end();
     expect(written).toBe(1000 * 1024);

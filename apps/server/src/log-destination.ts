@@ -1,21 +1,24 @@
 /**
- * Where the process log goes: JSON lines to a file descriptor (stdout by default), written once per
- * event-loop turn instead of once per line.
+ * Where the process log goes: JSON lines to a file descriptor (stdout by default), gathered for up
+ * to 10 ms and written in one write(2) instead of one per line.
  *
- * pino's default destination makes one write(2) per line. On a small prediction that write cost more
- * than building the line (docs/performance.md, point 8), and a busy server logs many lines per turn
- * of the event loop (one per finished request). sonic-boom's own buffering (`minLength`) did not pay:
- * it appends each line to one growing string and measures that string's byte length on every write.
- * Here lines are kept in an array and joined once per turn.
+ * pino's default destination makes one write per line. On a small prediction that write cost more
+ * than building the line (docs/performance.md, point 8). sonic-boom's own buffering (`minLength`) did
+ * not pay: it appends each line to one growing string and measures that string's byte length on
+ * every write. Flushing at the end of each event-loop turn (setImmediate) did not pay either: a
+ * pending immediate makes the loop poll without waiting, so each turn gathers fewer events (and the
+ * scheduler smaller batches). Here lines are kept in an array and joined when a timer fires.
  *
  * Semantics kept from pino's default: writes are synchronous (a full pipe blocks the writer, lines
  * are never dropped), in order, and whatever is pending is written before the process exits (normal
  * exit, `process.exit()`, or an uncaught exception). Lost only on a hard kill (SIGKILL, OOM kill):
- * the lines of the turn in progress.
+ * the last 10 ms of lines.
  */
 import { writeSync } from 'node:fs';
 
-/** Past this many pending characters, write at once instead of at the end of the turn. */
+/** Pending lines are written this long after the first of them at the latest. */
+const FLUSH_INTERVAL_MS = 10;
+/** Past this many pending characters, write at once instead of waiting for the timer. */
 const FLUSH_CHARS = 256 * 1024;
 /** Waiting time before retrying a write that a non-blocking descriptor refused (EAGAIN). */
 const RETRY_MS = 5;
@@ -41,7 +44,7 @@ export class BatchedLogDestination {
   private lines: string[] = [];
   private chars = 0;
   private scheduled = false;
-  private readonly onTurnEnd = () => {
+  private readonly onTimer = () => {
     this.scheduled = false;
     this.flushSync();
   };
@@ -62,7 +65,7 @@ export class BatchedLogDestination {
     if (this.chars >= FLUSH_CHARS) this.flushSync();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.onTurnEnd);
+      setTimeout(this.onTimer, FLUSH_INTERVAL_MS).unref();
     }
     return true;
   }

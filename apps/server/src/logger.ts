@@ -4,7 +4,7 @@ import { BatchedLogDestination } from './log-destination.js';
 import { activeTraceIds } from './observability/tracing.js';
 
 /**
- * The destination defaults to stdout, written once per event-loop turn (log-destination.ts).
+ * The destination defaults to stdout, written in batches every 10 ms (log-destination.ts).
  * `traceIds`: whether tracing is configured; then every line logged inside a traced request carries
  * its trace and span ids (without tracing the lookup would run for nothing on every line).
  */

@@ -88,7 +88,7 @@ async function boot(options: LambdaHandlerOptions): Promise<Booted> {
   const config = loadConfig(env);
   checkLambdaConfig(config, options.allowEmbeddedDatabase);
   // One write per line here: Lambda may freeze the container as soon as the answer is returned, before
-  // the end-of-turn write of the server's batched destination (log-destination.ts) runs.
+  // the timed write of the server's batched destination (log-destination.ts) runs.
   const logger = createLogger(config.logLevel, pino.destination(1), {
     traceIds: config.otel.endpoint !== undefined,
   });

@@ -1,6 +1,7 @@
 /**
  * A/B of the tiny-model path between a git ref and the working tree:
- * `npx tsx bench/ab.ts [REF=HEAD] [ROUNDS=6] [SECONDS=4]`.
+ * `npx tsx bench/ab.ts [REF=HEAD] [ROUNDS=6] [SECONDS=4]`. REF `bare` puts the bare Fastify +
+ * onnxruntime-node endpoint of benchmark 1 in A's place (the same comparison as bench 1, pinned).
  * Both servers run at once, pinned to CPU 0 (`taskset`), with wrk pinned to CPU 1 and alternating
  * between them round by round, so a slow moment of a shared machine falls on both; prints each
  * round's req/s and server CPU per request (from /proc) and the medians of the ratios. Pinning cut
@@ -27,6 +28,18 @@ async function cpuMicros(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+async function startBare(port: number, dir: string): Promise<Running> {
+  const script = path.join(REPO, 'bench', 'baselines', 'bare-fastify.ts');
+  const model = path.join(REPO, 'models', 'iris', 'iris.onnx');
+  return startProcess(
+    'taskset',
+    ['-c', '0', process.execPath, '--import', 'tsx', script, String(port), model],
+    `http://127.0.0.1:${port}`,
+    '/health',
+    path.join(dir, `bare-${port}.log`),
+  );
+}
+
 async function start(root: string, port: number, dir: string): Promise<Running> {
   const script = path.join(root, 'bench', 'servers', 'model-garden.ts');
   const server = await startProcess(
@@ -47,11 +60,14 @@ async function start(root: string, port: number, dir: string): Promise<Running> 
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'modelgarden-ab-'));
 const base = path.join(dir, 'base');
-await run('git', ['-C', REPO, 'worktree', 'add', '--detach', base, ref]);
-await symlink(path.join(REPO, 'node_modules'), path.join(base, 'node_modules'));
+const bare = ref === 'bare';
+if (!bare) {
+  await run('git', ['-C', REPO, 'worktree', 'add', '--detach', base, ref]);
+  await symlink(path.join(REPO, 'node_modules'), path.join(base, 'node_modules'));
+}
 const servers: Running[] = [];
 try {
-  const a = await start(base, 18_900, dir);
+  const a = bare ? await startBare(18_900, dir) : await start(base, 18_900, dir);
   servers.push(a);
   const b = await start(REPO, 18_901, dir);
   servers.push(b);
@@ -88,6 +104,6 @@ try {
   print(`\nMedian B/A: ${median(rps).toFixed(2)}× req/s, ${median(cpu).toFixed(2)}× CPU per request`);
 } finally {
   for (const s of servers) await s.stop();
-  await run('git', ['-C', REPO, 'worktree', 'remove', '--force', base]).catch(() => {});
+  if (!bare) await run('git', ['-C', REPO, 'worktree', 'remove', '--force', base]).catch(() => {});
   await rm(dir, { recursive: true, force: true });
 }

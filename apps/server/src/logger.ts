@@ -1,5 +1,6 @@
 /** The process logger: pino JSON lines (no credentials: see below). */
 import pino, { type Logger } from 'pino';
+import type { Config } from './config/config.js';
 import { BatchedLogDestination } from './log-destination.js';
 import { activeTraceIds } from './observability/tracing.js';
 
@@ -26,4 +27,9 @@ export function createLogger(
     },
     destination ?? new BatchedLogDestination(1),
   );
+}
+
+/** The process logger for a configuration: its level, and trace ids on lines when tracing is configured. */
+export function loggerFor(config: Config, destination?: pino.DestinationStream): Logger {
+  return createLogger(config.logLevel, destination, { traceIds: config.otel.endpoint !== undefined });
 }

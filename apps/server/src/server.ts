@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import { type Config, loadConfig } from './config/config.js';
 import { type AppContext, createContext, warmUp } from './context.js';
 import { buildApp } from './http/app.js';
-import { createLogger } from './logger.js';
+import { loggerFor } from './logger.js';
 import { registerInferenceForwarding } from './roles/forward-inference.js';
 
 export interface StartOptions {
@@ -51,9 +51,7 @@ export function configFromOptions(options: StartOptions): Config {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = configFromOptions(options);
-  const logger = createLogger(config.logLevel, options.logDestination, {
-    traceIds: config.otel.endpoint !== undefined,
-  });
+  const logger = loggerFor(config, options.logDestination);
   const context = await createContext(config, logger);
   let app: FastifyInstance;
   try {

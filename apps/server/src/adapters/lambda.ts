@@ -9,7 +9,7 @@ import pino from 'pino';
 import { type Config, loadConfig } from '../config/config.js';
 import { createContext, warmUp } from '../context.js';
 import { buildApp } from '../http/app.js';
-import { createLogger } from '../logger.js';
+import { loggerFor } from '../logger.js';
 
 /** The parts of the Lambda context the adapter touches (aws-lambda's `Context`). */
 export interface LambdaContext {
@@ -89,9 +89,7 @@ async function boot(options: LambdaHandlerOptions): Promise<Booted> {
   checkLambdaConfig(config, options.allowEmbeddedDatabase);
   // One write per line here: Lambda may freeze the container as soon as the answer is returned, before
   // the timed write of the server's batched destination (log-destination.ts) runs.
-  const logger = createLogger(config.logLevel, pino.destination(1), {
-    traceIds: config.otel.endpoint !== undefined,
-  });
+  const logger = loggerFor(config, pino.destination(1));
   const ctx = await createContext(config, logger);
   try {
     const app = await buildApp(ctx);

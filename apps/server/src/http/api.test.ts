@@ -249,7 +249,13 @@ describe('friendly predict', () => {
       payload: { image: `data:image/png;base64,${png.toString('base64')}` },
     });
     expect(b64.json().predictions[0].label).toBe('3');
-    expect(b64.json().predictions[0].probabilities).toHaveLength(10);
+    const ranked = b64.json().predictions[0].probabilities as Array<{ label: string; probability: number }>;
+    expect(ranked).toHaveLength(10);
+    // Highest first, every class once.
+    const probs = ranked.map((x) => x.probability);
+    expect([...probs].sort((a, b) => b - a)).toEqual(probs);
+    expect(new Set(ranked.map((x) => x.label)).size).toBe(10);
+    expect(ranked[0]!.label).toBe('3');
   });
 
   it.each([

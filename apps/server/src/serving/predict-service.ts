@@ -126,16 +126,35 @@ function toPredictions(
   }
   return values.map((row) => {
     const probs = asProbabilities(row);
-    const ranked = probs
-      .map((probability, i) => ({ label: labels[i] ?? String(i), probability }))
-      .sort((a, b) => b.probability - a.probability);
+    const ranked = rankDescending(
+      probs.map((probability, i) => ({ label: labels[i] ?? String(i), probability })),
+    );
     const top = ranked[0]!;
     return {
       label: top.label,
       probability: top.probability,
-      probabilities: ranked.slice(0, topK ?? ranked.length),
+      probabilities: topK === undefined || topK >= ranked.length ? ranked : ranked.slice(0, topK),
     };
   });
+}
+
+/**
+ * Sorts by probability, highest first, in place and stably. A model's classes are usually a handful:
+ * those take an insertion sort, as Array#sort allocates a work copy on every call (a per-request
+ * cost on small predictions); long lists (ImageNet's thousand) take Array#sort.
+ */
+function rankDescending(list: LabelledProbability[]): LabelledProbability[] {
+  if (list.length > 32) return list.sort((a, b) => b.probability - a.probability);
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i]!;
+    let j = i - 1;
+    while (j >= 0 && list[j]!.probability < item.probability) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = item;
+  }
+  return list;
 }
 
 export class PredictService {

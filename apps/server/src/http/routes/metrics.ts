@@ -5,9 +5,10 @@ import type { BoundHistogramSeries } from '../../observability/bound-metrics.js'
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   const m = ctx.metrics;
-  // One bound series per method, route template (never the raw URL, so label values stay bounded;
-  // unmatched routes share one) and status class, found once and then observed without label work.
-  const series = new Map<string, BoundHistogramSeries>();
+  // One bound series per route template (never the raw URL, so label values stay bounded; unmatched
+  // routes share one), method and status class, found once and then observed without label work:
+  // no key string is built per request.
+  const series = new Map<string, Map<string, Array<BoundHistogramSeries | undefined>>>();
   // Callback-style hooks: these run on every request, and an async hook costs a promise each.
   app.addHook('onRequest', (_req, reply, done) => {
     m.httpInFlight.inc();
@@ -18,16 +19,25 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
-    const key = `${req.method} ${statusClass} ${route}`;
-    let s = series.get(key);
+    const statusClass = Math.floor(reply.statusCode / 100);
+    let byMethod = series.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      series.set(route, byMethod);
+    }
+    let byClass = byMethod.get(req.method);
+    if (!byClass) {
+      byClass = [];
+      byMethod.set(req.method, byClass);
+    }
+    let s = byClass[statusClass];
     if (!s) {
       s = m.httpRequestDuration.bind({
         http_request_method: req.method,
         http_route: route,
-        http_response_status_class: statusClass,
+        http_response_status_class: `${statusClass}xx`,
       });
-      series.set(key, s);
+      byClass[statusClass] = s;
     }
     // Fastify times every request from its arrival (ms).
     s.observe(reply.elapsedTime / 1000);

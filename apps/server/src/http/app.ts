@@ -68,10 +68,16 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   registerJsonParser(app, ctx.config.json);
   // While draining, answer the requests already on open connections and close each connection
-  // after its response, so shutdown does not wait for clients' keep-alive sockets to time out
-  // (a listener added only then: a per-request hook would cost every request until shutdown).
+  // after its response, so shutdown does not wait for clients' keep-alive sockets to time out, and
+  // clients know not to send another request on it. At send time, not arrival: Node itself marks
+  // no response `Connection: close` after server.close(), not even those of requests in flight.
+  let draining = false;
   app.addHook('preClose', async () => {
-    app.server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+    draining = true;
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
   });
   // The headers every answer carries, in one hook: the request id and the security set.
   const securityHeaders = securityHeadersHook(ctx.config.auth.secureCookies);

@@ -1,6 +1,7 @@
 /**
- * Two operational promises: the in-flight gauge (the autoscaling signal) returns to zero even when
- * clients abort mid-request, and on shutdown readiness turns 503 before the server stops accepting.
+ * Operational promises: the in-flight gauge (the autoscaling signal) returns to zero even when
+ * clients abort mid-request; on shutdown readiness turns 503 before the server stops accepting, and
+ * a request in flight is answered with `Connection: close`.
  */
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -53,5 +54,34 @@ describe('operations', () => {
     expect((await fetch(`${server.url}/v2/health/ready`)).status).toBe(503);
     await closing;
     await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
+  });
+
+  it('answers a request in flight at shutdown, with Connection: close', async () => {
+    const server = await startTestServer();
+    const { port } = new URL(server.url);
+    const body = JSON.stringify({
+      inputs: { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+    });
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('utf8');
+    });
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    // Headers and half the body now; the rest once shutdown has begun.
+    socket.write(
+      `POST /api/models/iris/predict HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = server.close();
+    await new Promise((r) => setTimeout(r, 200));
+    socket.write(body.slice(10));
+    await ended;
+    await closing;
+    const [head] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
+    expect(head!.toLowerCase()).toContain('connection: close');
   });
 });

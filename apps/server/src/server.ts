@@ -92,6 +92,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         }
         await ready.catch(() => undefined);
         await context.close();
+        // The last lines (the requests just drained) are out when close() resolves.
+        logger.flush();
       })();
       return closing;
     },

@@ -57,6 +57,22 @@ describe.each(backends)('registry lifecycle on $name', (backend) => {
     return registry.createVersion(model, input);
   }
 
+  it('answers cached resolutions without waiting, and none it has not resolved', async () => {
+    await push('cached', 'c1');
+    await push('cached', 'c2');
+    await registry.setAlias('cached', 'production', 1);
+    expect(registry.resolveCached('cached', { alias: 'production' })).toBeUndefined();
+    const resolved = await registry.resolve('cached', { alias: 'production' });
+    expect(registry.resolveCached('cached', { alias: 'production' })).toEqual(resolved);
+    expect(registry.resolveCached('cached', { version: 2 })).toBeUndefined();
+    // Moving the alias drops the cached routes: the next answer comes from the database again.
+    await registry.setAlias('cached', 'production', 2);
+    expect(registry.resolveCached('cached', { alias: 'production' })).toBeUndefined();
+    expect((await registry.resolve('cached', { alias: 'production' })).version).toBe(2);
+    expect(registry.resolveCached('cached', { alias: 'production' })?.version).toBe(2);
+    expect(() => registry.resolveCached('cached', { alias: '12' })).toThrow(/Invalid alias/);
+  });
+
   it('records alias history and rolls back to the previous target in one call', async () => {
     await push('hist', 'h1');
     await push('hist', 'h2');

@@ -291,6 +291,21 @@ export class RegistryService {
   async route(name: string, selector: VersionSelector = {}): Promise<Resolution> {
     if (selector.alias !== undefined) assertAliasName(selector.alias);
     const resolved = await this.cache.get(routeKey(name, selector), () => this.loadRoute(name, selector));
+    return this.pick(resolved);
+  }
+
+  /**
+   * The version a request for this selector is served by, from the cache and without waiting:
+   * undefined when the route is not cached (ask resolve()). Prediction handlers try this first; an
+   * await per request costs a promise and a microtask (docs/performance.md).
+   */
+  resolveCached(name: string, selector: VersionSelector = {}): ModelVersion | undefined {
+    if (selector.alias !== undefined) assertAliasName(selector.alias);
+    const resolved = this.cache.peek(routeKey(name, selector));
+    return resolved === undefined ? undefined : this.pick(resolved).version;
+  }
+
+  private pick(resolved: ResolvedRoute): Resolution {
     const ready = resolved.targets.filter((t) => t.version.status === 'ready');
     const chosen = pickWeighted(ready.length > 0 ? ready : resolved.targets, this.random);
     return { version: chosen.version, alias: resolved.alias, shadow: resolved.shadow };

@@ -75,7 +75,10 @@ export class InferenceService {
     for (let attempt = 0; ; attempt++) {
       let loaded: Awaited<ReturnType<ModelManager['get']>>;
       try {
-        loaded = await this.models.get(version);
+        // A loaded, warm version without waiting (the common case); else load it (or wait for it).
+        loaded =
+          (version.status === 'ready' ? this.models.peek(version.model, version.version) : undefined) ??
+          (await this.models.get(version));
       } catch (err) {
         this.observer?.rejected(version.model, version.version, 'not_ready');
         throw err;
@@ -96,7 +99,8 @@ export class InferenceService {
     request: InferRequest,
     options: RunOptions = {},
   ): Promise<InferResult> {
-    const version = await this.registry.resolve(name, selector);
+    const version =
+      this.registry.resolveCached(name, selector) ?? (await this.registry.resolve(name, selector));
     let decoded: DecodedTensor[];
     let outputNames: string[] | undefined;
     try {

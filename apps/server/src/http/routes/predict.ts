@@ -99,7 +99,9 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           }
           if (images.length === 0)
             throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "image" file');
-          const version = await ctx.predict.resolve(req.params.name, selector);
+          const version =
+            ctx.registry.resolveCached(req.params.name, selector) ??
+            (await ctx.predict.resolve(req.params.name, selector));
           return send(reply, await ctx.predict.predictImages(version, images, q.topK, run));
         }
         const parsed = predictBodySchema.safeParse(req.body);
@@ -111,7 +113,9 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
         const body = parsed.data;
         const topK = body.topK ?? q.topK;
-        const version = await ctx.predict.resolve(req.params.name, selector);
+        const version =
+          ctx.registry.resolveCached(req.params.name, selector) ??
+          (await ctx.predict.resolve(req.params.name, selector));
         if (body.image !== undefined || body.images !== undefined) {
           const texts = body.images ?? [body.image!];
           return send(

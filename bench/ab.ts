@@ -15,8 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { IRIS_PREDICT_BODY, REPO } from './lib/models.js';
-import { type Running, startProcess } from './lib/processes.js';
+import type { Running } from './lib/processes.js';
 import { median, print } from './lib/report.js';
+import { sampleIrisPredictionLog, startBareFastify, startModelGarden } from './lib/servers.js';
 import { wrk } from './lib/wrk.js';
 
 const run = promisify(execFile);
@@ -28,33 +29,10 @@ async function cpuMicros(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-async function startBare(port: number, dir: string): Promise<Running> {
-  const script = path.join(REPO, 'bench', 'baselines', 'bare-fastify.ts');
-  const model = path.join(REPO, 'models', 'iris', 'iris.onnx');
-  return startProcess(
-    'taskset',
-    ['-c', '0', process.execPath, '--import', 'tsx', script, String(port), model],
-    `http://127.0.0.1:${port}`,
-    '/health',
-    path.join(dir, `bare-${port}.log`),
-  );
-}
-
-async function start(root: string, port: number, dir: string): Promise<Running> {
-  const script = path.join(root, 'bench', 'servers', 'model-garden.ts');
-  const server = await startProcess(
-    'taskset',
-    ['-c', '0', process.execPath, '--import', 'tsx', script, String(port), path.join(dir, `data-${port}`)],
-    `http://127.0.0.1:${port}`,
-    '/health/ready',
-    path.join(dir, `server-${port}.log`),
-  );
-  // As in bench 1: prediction logging sampled at 1 %.
-  await fetch(`${server.url}/api/models/iris/prediction-logging`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ enabled: true, sampleRate: 0.01 }),
-  });
+/** Model Garden from a checkout, pinned to CPU 0, with prediction logging as in bench 1. */
+async function start(root: string, dir: string): Promise<Running> {
+  const server = await startModelGarden(dir, { cpus: '0', root });
+  await sampleIrisPredictionLog(server);
   return server;
 }
 
@@ -67,9 +45,9 @@ if (!bare) {
 }
 const servers: Running[] = [];
 try {
-  const a = bare ? await startBare(18_900, dir) : await start(base, 18_900, dir);
+  const a = bare ? await startBareFastify(dir, { cpus: '0' }) : await start(base, dir);
   servers.push(a);
-  const b = await start(REPO, 18_901, dir);
+  const b = await start(REPO, dir);
   servers.push(b);
   const load = (s: Running, secs: number) =>
     wrk({

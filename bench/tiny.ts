@@ -8,7 +8,7 @@
 import { IRIS_PREDICT_BODY, pythonHas } from './lib/models.js';
 import type { Running } from './lib/processes.js';
 import { median, print, ratio, table } from './lib/report.js';
-import { startBareFastify, startFastApi, startModelGarden } from './lib/servers.js';
+import { sampleIrisPredictionLog, startBareFastify, startFastApi, startModelGarden } from './lib/servers.js';
 import { type LoadResult, wrk } from './lib/wrk.js';
 
 const CONNECTIONS = 16;
@@ -45,12 +45,7 @@ export async function runTiny(dir: string): Promise<void> {
     systems.push({ name: 'bare', server: await startBareFastify(dir), rounds: [] });
     const garden = await startModelGarden(dir);
     systems.push({ name: 'garden', server: garden, rounds: [] });
-    // Prediction logging to Postgres on, sampled at 1 % (the demo seeds iris with every request logged).
-    await fetch(`${garden.url}/api/models/iris/prediction-logging`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ enabled: true, sampleRate: 0.01 }),
-    });
+    await sampleIrisPredictionLog(garden);
     const load = (s: Running, secs: number) =>
       wrk({
         url: `${s.url}/api/models/iris/predict`,

@@ -10,6 +10,11 @@ export interface Running {
   rssMb(): Promise<number>;
 }
 
+/** `command args`, run through `taskset -c cpus` when `cpus` is given (pinned A/B runs, bench/ab.ts). */
+export function pinned(cpus: string | undefined, command: string, args: string[]): [string, string[]] {
+  return cpus === undefined ? [command, args] : ['taskset', ['-c', cpus, command, ...args]];
+}
+
 export async function startProcess(
   command: string,
   args: string[],

@@ -2,38 +2,44 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PYTHON, REPO } from './models.js';
-import { type Running, startProcess } from './processes.js';
+import { pinned, type Running, startProcess } from './processes.js';
 
 // node --import tsx (not the tsx binary, which forks) so the pid is the server's, for its RSS.
 const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
 let nextPort = 18_100;
 
-export async function startModelGarden(dir: string): Promise<Running> {
+export interface NodeServerOptions {
+  /** Pin the server to these CPUs (`taskset -c`), as bench/ab.ts does. */
+  cpus?: string;
+  /** The checkout whose server runs (bench/ab.ts runs a git worktree's); default this one. */
+  root?: string;
+}
+
+export async function startModelGarden(dir: string, options: NodeServerOptions = {}): Promise<Running> {
   const port = nextPort++;
+  const script = path.join(options.root ?? REPO, 'bench', 'servers', 'model-garden.ts');
   return startProcess(
-    NODE_TS[0],
-    [
+    ...pinned(options.cpus, NODE_TS[0], [
       ...NODE_TS.slice(1),
-      path.join(REPO, 'bench', 'servers', 'model-garden.ts'),
+      script,
       String(port),
       path.join(dir, `data-${port}`),
-    ],
+    ]),
     `http://127.0.0.1:${port}`,
     '/health/ready',
     path.join(dir, `model-garden-${port}.log`),
   );
 }
 
-export async function startBareFastify(dir: string): Promise<Running> {
+export async function startBareFastify(
+  dir: string,
+  options: Pick<NodeServerOptions, 'cpus'> = {},
+): Promise<Running> {
   const port = nextPort++;
+  const script = path.join(REPO, 'bench', 'baselines', 'bare-fastify.ts');
+  const model = path.join(REPO, 'models', 'iris', 'iris.onnx');
   return startProcess(
-    NODE_TS[0],
-    [
-      ...NODE_TS.slice(1),
-      path.join(REPO, 'bench', 'baselines', 'bare-fastify.ts'),
-      String(port),
-      path.join(REPO, 'models', 'iris', 'iris.onnx'),
-    ],
+    ...pinned(options.cpus, NODE_TS[0], [...NODE_TS.slice(1), script, String(port), model]),
     `http://127.0.0.1:${port}`,
     '/health',
     path.join(dir, `bare-fastify-${port}.log`),
@@ -72,4 +78,17 @@ export async function setServingConfig(server: Running, name: string, config: ob
     body: JSON.stringify(config),
   });
   if (!res.ok) throw new Error(`serving-config ${name}: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Prediction logging for iris on, sampled at 1 %, as benchmark 1 measures Model Garden (the demo
+ * seeds iris with every request logged).
+ */
+export async function sampleIrisPredictionLog(server: Running): Promise<void> {
+  const res = await fetch(`${server.url}/api/models/iris/prediction-logging`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ enabled: true, sampleRate: 0.01 }),
+  });
+  if (!res.ok) throw new Error(`prediction-logging: ${res.status} ${await res.text()}`);
 }

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { pinned } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -70,32 +71,26 @@ export async function wrk(options: {
   const bodyFile = path.join(options.workDir, 'body.bin');
   await writeFile(script, LUA);
   await writeFile(bodyFile, options.body);
-  const pin = options.cpus === undefined ? [] : ['taskset', '-c', options.cpus];
-  const { stdout } = await run(
-    pin[0] ?? 'wrk',
-    [
-      ...pin.slice(1),
-      ...(pin.length > 0 ? ['wrk'] : []),
-      `-t${options.threads ?? 1}`,
-      `-c${options.connections}`,
-      `-d${options.seconds}s`,
-      '--timeout',
-      '10s',
-      '-s',
-      script,
-      options.url,
-    ],
-    {
-      env: {
-        ...process.env,
-        WRK_BODY_FILE: bodyFile,
-        WRK_CONTENT_TYPE: options.contentType ?? 'application/json',
-        WRK_HEADER: options.header ?? '',
-        WRK_STATUSES: options.statuses ? '1' : '0',
-      },
-      maxBuffer: 1 << 20,
+  const [command, args] = pinned(options.cpus, 'wrk', [
+    `-t${options.threads ?? 1}`,
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    script,
+    options.url,
+  ]);
+  const { stdout } = await run(command, args, {
+    env: {
+      ...process.env,
+      WRK_BODY_FILE: bodyFile,
+      WRK_CONTENT_TYPE: options.contentType ?? 'application/json',
+      WRK_HEADER: options.header ?? '',
+      WRK_STATUSES: options.statuses ? '1' : '0',
     },
-  );
+    maxBuffer: 1 << 20,
+  });
   const line = stdout.split('\n').find((l) => l.startsWith('WRKJSON '));
   if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
   const r = JSON.parse(line.slice(8));

@@ -3,8 +3,15 @@
  * version). Changes through this process clear it at once; the TTL bounds how long another replica's
  * change takes to be seen.
  */
+/** A load in flight or done; `settled` once it has resolved, for peek(). */
+interface Entry<T> {
+  expires: number;
+  value: Promise<T>;
+  settled?: T;
+}
+
 export class ResolveCache<T> {
-  private readonly entries = new Map<string, { expires: number; value: Promise<T>; settled?: T }>();
+  private readonly entries = new Map<string, Entry<T>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -17,7 +24,7 @@ export class ResolveCache<T> {
     const now = this.now();
     if (hit && hit.expires > now) return hit.value;
     const value = load();
-    const entry: { expires: number; value: Promise<T>; settled?: T } = { expires: now + this.ttlMs, value };
+    const entry: Entry<T> = { expires: now + this.ttlMs, value };
     this.entries.set(key, entry);
     value.then(
       (v) => {

@@ -271,7 +271,7 @@ export class Scheduler {
       }
       job.timer = setTimeout(() => this.abandon(job, 'timeout'), timeoutMs);
       options.signal?.onCancel(() => this.abandon(job, 'cancelled'));
-      if (this.queue.length === 0 && this.idle.length > 0) this.lastEmptyAt = enqueuedAt;
+      this.noteIfCaughtUp(enqueuedAt);
       this.queue.push(job);
       this.observer.pending(this.queue.length);
       this.schedulePump();
@@ -307,6 +307,11 @@ export class Scheduler {
     return rounds * this.batchMs();
   }
 
+  /** Records `t` as the last moment the engine caught up, if it has: nothing queued, an instance idle. */
+  private noteIfCaughtUp(t: number): void {
+    if (this.queue.length === 0 && this.idle.length > 0) this.lastEmptyAt = t;
+  }
+
   /** One batch's time as the queue sees it: the execution, or the busy cycle when that is longer. */
   private batchMs(): number {
     return Math.max(this.avgComputeMs, this.avgCycleMs);
@@ -323,7 +328,7 @@ export class Scheduler {
     if (job.state === 'queued') {
       const i = this.queue.indexOf(job);
       if (i >= 0) this.queue.splice(i, 1);
-      if (this.queue.length === 0 && this.idle.length > 0) this.lastEmptyAt = now();
+      this.noteIfCaughtUp(now());
       this.observer.pending(this.queue.length);
       job.trace?.queue.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       job.trace?.queue.end();

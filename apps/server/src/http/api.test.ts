@@ -260,6 +260,15 @@ describe('friendly predict', () => {
 
   it.each([
     ['unknown model', '/api/models/nope/predict', { inputs: SETOSA }, 404, 'MODEL_NOT_FOUND'],
+    // The alias is checked before the route cache is asked (resolveCached), as on a cache miss.
+    [
+      'alias of digits only',
+      '/api/models/iris/predict?alias=12',
+      { inputs: SETOSA },
+      400,
+      'INVALID_ALIAS_NAME',
+    ],
+    ['unknown alias', '/api/models/iris/predict?alias=nope', { inputs: SETOSA }, 404, 'ALIAS_NOT_FOUND'],
     [
       'wrong feature name',
       '/api/models/iris/predict',

@@ -60,6 +60,12 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
+/**
+ * How long the registry's caches are trusted on an embedded database. Not forever: it bounds how
+ * long a change that bypassed the registry's invalidation (a bug) could go unseen.
+ */
+const EMBEDDED_CACHE_TTL_MS = 60_000;
+
 export async function createContext(config: Config, logger: Logger): Promise<AppContext> {
   const database = await openDatabase({
     url: config.databaseUrl,
@@ -71,7 +77,12 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const swept = await sweepArtifacts(database.db, store, { graceMs: config.databaseUrl ? 15 * 60_000 : 0 });
   if (swept.temporary + swept.orphans > 0)
     logger.info(swept, 'swept unfinished uploads and orphaned artifacts');
-  const registry = new RegistryService(database.db, store);
+  // An embedded database is this process's alone: every change goes through this registry, which
+  // clears its caches, so they need not expire every second to see other replicas' changes (each
+  // refresh is a few queries on the event loop's thread: ~1 % of a small prediction's CPU).
+  const registry = new RegistryService(database.db, store, {
+    cacheTtlMs: database.kind === 'pglite' ? EMBEDDED_CACHE_TTL_MS : 1000,
+  });
   const auth = createAuthServices(database.db, config.auth);
   const initialAdmin = await createInitialAdmin(auth.users, config.dataDir);
   if (initialAdmin) {

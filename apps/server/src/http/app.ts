@@ -23,7 +23,7 @@ import { registerIdempotency } from './idempotency.js';
 import { registerJsonParser } from './json-parser.js';
 import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
-import { registerRequestLogging } from './request-logging.js';
+import { lazyRequestLoggerFactory, registerRequestLogging } from './request-logging.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
@@ -56,6 +56,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     genReqId: requestIdOf,
     // Logged from our own hooks (request-logging.ts) so the lines carry the trace id.
     logController: new LogController({ disableRequestLogging: true }),
+    // req.log is made when first used: most requests log only the completion line.
+    childLoggerFactory: lazyRequestLoggerFactory,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },

@@ -6,7 +6,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
-import { compilable, registerRequestLogging } from './request-logging.js';
+import {
+  compilable,
+  LazyRequestLogger,
+  lazyRequestLoggerFactory,
+  registerRequestLogging,
+} from './request-logging.js';
 
 function capture(): { lines: string[]; write(line: string): void } {
   const lines: string[] = [];
@@ -14,9 +19,11 @@ function capture(): { lines: string[]; write(line: string): void } {
 }
 
 let app: FastifyInstance | undefined;
+const lazyAtCompletion: boolean[] = [];
 afterEach(async () => {
   await app?.close();
   app = undefined;
+  lazyAtCompletion.length = 0;
 });
 
 async function appWith(traceIds: boolean, level = 'info') {
@@ -24,8 +31,14 @@ async function appWith(traceIds: boolean, level = 'info') {
   app = Fastify({
     loggerInstance: createLogger(level, out, { traceIds }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLoggerFactory,
   });
   registerRequestLogging(app);
+  // Whether req.log was still unmade when the compiled line was written (it must be, to test it).
+  app.addHook('onResponse', (req, _reply, done) => {
+    lazyAtCompletion.push(req.log instanceof LazyRequestLogger && !req.log.realized);
+    done();
+  });
   // pino's generic rendering of the same call, written after ours: the reference to compare with.
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed');
@@ -71,6 +84,42 @@ describe('request completion line', () => {
       res: { statusCode: 422 },
     });
     expect(JSON.parse(completions[4]!).res.statusCode).toBe(404);
+    // Ours were written from the parent's pieces, before pino's reference line made the child.
+    expect(lazyAtCompletion).toEqual([true, true, true]);
+    expect(JSON.parse(completions[0]!).reqId).toBe('req-1');
+  });
+
+  it("makes the request logger on first use, with pino's own bound fields", async () => {
+    const out = capture();
+    // Fastify's view of our logger (its req/res serializers added), as the factory receives it.
+    const parent = Fastify({
+      loggerInstance: createLogger('info', out, { traceIds: false }) as FastifyBaseLogger,
+    }).log;
+    const lazy = lazyRequestLoggerFactory(parent as FastifyBaseLogger, { reqId: 'a"b' }, {});
+    expect(lazy).toBeInstanceOf(LazyRequestLogger);
+    const logger = lazy as unknown as LazyRequestLogger;
+    const rendered = logger.chindings();
+    expect(logger.realized).toBe(false);
+    expect(logger.level).toBe('info');
+    expect(logger.isLevelEnabled('debug')).toBe(false);
+    logger.debug('below the level');
+    logger.warn({ n: 1 }, 'first');
+    expect(logger.realized).toBe(true);
+    expect(logger.chindings()).toBe(rendered);
+    expect(JSON.parse(out.lines[0]!)).toMatchObject({ level: 40, reqId: 'a"b', n: 1, msg: 'first' });
+    expect(out.lines).toHaveLength(1);
+    logger.child({ part: 2 }).info('from a child');
+    expect(JSON.parse(out.lines[1]!)).toMatchObject({ reqId: 'a"b', part: 2, msg: 'from a child' });
+    // A route's own level or serializers get a real child at once; so does a logger the line cannot use.
+    expect(
+      lazyRequestLoggerFactory(parent as FastifyBaseLogger, { reqId: 'x' }, { level: 'debug' }),
+    ).not.toBeInstanceOf(LazyRequestLogger);
+    const traced = Fastify({
+      loggerInstance: createLogger('info', out, { traceIds: true }) as FastifyBaseLogger,
+    }).log;
+    expect(lazyRequestLoggerFactory(traced as FastifyBaseLogger, { reqId: 'x' }, {})).not.toBeInstanceOf(
+      LazyRequestLogger,
+    );
   });
 
   it('falls back to pino when the logger has a mixin (tracing on), and writes nothing below its level', async () => {

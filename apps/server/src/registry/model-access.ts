@@ -1,7 +1,7 @@
 /**
  * Who may see a model: `public` models everyone who may read models, `team` models only that team's
- * users and admins. Looked up on every model request, so answers are cached briefly (1 s, and
- * cleared on changes made through this process).
+ * users and admins. Looked up on every model request, so answers are cached (the registry's TTL,
+ * 1 s by default, and cleared on changes made through this process).
  */
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';

@@ -89,7 +89,12 @@ interface ResolvedRoute {
 }
 
 export interface RegistryOptions {
-  /** How long a resolution is reused before the database is asked again (other replicas' changes). */
+  /**
+   * How long a resolution (and a model's visibility) is reused before the database is asked again:
+   * how long another replica's change may take to be seen. Changes made through this process clear
+   * the caches at once. Default 1 s; the composition root passes longer for an embedded database,
+   * which no other process can change.
+   */
   cacheTtlMs?: number;
   /** Randomness for traffic splits (tests pass a seeded one). */
   random?: () => number;
@@ -122,11 +127,12 @@ export class RegistryService {
     private readonly store: ArtifactStore,
     options: RegistryOptions = {},
   ) {
-    this.cache = new ResolveCache(options.cacheTtlMs ?? 1000);
+    const ttlMs = options.cacheTtlMs ?? 1000;
+    this.cache = new ResolveCache(ttlMs);
     this.random = options.random ?? Math.random;
     this.aliasOps = new AliasService(db, this, (c) => this.emit(c));
     this.lifecycle = new VersionLifecycle(db, store, this, (c) => this.emit(c));
-    this.access = new ModelAccessStore(db);
+    this.access = new ModelAccessStore(db, ttlMs);
   }
 
   /** Subscribes to changes made through this registry instance; returns the unsubscribe function. */
@@ -135,9 +141,17 @@ export class RegistryService {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(change: RegistryChange): void {
+  /**
+   * Drops cached resolutions and visibilities, for a change to what they hold made outside the
+   * registry's own methods (a version's serving config). The registry's changes call it themselves.
+   */
+  invalidate(): void {
     this.cache.clear();
     this.access.clear();
+  }
+
+  private emit(change: RegistryChange): void {
+    this.invalidate();
     for (const listener of this.listeners) listener(change);
   }
 
@@ -210,6 +224,7 @@ export class RegistryService {
       .update(models)
       .set({ ...set, updatedAt: sql`now()` })
       .where(eq(models.id, model.id));
+    this.invalidate();
     return this.getModel(name);
   }
 

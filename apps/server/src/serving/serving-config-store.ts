@@ -44,6 +44,8 @@ export class ServingConfigStore {
       .update(modelVersions)
       .set({ servingConfig: config })
       .where(and(eq(modelVersions.modelId, model!.id), eq(modelVersions.version, version)));
+    // Cached resolutions carry the version's row, config included: a later load must see this one.
+    this.registry.invalidate();
     const updated = { ...current, servingConfig: config };
     await this.models.reconfigure(updated);
     return this.view(updated);

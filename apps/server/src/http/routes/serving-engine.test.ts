@@ -285,6 +285,13 @@ describe('serving config API', () => {
     expect((await negative.json()).error.code).toBe('VALIDATION_FAILED');
     const got = await (await json('GET', '/api/models/iris/versions/1/serving-config')).json();
     expect(got.servingConfig).toEqual({ maxBatchSize: 8 });
+    // The registry's cached routes (kept for a minute on the embedded database) carry the new
+    // config at once, so a later load of this version starts with it.
+    expect((await json('POST', '/api/models/iris/predict', { inputs: SETOSA })).status).toBe(200);
+    expect(server.context.registry.resolveCached('iris', {})?.servingConfig).toEqual({ maxBatchSize: 8 });
+    await setConfig('iris', 1, { maxBatchSize: 4 });
+    expect((await server.context.registry.resolve('iris', {})).servingConfig).toEqual({ maxBatchSize: 4 });
+    await setConfig('iris', 1, { maxBatchSize: 8 });
   });
 
   it('switches to new sessions when instances change, without failing requests', async () => {

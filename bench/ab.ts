@@ -80,7 +80,9 @@ try {
   print('| Round | A req/s | B req/s | B/A req/s | A µs/req | B µs/req | B/A CPU |');
   print('|---:|---:|---:|---:|---:|---:|---:|');
   for (let i = 1; i <= Number(rounds); i++) {
-    const [ra, rb] = together ? await Promise.all([measure(a), measure(b)]) : [await measure(a), await measure(b)];
+    const [ra, rb] = together
+      ? await Promise.all([measure(a), measure(b)])
+      : [await measure(a), await measure(b)];
     rps.push(rb.rps / ra.rps);
     cpu.push(rb.cpuPerRequest / ra.cpuPerRequest);
     print(

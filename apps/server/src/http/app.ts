@@ -24,6 +24,7 @@ import { registerJsonParser } from './json-parser.js';
 import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
 import { lazyRequestLoggerFactory, registerRequestLogging } from './request-logging.js';
+import { decorateRouteInfo } from './route-hooks.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   // The headers every answer carries, in one hook: the request id and the security set.
   const securityHeaders = securityHeadersHook(ctx.config.auth.secureCookies);
+  decorateRouteInfo(app);
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     securityHeaders.call(app, req, reply, done);

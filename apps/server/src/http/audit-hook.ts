@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorName, viaOf } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { ruleFor } from './policy.js';
-import { addRouteHook, routeMethods } from './route-hooks.js';
+import { addRouteHook, routeMethods, routeOf } from './route-hooks.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -32,7 +32,7 @@ function auditable(method: string, template: string): boolean {
 }
 
 function audited(req: FastifyRequest, status: number): boolean {
-  const template = req.routeOptions.url;
+  const template = routeOf(req).url;
   if (!template || !auditable(req.method, template)) return false;
   if (template.startsWith('/api/session')) return status < 500;
   return status < 400 || status === 403;
@@ -47,7 +47,7 @@ export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
     (route) => routeMethods(route).some((m) => auditable(m, route.url)),
     async (req, reply) => {
       if (!audited(req, reply.statusCode)) return;
-      const template = req.routeOptions.url as string;
+      const template = routeOf(req).url as string;
       const params = (req.params ?? {}) as Record<string, unknown>;
       const body = req.body as Record<string, unknown> | undefined;
       const details: Record<string, unknown> = {};

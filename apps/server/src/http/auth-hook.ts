@@ -14,6 +14,7 @@ import type { AppContext } from '../context.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { assertModelVisible } from './model-visibility.js';
 import { type Caller, decide, type Rule, ruleFor, type Setting } from './policy.js';
+import { routeOf } from './route-hooks.js';
 
 export const SESSION_COOKIE = 'mg_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -130,11 +131,12 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
 
 function authorize(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   req.principal = ANONYMOUS;
-  const template = req.routeOptions.url;
+  const route = routeOf(req);
+  const template = route.url;
   // No route matched: the not-found handler answers (404 or the web app's index.html).
   if (template === undefined) return;
   if (req.method === 'OPTIONS' && template === '*') return;
-  const rule = routeRule(req.method, template, req.routeOptions.config as { file?: string });
+  const rule = routeRule(req.method, template, route.config as { file?: string });
   if (!rule) throw new ModelGardenError('FORBIDDEN', `No access policy for ${req.method} ${template}`);
   if (rule.access === 'public' && !template.startsWith('/api/session')) return;
   const known = knownPrincipal(ctx, req);

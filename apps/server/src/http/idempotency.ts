@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import type { Db } from '../db/database.js';
 import { IdempotencyStore, type StoredAnswer } from '../db/idempotency-store.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
-import { addRouteHook, routeMethods } from './route-hooks.js';
+import { addRouteHook, routeMethods, routeOf } from './route-hooks.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -67,7 +67,7 @@ const bodyOf = (req: FastifyRequest) =>
 /** Keys apply to the API's changes; predictions change nothing and are not replayed. */
 const appliesTo = (method: string, template: string | undefined) =>
   MUTATING.has(method) && (template ?? '').startsWith('/api/') && !(template ?? '').endsWith('/predict');
-const applies = (req: FastifyRequest) => appliesTo(req.method, req.routeOptions.url);
+const applies = (req: FastifyRequest) => appliesTo(req.method, routeOf(req).url);
 
 const reused = () =>
   new ModelGardenError(
@@ -149,7 +149,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
-    if (req.isMultipart() && req.routeOptions.config?.idempotentUpload) {
+    if (req.isMultipart() && routeOf(req).config?.idempotentUpload) {
       const claim = await store.claimUpload(key);
       if (claim.state === 'in-progress') throw inProgress();
       if (claim.state === 'answered') {

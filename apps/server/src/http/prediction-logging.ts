@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js';
 import type { PredictionLogEntry } from '../observability/prediction-log.js';
 import type { ModelVersion } from '../registry/types.js';
 import { type FeatureRow, featureRowsOf } from '../serving/predict-service.js';
-import { addRouteHook } from './route-hooks.js';
+import { addRouteHook, routeOf } from './route-hooks.js';
 
 const PREDICT_ROUTE = '/api/models/:name/predict';
 const OIP_ROUTES = new Set(['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']);
@@ -107,7 +107,7 @@ export function registerPredictionLogging(app: FastifyInstance, ctx: AppContext)
       payload: unknown,
       done: (err: null, payload: unknown) => void,
     ) => {
-      const route = req.routeOptions.url;
+      const route = routeOf(req).url;
       if (reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
       const model = (req.params as { name?: string }).name;
       if (!model || !ctx.predictionLogs.shouldLog(model)) return done(null, payload);

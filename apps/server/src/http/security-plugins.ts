@@ -12,6 +12,7 @@ import { isLoopbackHost } from '../config/config.js';
 import type { AppContext } from '../context.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { isLoopbackAddress } from './auth-hook.js';
+import { routeOf } from './route-hooks.js';
 
 /** The bucket a request counts against: its key, its user, or its address. */
 export function rateLimitKey(req: FastifyRequest): string {
@@ -65,7 +66,7 @@ export function securityHeadersHook(secureCookies: boolean): onRequestHookHandle
   });
   const apiHeaders = apiSecurityHeaders(secureCookies);
   return (req, reply, done) => {
-    if (isApiRoute(req.routeOptions.url ?? req.url)) {
+    if (isApiRoute(routeOf(req).url ?? req.url)) {
       reply.headers(apiHeaders);
       done();
       return;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { addRouteHook } from './route-hooks.js';
+import { addRouteHook, routeOf } from './route-hooks.js';
 import { PREDICTION_ROUTES, SERVED_VERSION_HEADER } from './served-version.js';
 
 export const SHADOW_HEADER = 'x-modelgarden-shadow';
@@ -34,7 +34,7 @@ const MAX_IN_FLIGHT = 32;
 const KEEP_RECENT = 50;
 
 function shadowUrl(req: FastifyRequest, name: string, version: number): string {
-  if (req.routeOptions.url === '/api/models/:name/predict') {
+  if (routeOf(req).url === '/api/models/:name/predict') {
     const query = new URLSearchParams();
     query.set('version', String(version));
     const topK = (req.query as { topK?: unknown }).topK;

@@ -6,6 +6,7 @@
 import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tracing } from '../observability/tracing.js';
+import { routeOf } from './route-hooks.js';
 
 const spanKey = Symbol('httpSpan');
 type WithSpan = FastifyRequest & { [spanKey]?: Span };
@@ -17,7 +18,7 @@ export function registerTracing(app: FastifyInstance, tracing: Tracing): void {
       get: (carrier, key) => carrier[key] as string | string[] | undefined,
       keys: (carrier) => Object.keys(carrier),
     });
-    const route = req.routeOptions.url;
+    const route = routeOf(req).url;
     const span = tracing.tracer.startSpan(
       route ? `${req.method} ${route}` : req.method,
       {

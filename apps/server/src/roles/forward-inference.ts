@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { routeOf } from '../http/route-hooks.js';
 import { InferencePool } from './inference-pool.js';
 
 /** Route templates an `api` replica does not serve itself. */
@@ -81,7 +82,7 @@ export function registerInferenceForwarding(app: FastifyInstance, ctx: AppContex
   const pool = new InferencePool(ctx.config.inferenceUrls);
   app.addHook('onClose', () => pool.close());
   app.addHook('onRequest', async (req, reply) => {
-    if (!FORWARDED_ROUTES.has(req.routeOptions.url ?? '')) return;
+    if (!FORWARDED_ROUTES.has(routeOf(req).url ?? '')) return;
     const body = await readBody(req, ctx.config.maxBodyBytes);
     const res = await pool.forward({
       method: req.method,

@@ -3,7 +3,7 @@
  * labelled probabilities (sorted, top-k) or regression values out.
  */
 import { ModelGardenError } from '../errors/model-garden-error.js';
-import { inSpan } from '../observability/tracing.js';
+import { inSpan, tracingActive } from '../observability/tracing.js';
 import type { VersionSelector } from '../registry/registry-service.js';
 import type { ModelVersion, TensorSpec } from '../registry/types.js';
 import { preprocessImage } from './image-preprocess.js';
@@ -167,7 +167,12 @@ export class PredictService {
     return this.inference.registry.resolve(name, selector);
   }
 
-  async predictRows(
+  /**
+   * Not an async function: a small prediction's time is mostly per-request overhead, and each async
+   * layer between the route and the scheduler costs a promise and a resumption. Checks throw
+   * synchronously; the route awaits the result either way.
+   */
+  predictRows(
     version: ModelVersion,
     rows: FeatureRow[],
     topK?: number,
@@ -190,20 +195,25 @@ export class PredictService {
       throw fail('INVALID_INPUT', `Too many rows (${rows.length}); the limit is ${this.limits.maxRows}`);
     }
     const { spec, width } = tabularInput(version);
-    const data = inSpan('preprocess', { 'modelgarden.rows': rows.length }, () =>
-      encodeRows(version, spec, width, rows),
-    );
-    const outputs = await this.inference.run(
-      version,
-      [{ name: spec.name, datatype: spec.datatype, shape: [rows.length, width], data }],
-      undefined,
-      options,
-    );
-    return {
-      model: version.model,
-      version: version.version,
-      predictions: inSpan('postprocess', {}, () => toPredictions(version, outputs, rows.length, topK)),
-    };
+    const data = tracingActive()
+      ? inSpan('preprocess', { 'modelgarden.rows': rows.length }, () =>
+          encodeRows(version, spec, width, rows),
+        )
+      : encodeRows(version, spec, width, rows);
+    return this.inference
+      .run(
+        version,
+        [{ name: spec.name, datatype: spec.datatype, shape: [rows.length, width], data }],
+        undefined,
+        options,
+      )
+      .then((outputs) => ({
+        model: version.model,
+        version: version.version,
+        predictions: tracingActive()
+          ? inSpan('postprocess', {}, () => toPredictions(version, outputs, rows.length, topK))
+          : toPredictions(version, outputs, rows.length, topK),
+      }));
   }
 
   async predictImages(
@@ -258,28 +268,31 @@ function encodeRows(
   const names = featureNames(version, width);
   const data =
     spec.datatype === 'FP64' ? new Float64Array(rows.length * width) : new Float32Array(rows.length * width);
-  rows.forEach((row, r) => {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
     if (Array.isArray(row)) {
       if (row.length !== width)
         throw fail('INVALID_INPUT', `Row ${r} has ${row.length} values; expected ${width}`);
-      row.forEach((v, i) => {
-        data[r * width + i] = checkNumber(v, names[i]!, r);
-      });
-      return;
+      for (let i = 0; i < width; i++) data[r * width + i] = checkNumber(row[i], names[i]!, r);
+      continue;
     }
-    for (const key of Object.keys(row)) {
-      if (!names.includes(key)) {
+    let keys = 0;
+    for (const key in row) {
+      keys++;
+      if (keys > width || !names.includes(key)) {
+        const unknown = Object.keys(row).find((k) => !names.includes(k))!;
         throw fail(
           'UNKNOWN_FEATURE',
-          `Unknown feature "${key.slice(0, 64)}" in row ${r}; expected ${names.join(', ')}`,
+          `Unknown feature "${unknown.slice(0, 64)}" in row ${r}; expected ${names.join(', ')}`,
         );
       }
     }
-    names.forEach((n, i) => {
+    for (let i = 0; i < width; i++) {
+      const n = names[i]!;
       if (!(n in row)) throw fail('MISSING_FEATURE', `Row ${r} is missing feature "${n}"`);
       data[r * width + i] = checkNumber(row[n], n, r);
-    });
-  });
+    }
+  }
   return data;
 }
 

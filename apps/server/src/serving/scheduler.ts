@@ -125,6 +125,11 @@ export class Scheduler {
     return this.queue.length;
   }
 
+  /** True once drain() began: submit() refuses with SchedulerClosedError. */
+  get draining(): boolean {
+    return this.closed;
+  }
+
   get inFlight(): number {
     return this.running;
   }

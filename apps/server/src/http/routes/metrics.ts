@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { BoundHistogramSeries } from '../../observability/bound-metrics.js';
+import { routeOf } from '../route-hooks.js';
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   const m = ctx.metrics;
@@ -18,7 +19,7 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
+    const route = routeOf(req).url ?? 'unmatched';
     const statusClass = Math.floor(reply.statusCode / 100);
     let byMethod = series.get(route);
     if (!byMethod) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PredictResult } from '../../serving/predict-service.js';
-import { predictResultJson } from './predict.js';
+import { predictBodySchema } from '../schemas.js';
+import { plainFeatureBody, predictResultJson } from './predict.js';
 
 describe('predictResultJson (schema-compiled serializer)', () => {
   const cases: PredictResult[] = [
@@ -40,5 +41,45 @@ describe('predictResultJson (schema-compiled serializer)', () => {
       version: 1,
       predictions: [{ value: null, values: [1, null] }],
     });
+  });
+});
+
+describe('plainFeatureBody (the body check without zod)', () => {
+  const bodies: unknown[] = [
+    { inputs: { a: 1, b: 2.5 } },
+    { inputs: { a: 1 }, topK: 2 },
+    { topK: 100_000, inputs: {} },
+    { inputs: { a: 1 }, topK: 0 },
+    { inputs: { a: 1 }, topK: 1.5 },
+    { inputs: { a: 1 }, topK: '2' },
+    { inputs: { a: '1' } },
+    { inputs: { a: null } },
+    { inputs: [1, 2] },
+    { inputs: [{ a: 1 }] },
+    { inputs: { a: 1 }, extra: true },
+    { inputs: { a: 1 }, image: 'x' },
+    { image: 'aGk=' },
+    { topK: 1 },
+    {},
+    [],
+    null,
+    'text',
+    { inputs: null },
+  ];
+
+  it('takes only bodies the schema accepts, unchanged, and leaves the rest to the schema', () => {
+    const taken: unknown[] = [];
+    for (const body of bodies) {
+      const fast = plainFeatureBody(body);
+      if (!fast) continue;
+      taken.push(body);
+      const slow = predictBodySchema.safeParse(body);
+      expect(slow.success).toBe(true);
+      expect(fast.data).toEqual(slow.data);
+    }
+    expect(taken).toEqual([bodies[0], bodies[1], bodies[2]]);
+    // Rejected by the schema, so the route still answers them with its VALIDATION_FAILED details.
+    for (const i of [3, 4, 5, 10, 15, 16, 17, 18])
+      expect(predictBodySchema.safeParse(bodies[i]).success).toBe(false);
   });
 });

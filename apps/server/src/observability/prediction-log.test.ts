@@ -1,10 +1,15 @@
-/** The prediction log service on an embedded database: sampling, batched writes, paging, retention. */
+/**
+ * The prediction log service: sampling, batched writes, paging, retention; on PGlite and, with
+ * TEST_DATABASE_URL, a PostgreSQL server.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { backends } from '../test-support/registry-backends.js';
 import { type PredictionLogEntry, PredictionLogService } from './prediction-log.js';
 
-let database: Database;
-let logs: PredictionLogService;
 const DAY = 24 * 3600 * 1000;
 
 const entry = (model: string, createdAt: Date, label = 'a'): PredictionLogEntry => ({
@@ -20,16 +25,25 @@ const entry = (model: string, createdAt: Date, label = 'a'): PredictionLogEntry 
   createdAt,
 });
 
-beforeAll(async () => {
-  database = await openDatabase({ dataDir: '', inMemory: true });
-  logs = new PredictionLogService(database.db, { flushIntervalMs: 60_000 });
-});
-afterAll(async () => {
-  await logs.close();
-  await database.close();
-});
+describe.each(backends)('PredictionLogService on $name', (backend) => {
+  let database: Database;
+  let logs: PredictionLogService;
+  let dir: string;
+  let cleanup: () => Promise<void>;
 
-describe('PredictionLogService', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'modelgarden-predlog-'));
+    const opened = await backend.open(dir);
+    database = opened.database;
+    cleanup = opened.cleanup;
+    logs = new PredictionLogService(database.db, { flushIntervalMs: 60_000 });
+  });
+  afterAll(async () => {
+    await logs?.close();
+    await cleanup?.();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('logs nothing until a model is switched on, then samples at its rate', async () => {
     expect(logs.shouldLog('m')).toBe(false);
     await logs.setSettings('m', { enabled: true, sampleRate: 1 });
@@ -37,6 +51,36 @@ describe('PredictionLogService', () => {
     await logs.setSettings('m', { sampleRate: 0 });
     expect(Array.from({ length: 100 }, () => logs.shouldLog('m')).some(Boolean)).toBe(false);
     expect(await logs.enabledModels()).toEqual(['m']);
+  });
+
+  it('writes every field of a batch as it was recorded (one INSERT from a JSON array)', async () => {
+    const at = new Date('2026-11-29T10:11:12.345Z');
+    const odd: PredictionLogEntry = {
+      model: 'fields',
+      version: 7,
+      requestId: 'r-"quoted"\\-é',
+      protocol: 'oip',
+      latencyMs: 2.5,
+      features: null,
+      imageStats: { width: 224, height: 224, mean: 0.25, std: 0.125 },
+      output: { value: -1.5 },
+      label: null,
+      createdAt: at,
+    };
+    logs.record(odd);
+    logs.record({
+      ...entry('fields', new Date(at.getTime() + 1), 'é "x"'),
+      features: { 'a b': 1.25, c: -3 },
+    });
+    await logs.flush();
+    const { items } = await logs.query({ model: 'fields' });
+    expect(items).toHaveLength(2);
+    expect(items[1]).toMatchObject({ ...odd, createdAt: at.toISOString() });
+    expect(items[0]).toMatchObject({
+      label: 'é "x"',
+      features: { 'a b': 1.25, c: -3 },
+      output: { label: 'é "x"' },
+    });
   });
 
   it('deletes rows past each model retention and keeps the rest', async () => {

@@ -137,6 +137,28 @@ describe('Scheduler', () => {
     expect(outcomes).toContain('timeout');
   });
 
+  it('keeps each request to its own deadline, a shorter one after a longer one included', async () => {
+    const model = fakeModel();
+    const { observer } = recorder();
+    const scheduler = new Scheduler([model.runner], config(), true, observer);
+    model.hold();
+    const running = scheduler.submit(rows(1, 0), ['y'], { timeoutMs: 5_000 });
+    await new Promise((r) => setImmediate(r));
+    const started = performance.now();
+    const long = scheduler.submit(rows(1, 1), ['y'], { timeoutMs: 200 }).catch((e: unknown) => e);
+    const short = scheduler.submit(rows(1, 2), ['y'], { timeoutMs: 30 }).catch((e: unknown) => e);
+    expect(((await short) as ModelGardenError).code).toBe('DEADLINE_EXCEEDED');
+    const shortAfter = performance.now() - started;
+    expect(((await long) as ModelGardenError).code).toBe('DEADLINE_EXCEEDED');
+    const longAfter = performance.now() - started;
+    expect(shortAfter).toBeGreaterThanOrEqual(29);
+    expect(shortAfter).toBeLessThan(190);
+    expect(longAfter).toBeGreaterThanOrEqual(199);
+    // The running request (5 s deadline) is untouched and finishes once the model answers.
+    model.release();
+    expect((await running)[0]!.shape).toEqual([1, 3]);
+  });
+
   it('removes a cancelled request from the queue so it never runs', async () => {
     const model = fakeModel();
     const scheduler = new Scheduler([model.runner], config(), true, recorder().observer);

@@ -51,8 +51,9 @@ interface Job {
   key: string | null;
   enqueuedAt: number;
   startedAt: number;
+  /** performance.now() past which the request fails with DEADLINE_EXCEEDED. */
+  deadline: number;
   state: 'queued' | 'running' | 'done';
-  timer: NodeJS.Timeout | undefined;
   /** With tracing on: the request's span (batches link to it) and its queue-wait span. */
   trace?: { request: SpanContext | undefined; queue: Span };
   resolve(outputs: RawOutput[]): void;
@@ -84,6 +85,17 @@ export class Scheduler {
   private running = 0;
   private pumpScheduled = false;
   private delayTimer: NodeJS.Timeout | undefined;
+  /** The batches being executed (their requests may still time out). */
+  private readonly runningBatches = new Set<Job[]>();
+  /**
+   * Deadlines: one timer for the scheduler, set for the earliest deadline of a queued or running
+   * request, instead of a timer per request (a Timeout object and two list operations each). With
+   * one deadline for most requests the earliest is nearly always the oldest, so the timer rarely
+   * moves; when it fires it fails what is late and is set for the next deadline, if any. It does
+   * not keep the process alive (a request always has a pump, a run or a delay timer that does).
+   */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineAt = Number.POSITIVE_INFINITY;
   private closed = false;
   private drained: (() => void) | undefined;
   /** Moving average of one execution, for Retry-After and the admission estimate. */
@@ -262,8 +274,8 @@ export class Scheduler {
         key: this.batchable && this.config.maxBatchSize > 1 ? batchKey(inputs, outputNames) : null,
         enqueuedAt,
         startedAt: 0,
+        deadline: enqueuedAt + timeoutMs,
         state: 'queued',
-        timer: undefined,
         resolve,
         reject,
       };
@@ -274,7 +286,7 @@ export class Scheduler {
           queue: tracer().startSpan('queue wait', { attributes: { 'modelgarden.rows': job.rows } }, parent),
         };
       }
-      job.timer = setTimeout(() => this.abandon(job, 'timeout'), timeoutMs);
+      if (job.deadline < this.deadlineAt) this.armDeadline(job.deadline);
       options.signal?.onCancel(() => this.abandon(job, 'cancelled'));
       this.noteIfCaughtUp(enqueuedAt);
       this.queue.push(job);
@@ -350,9 +362,35 @@ export class Scheduler {
     this.checkDrained();
   }
 
+  /** Sets the deadline timer for `at` (performance.now() time). */
+  private armDeadline(at: number): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(this.expire, Math.max(0, at - now()));
+    this.deadlineTimer.unref();
+  }
+
+  /** Fails every request past its deadline, then sets the timer for the next earliest one. */
+  private readonly expire = (): void => {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Number.POSITIVE_INFINITY;
+    // A timer may fire a little early by performance.now(): allow a millisecond.
+    const t = now() + 1;
+    let next = Number.POSITIVE_INFINITY;
+    const late: Job[] = [];
+    const visit = (job: Job) => {
+      if (job.state === 'done') return;
+      if (job.deadline <= t) late.push(job);
+      else if (job.deadline < next) next = job.deadline;
+    };
+    for (const job of this.queue) visit(job);
+    for (const batch of this.runningBatches) for (const job of batch) visit(job);
+    for (const job of late) this.abandon(job, 'timeout');
+    if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next);
+  };
+
   private settle(job: Job, outcome: Outcome): void {
     job.state = 'done';
-    clearTimeout(job.timer);
     const t = now();
     const queued = job.startedAt > 0 ? (job.startedAt - job.enqueuedAt) / 1000 : null;
     this.observer.finished(outcome, queued, (t - job.enqueuedAt) / 1000);
@@ -430,6 +468,7 @@ export class Scheduler {
 
   private async execute(instance: InstanceRunner, batch: Job[]): Promise<void> {
     this.running++;
+    this.runningBatches.add(batch);
     const started = now();
     for (const job of batch) {
       job.state = 'running';
@@ -459,6 +498,7 @@ export class Scheduler {
     } finally {
       span?.end();
       this.running--;
+      this.runningBatches.delete(batch);
       this.idle.push(instance);
       if (this.queue.length > 0) this.schedulePump();
       else {
@@ -501,6 +541,8 @@ export class Scheduler {
   private checkDrained(): void {
     if (this.drained && this.queue.length === 0 && this.running === 0) {
       clearTimeout(this.delayTimer);
+      clearTimeout(this.deadlineTimer);
+      this.deadlineAt = Number.POSITIVE_INFINITY;
       this.drained();
       this.drained = undefined;
     }

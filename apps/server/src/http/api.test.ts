@@ -258,6 +258,32 @@ describe('friendly predict', () => {
     expect(ranked[0]!.label).toBe('3');
   });
 
+  it('refuses a multipart prediction without an "image" file, or with a file in another field', async () => {
+    const png = await readFile(path.join(DIGIT_SAMPLES, 'digit-3-4.png'));
+    const none = multipart([{ name: 'note', data: 'no picture here' }]);
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/digits/predict', ...none }),
+      400,
+      'MISSING_FILE',
+    );
+    const other = multipart([{ name: 'picture', filename: 'd.png', type: 'image/png', data: png }]);
+    expectError(
+      await inject({ method: 'POST', url: '/api/models/digits/predict', ...other }),
+      400,
+      'BAD_REQUEST',
+    );
+    // Two pictures, two predictions, in order.
+    const seven = await readFile(path.join(DIGIT_SAMPLES, 'digit-7-3.png'));
+    const two = multipart([
+      { name: 'image', filename: 'a.png', type: 'image/png', data: png },
+      { name: 'image', filename: 'b.png', type: 'image/png', data: seven },
+    ]);
+    const res = await inject({ method: 'POST', url: '/api/models/digits/predict', ...two });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().predictions).toHaveLength(2);
+    expect(res.json().predictions.map((p: { label: string }) => p.label)).toEqual(['3', '7']);
+  });
+
   it.each([
     ['unknown model', '/api/models/nope/predict', { inputs: SETOSA }, 404, 'MODEL_NOT_FOUND'],
     // The alias is checked before the route cache is asked (resolveCached), as on a cache miss.

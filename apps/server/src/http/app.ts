@@ -3,7 +3,6 @@
  * Does not listen; tests drive it with inject() and the server module listens.
  */
 import fastifyCookie from '@fastify/cookie';
-import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -21,6 +20,7 @@ import { registerEarlyShedding } from './early-shedding.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerJsonParser } from './json-parser.js';
+import { registerMultipartPassThrough } from './multipart-files.js';
 import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
 import { lazyRequestLoggerFactory, registerRequestLogging } from './request-logging.js';
@@ -94,15 +94,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerPolicyCheck(app);
   await app.register(fastifyCookie);
   await registerSecurityPlugins(app, ctx);
-  await app.register(fastifyMultipart, {
-    limits: {
-      fileSize: ctx.config.maxUploadBytes + 1,
-      files: 64,
-      fields: 20,
-      fieldSize: 1024 * 1024,
-      parts: 100,
-    },
-  });
+  // Multipart bodies are read by the routes that take them (multipart-files.ts, routes/models.ts).
+  registerMultipartPassThrough(app);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -16,6 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import type { Db } from '../db/database.js';
 import { IdempotencyStore, type StoredAnswer } from '../db/idempotency-store.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { isMultipart } from './multipart-files.js';
 import { addRouteHook, routeMethods, routeOf } from './route-hooks.js';
 
 declare module 'fastify' {
@@ -62,7 +63,7 @@ const fingerprintOf = (req: FastifyRequest, body: string) =>
 
 /** A body nobody reads (multipart sent to a route that takes no upload) counts by its length. */
 const bodyOf = (req: FastifyRequest) =>
-  req.isMultipart() ? `multipart:${req.headers['content-length'] ?? '?'}` : canonical(req.body ?? null);
+  isMultipart(req) ? `multipart:${req.headers['content-length'] ?? '?'}` : canonical(req.body ?? null);
 
 /** Keys apply to the API's changes; predictions change nothing and are not replayed. */
 const appliesTo = (method: string, template: string | undefined) =>
@@ -149,7 +150,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
-    if (req.isMultipart() && routeOf(req).config?.idempotentUpload) {
+    if (isMultipart(req) && routeOf(req).config?.idempotentUpload) {
       const claim = await store.claimUpload(key);
       if (claim.state === 'in-progress') throw inProgress();
       if (claim.state === 'answered') {

@@ -1,5 +1,6 @@
 /** Registry routes for models: list (search, filter, paging), create, describe, edit; push versions (multipart). */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
@@ -11,6 +12,7 @@ import { parseVersionMetadata } from '../../registry/version-metadata.js';
 import { fingerprintUpload, sendReplay } from '../idempotency.js';
 import { applyModelAccess } from '../model-team.js';
 import { viewerOf } from '../model-visibility.js';
+import { isMultipart } from '../multipart-files.js';
 import { createModelBodySchema, modelQuerySchema, updateModelBodySchema } from '../registry-schemas.js';
 import {
   errorSchema,
@@ -118,102 +120,117 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (req) => ctx.registry.getVersion(req.params.name, parseVersion(req.params.version)),
     );
 
-    app.post(
-      '/api/models/:name/versions',
-      {
-        // Its Idempotency-Key fingerprint covers the file's sha256 and the fields (fingerprintUpload below).
-        config: { idempotentUpload: true },
-        schema: {
-          tags: ['registry'],
-          summary: 'Push a new version (multipart: file = the .onnx, metadata = JSON text)',
-          description:
-            'multipart/form-data with field `file` (the ONNX model) and optional field `metadata`, a JSON ' +
-            'string `{description?, task?, labels?, featureNames?, preprocessing?, metrics?, tags?}`. ' +
-            'The input/output schema is read from the ONNX graph. An optional `reference` field (CSV text or ' +
-            "file: one column per feature, optional `label`) becomes the version's drift reference. " +
-            'Answers 201 with the new version.',
-          consumes: ['multipart/form-data'],
-          params: z.object({ name: modelNameParam }),
-          response: {
-            201: modelVersionSchema,
-            400: errorSchema,
-            413: errorSchema,
-            415: errorSchema,
-            422: errorSchema,
+    // The upload route alone reads multipart through @fastify/multipart, in a scope of its own: the
+    // plugin adds hooks to every request of its scope (http/multipart-files.ts says why that matters).
+    await app.register(async (scope) => {
+      const upload = scope.withTypeProvider<ZodTypeProvider>();
+      upload.removeContentTypeParser('multipart/form-data');
+      await upload.register(fastifyMultipart, {
+        limits: {
+          fileSize: ctx.config.maxUploadBytes + 1,
+          files: 64,
+          fields: 20,
+          fieldSize: 1024 * 1024,
+          parts: 100,
+        },
+      });
+      upload.post(
+        '/api/models/:name/versions',
+        {
+          // Its Idempotency-Key fingerprint covers the file's sha256 and the fields (fingerprintUpload below).
+          config: { idempotentUpload: true },
+          schema: {
+            tags: ['registry'],
+            summary: 'Push a new version (multipart: file = the .onnx, metadata = JSON text)',
+            description:
+              'multipart/form-data with field `file` (the ONNX model) and optional field `metadata`, a JSON ' +
+              'string `{description?, task?, labels?, featureNames?, preprocessing?, metrics?, tags?}`. ' +
+              'The input/output schema is read from the ONNX graph. An optional `reference` field (CSV text or ' +
+              "file: one column per feature, optional `label`) becomes the version's drift reference. " +
+              'Answers 201 with the new version.',
+            consumes: ['multipart/form-data'],
+            params: z.object({ name: modelNameParam }),
+            response: {
+              201: modelVersionSchema,
+              400: errorSchema,
+              413: errorSchema,
+              415: errorSchema,
+              422: errorSchema,
+            },
           },
         },
-      },
-      async (req, reply) => {
-        assertModelName(req.params.name);
-        if (!req.isMultipart()) {
-          throw new ModelGardenError(
-            'UNSUPPORTED_MEDIA_TYPE',
-            'Send multipart/form-data with a "file" field',
-          );
-        }
-        const declared = Number(req.headers['content-length']);
-        if (Number.isFinite(declared) && declared > ctx.config.maxUploadBytes + MAX_METADATA_BYTES) {
-          throw new ModelGardenError(
-            'PAYLOAD_TOO_LARGE',
-            `The upload is larger than MAX_UPLOAD_MB (${ctx.config.maxUploadBytes} bytes)`,
-            { details: { maxBytes: ctx.config.maxUploadBytes } },
-          );
-        }
-        let staged: StagedArtifact | undefined;
-        let metadataText: string | undefined;
-        let referenceCsv: string | undefined;
-        try {
-          for await (const part of req.parts()) {
-            if (part.type === 'file' && part.fieldname === 'reference' && referenceCsv === undefined) {
-              referenceCsv = (await part.toBuffer()).toString('utf8');
-            } else if (part.type === 'file') {
-              if (part.fieldname !== 'file' || staged) {
-                part.file.resume();
-                throw new ModelGardenError(
-                  'BAD_REQUEST',
-                  `Unexpected file field "${part.fieldname}"; send one "file"`,
-                );
+        async (req, reply) => {
+          assertModelName(req.params.name);
+          if (!isMultipart(req)) {
+            throw new ModelGardenError(
+              'UNSUPPORTED_MEDIA_TYPE',
+              'Send multipart/form-data with a "file" field',
+            );
+          }
+          const declared = Number(req.headers['content-length']);
+          if (Number.isFinite(declared) && declared > ctx.config.maxUploadBytes + MAX_METADATA_BYTES) {
+            throw new ModelGardenError(
+              'PAYLOAD_TOO_LARGE',
+              `The upload is larger than MAX_UPLOAD_MB (${ctx.config.maxUploadBytes} bytes)`,
+              { details: { maxBytes: ctx.config.maxUploadBytes } },
+            );
+          }
+          let staged: StagedArtifact | undefined;
+          let metadataText: string | undefined;
+          let referenceCsv: string | undefined;
+          try {
+            for await (const part of req.parts()) {
+              if (part.type === 'file' && part.fieldname === 'reference' && referenceCsv === undefined) {
+                referenceCsv = (await part.toBuffer()).toString('utf8');
+              } else if (part.type === 'file') {
+                if (part.fieldname !== 'file' || staged) {
+                  part.file.resume();
+                  throw new ModelGardenError(
+                    'BAD_REQUEST',
+                    `Unexpected file field "${part.fieldname}"; send one "file"`,
+                  );
+                }
+                staged = await ctx.store.stage(part.file, ctx.config.maxUploadBytes);
+              } else if (part.fieldname === 'metadata') {
+                metadataText = String(part.value);
+              } else if (part.fieldname === 'reference') {
+                referenceCsv = String(part.value);
+              } else {
+                throw new ModelGardenError('BAD_REQUEST', `Unexpected field "${part.fieldname}"`);
               }
-              staged = await ctx.store.stage(part.file, ctx.config.maxUploadBytes);
-            } else if (part.fieldname === 'metadata') {
-              metadataText = String(part.value);
-            } else if (part.fieldname === 'reference') {
-              referenceCsv = String(part.value);
-            } else {
-              throw new ModelGardenError('BAD_REQUEST', `Unexpected field "${part.fieldname}"`);
             }
-          }
-          // With an Idempotency-Key: a replay of the same upload gets the stored answer (its staged
-          // copy discarded first), another upload under the same key is 422.
-          const stored = await fingerprintUpload(req, {
-            fields: { metadata: metadataText ?? null, reference: referenceCsv ?? null },
-            fileSha256: staged?.sha256 ?? null,
-          });
-          if (stored) {
+            // With an Idempotency-Key: a replay of the same upload gets the stored answer (its staged
+            // copy discarded first), another upload under the same key is 422.
+            const stored = await fingerprintUpload(req, {
+              fields: { metadata: metadataText ?? null, reference: referenceCsv ?? null },
+              fileSha256: staged?.sha256 ?? null,
+            });
+            if (stored) {
+              if (staged) await ctx.store.discard(staged);
+              staged = undefined;
+              return sendReplay(reply, stored);
+            }
+            if (!staged) throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "file" field');
+            if (staged.sizeBytes === 0)
+              throw new ModelGardenError('INVALID_MODEL_FILE', 'The uploaded file is empty');
+            const meta = parseVersionMetadata(metadataText);
+            // A reference dataset pushed with the version is checked before anything is stored.
+            const reference =
+              referenceCsv === undefined
+                ? undefined
+                : await parseReferenceFor(ctx, req.params.name, meta.featureNames, referenceCsv);
+            const version = await pushVersion(ctx.registry, ctx.inspect, req.params.name, staged, meta);
+            if (reference) await ctx.drift.setParsedReference(version.model, version.version, reference);
+            req.log.info(
+              { model: version.model, version: version.version, sha256: version.sha256 },
+              'version pushed',
+            );
+            return reply.status(201).send(version);
+          } finally {
             if (staged) await ctx.store.discard(staged);
-            staged = undefined;
-            return sendReplay(reply, stored);
           }
-          if (!staged) throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "file" field');
-          if (staged.sizeBytes === 0)
-            throw new ModelGardenError('INVALID_MODEL_FILE', 'The uploaded file is empty');
-          const meta = parseVersionMetadata(metadataText);
-          // A reference dataset pushed with the version is checked before anything is stored.
-          const reference =
-            referenceCsv === undefined
-              ? undefined
-              : await parseReferenceFor(ctx, req.params.name, meta.featureNames, referenceCsv);
-          const version = await pushVersion(ctx.registry, ctx.inspect, req.params.name, staged, meta);
-          if (reference) await ctx.drift.setParsedReference(version.model, version.version, reference);
-          req.log.info(
-            { model: version.model, version: version.version, sha256: version.sha256 },
-            'version pushed',
-          );
-          return reply.status(201).send(version);
-        } finally {
-          if (staged) await ctx.store.discard(staged);
-        }
-      },
-    );
+        },
+      );
+    });
   };
 }

@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { featureRowsOf, type PredictResult } from '../../serving/predict-service.js';
+import { isMultipart, readMultipartFiles } from '../multipart-files.js';
 import { errorSchema, modelNameParam, predictBodySchema, predictResultSchema } from '../schemas.js';
 import { setServedVersion } from '../served-version.js';
 import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
@@ -117,19 +118,11 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const q = req.query;
         const run = { timeoutMs: q.timeoutMs, signal: cancelOnDisconnect(reply) };
         const selector = { version: q.version ? parseVersion(q.version) : undefined, alias: q.alias };
-        if (req.isMultipart()) {
-          const images: Uint8Array[] = [];
-          for await (const part of req.parts({ limits: { fileSize: ctx.config.maxBodyBytes, files: 64 } })) {
-            if (part.type !== 'file') continue;
-            if (part.fieldname !== 'image') {
-              part.file.resume();
-              throw new ModelGardenError(
-                'BAD_REQUEST',
-                `Unexpected file field "${part.fieldname}"; use "image"`,
-              );
-            }
-            images.push(await part.toBuffer());
-          }
+        if (isMultipart(req)) {
+          const images = await readMultipartFiles(req, 'image', {
+            fileSize: ctx.config.maxBodyBytes,
+            files: 64,
+          });
           if (images.length === 0)
             throw new ModelGardenError('MISSING_FILE', 'The multipart body has no "image" file');
           const version =

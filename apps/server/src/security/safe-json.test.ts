@@ -32,6 +32,11 @@ describe('safe JSON', () => {
     expect(codeOf('{"a":1,"b":2,"c":3,"d":4,"e":5}')).toBe('OK');
     expect(codeOf('{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}')).toBe('JSON_TOO_COMPLEX');
     expect(codeOf('[{"a":1,"b":2,"c":3},{"a":1,"b":2,"c":3}]')).toBe('OK');
+    // The shortest texts past each limit are still scanned (short texts skip the scan: no valid
+    // JSON that short can pass a limit).
+    expect(codeOf(`{${Array(6).fill('"":0').join(',')}}`)).toBe('JSON_TOO_COMPLEX');
+    expect(codeOf(' '.repeat(3) + `${'['.repeat(9)}${']'.repeat(9)}`)).toBe('JSON_TOO_COMPLEX');
+    expect(codeOf('  ')).toBe('MALFORMED_JSON');
   });
 
   it('refuses prototype-pollution keys and leaves Object.prototype alone', () => {

@@ -57,6 +57,15 @@ export function assertJsonWithinLimits(text: string, limits: JsonLimits, what = 
   }
 }
 
+/**
+ * True when no valid JSON text this short can pass the limits, so the scan can be skipped: nesting
+ * d levels takes 2d brackets, and an object of k keys at least 5k + 1 characters (`{"":0,…}`).
+ * Invalid text of this length is refused by the parser at a cost bounded by its length.
+ */
+function withinLimitsByLength(text: string, limits: JsonLimits): boolean {
+  return text.length < 2 * (limits.maxDepth + 1) && text.length < 5 * (limits.maxKeys + 1) + 1;
+}
+
 /** V8 quotes the text around a syntax error; keep only the part before the quote. */
 function describeSyntaxError(err: Error): string {
   const [reason = ''] = err.message.split(/,? (?:\.\.\.)?"/, 1);
@@ -69,8 +78,9 @@ function describeSyntaxError(err: Error): string {
  * @example parseClientJson('{"a":1}', { maxDepth: 64, maxKeys: 10_000 }) // { a: 1 }
  */
 export function parseClientJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS, what = 'The body') {
-  if (text.trim() === '') throw new ModelGardenError('MALFORMED_JSON', `${what} is empty but should be JSON`);
-  assertJsonWithinLimits(text, limits, what);
+  if (text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === ''))
+    throw new ModelGardenError('MALFORMED_JSON', `${what} is empty but should be JSON`);
+  if (!withinLimitsByLength(text, limits)) assertJsonWithinLimits(text, limits, what);
   try {
     return secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' }) as unknown;
   } catch (err) {

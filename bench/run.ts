@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- tiny batching cnn overload]`: runs each benchmark side by side in one
  * invocation, servers in their own processes, load from wrk (a separate process), on loopback.
- * BENCH_SECONDS sets each measurement's length (default 10).
+ * BENCH_SECONDS sets each measurement's length (default 10); benchmark 1 splits it over BENCH_ROUNDS
+ * interleaved rounds per system (default 5).
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';

@@ -2,8 +2,9 @@
  * Benchmark 1: a tiny model (iris) against the course baseline (FastAPI + uvicorn + scikit-learn)
  * and the ceiling of our stack (bare Fastify + onnxruntime-node), 16 connections each. The three
  * servers run side by side and are measured in interleaved rounds (baseline, bare, Model Garden,
- * baseline, …), so a slow moment of a shared machine falls on all three instead of on whichever ran
- * then; the ratios are the medians of the per-round ratios.
+ * then the reverse order, …), so a slow moment of a shared machine falls on all three instead of on
+ * whichever ran then, and a machine that speeds up or slows down during a run favours no system;
+ * the ratios are the medians of the per-round ratios. BENCH_ROUNDS sets the rounds (default 5).
  */
 import { IRIS_PREDICT_BODY, pythonHas } from './lib/models.js';
 import type { Running } from './lib/processes.js';
@@ -12,7 +13,7 @@ import { sampleIrisPredictionLog, startBareFastify, startFastApi, startModelGard
 import { type LoadResult, wrk } from './lib/wrk.js';
 
 const CONNECTIONS = 16;
-const ROUNDS = 3;
+const rounds = () => Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const seconds = () => Number(process.env.BENCH_SECONDS ?? 10);
 
 /** One system's rounds as one row: total requests over total time, median percentiles. */
@@ -34,9 +35,10 @@ function combine(rounds: LoadResult[]): LoadResult {
 }
 
 export async function runTiny(dir: string): Promise<void> {
+  const ROUNDS = rounds();
   const slice = Math.max(1, Math.round(seconds() / ROUNDS));
   print(
-    `## 1. Tiny model (iris) — POST /api/models/iris/predict, wrk ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${slice} s per system\n`,
+    `## 1. Tiny model (iris) — POST /api/models/iris/predict, wrk ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${slice} s per system (order reversed every other round)\n`,
   );
   const missing = await pythonHas(['fastapi', 'uvicorn', 'sklearn']);
   const systems: Array<{ name: string; server: Running; rounds: LoadResult[] }> = [];
@@ -55,8 +57,10 @@ export async function runTiny(dir: string): Promise<void> {
         workDir: dir,
       });
     for (const s of systems) await load(s.server, 2); // warm-up
-    for (let round = 0; round < ROUNDS; round++)
-      for (const s of systems) s.rounds.push(await load(s.server, slice));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? systems : [...systems].reverse();
+      for (const s of order) s.rounds.push(await load(s.server, slice));
+    }
   } finally {
     for (const s of systems) await s.server.stop();
   }

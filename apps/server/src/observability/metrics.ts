@@ -27,6 +27,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const modelLabels = ['model', 'version'] as const;
+  const httpActive = { count: 0 };
   return {
     registry,
     // The request path's metrics are bound-label metrics (bound-metrics.ts): no label hashing per
@@ -38,10 +39,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       LATENCY_BUCKETS,
       registry,
     ),
+    /** Requests being handled now, counted by the HTTP hooks (routes/metrics.ts), read at scrape time. */
+    httpActive,
     httpInFlight: new Gauge({
       name: 'http_server_active_requests',
       help: 'HTTP requests being handled now',
       registers: [registry],
+      collect() {
+        this.set(httpActive.count);
+      },
     }),
     inferenceRequests: new BoundCounter(
       'modelgarden_inference_requests_total',

@@ -165,17 +165,23 @@ describe('Scheduler', () => {
     model.hold();
     const running = scheduler.submit(rows(1, 0), ['y']);
     await new Promise((r) => setImmediate(r));
-    let cancel = () => {};
-    const cancelled = scheduler
-      .submit(rows(5, 1), ['y'], { signal: { onCancel: (c) => (cancel = c) } })
-      .catch((e: unknown) => e);
-    expect(scheduler.depth).toBe(1);
-    cancel();
+    // A connection's registry of cancellations, as cancelOnDisconnect keeps one.
+    const registry = new Set<() => void>();
+    const signal = { onCancel: (c: () => void) => registry.add(c) };
+    const cancelled = scheduler.submit(rows(5, 1), ['y'], { signal }).catch((e: unknown) => e);
+    const kept = scheduler.submit(rows(1, 2), ['y'], { signal });
+    expect(scheduler.depth).toBe(2);
+    expect(registry.size).toBe(2);
+    const [cancel] = registry;
+    cancel!();
     expect(((await cancelled) as ModelGardenError).code).toBe('CANCELLED');
-    expect(scheduler.depth).toBe(0);
+    expect(scheduler.depth).toBe(1);
     model.release();
     await running;
-    expect(model.batches).toEqual([1]);
+    await kept;
+    expect(model.batches).toEqual([1, 1]);
+    // Settled requests leave the registry: a long-lived connection collects nothing.
+    expect(registry.size).toBe(0);
   });
 
   it('waits up to maxQueueDelayMs to fill a batch', async () => {

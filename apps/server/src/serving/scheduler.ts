@@ -32,7 +32,11 @@ export interface SchedulerObserver {
 
 /** Lets the caller cancel a request (e.g. when its client disconnects). */
 export interface CancelSignal {
-  onCancel(cancel: () => void): void;
+  /**
+   * Registers `cancel`; may return the set it was added to, from which the scheduler deletes it
+   * once the request has settled (so a long-lived connection does not collect old requests).
+   */
+  onCancel(cancel: () => void): Set<() => void> | undefined;
 }
 
 export interface SubmitOptions {
@@ -54,6 +58,9 @@ interface Job {
   /** performance.now() past which the request fails with DEADLINE_EXCEEDED. */
   deadline: number;
   state: 'queued' | 'running' | 'done';
+  /** The caller's cancellation registry and this request's entry in it, dropped at settle(). */
+  cancels: Set<() => void> | undefined;
+  cancel: (() => void) | undefined;
   /** With tracing on: the request's span (batches link to it) and its queue-wait span. */
   trace?: { request: SpanContext | undefined; queue: Span };
   resolve(outputs: RawOutput[]): void;
@@ -276,6 +283,8 @@ export class Scheduler {
         startedAt: 0,
         deadline: enqueuedAt + timeoutMs,
         state: 'queued',
+        cancels: undefined,
+        cancel: undefined,
         resolve,
         reject,
       };
@@ -287,7 +296,10 @@ export class Scheduler {
         };
       }
       if (job.deadline < this.deadlineAt) this.armDeadline(job.deadline);
-      options.signal?.onCancel(() => this.abandon(job, 'cancelled'));
+      if (options.signal) {
+        job.cancel = () => this.abandon(job, 'cancelled');
+        job.cancels = options.signal.onCancel(job.cancel);
+      }
       this.noteIfCaughtUp(enqueuedAt);
       this.queue.push(job);
       this.observer.pending(this.queue.length);
@@ -391,6 +403,7 @@ export class Scheduler {
 
   private settle(job: Job, outcome: Outcome): void {
     job.state = 'done';
+    if (job.cancels) job.cancels.delete(job.cancel!);
     const t = now();
     const queued = job.startedAt > 0 ? (job.startedAt - job.enqueuedAt) / 1000 : null;
     this.observer.finished(outcome, queued, (t - job.enqueuedAt) / 1000);

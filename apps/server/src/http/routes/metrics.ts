@@ -1,8 +1,13 @@
 /** `GET /metrics` in the Prometheus text format, and the HTTP request metrics that feed it. */
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { BoundHistogramSeries } from '../../observability/bound-metrics.js';
 import { routeOf } from '../route-hooks.js';
+
+/** Requests of a connection not yet done (see registerMetrics). */
+const ACTIVE = Symbol('modelgarden.activeRequests');
+type CountedSocket = Socket & { [ACTIVE]?: number };
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   const m = ctx.metrics;
@@ -11,14 +16,34 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
   // no key string is built per request.
   const series = new Map<string, Map<string, Array<BoundHistogramSeries | undefined>>>();
   // Callback-style hooks: these run on every request, and an async hook costs a promise each.
-  app.addHook('onRequest', (_req, reply, done) => {
-    m.httpInFlight.inc();
-    // 'close' fires once whether the response finished or the client went away mid-request
-    // (onResponse does not run for aborted requests), so the gauge cannot leak.
-    reply.raw.once('close', () => m.httpInFlight.dec());
+  // The in-flight gauge: +1 when a request arrives, -1 when its response is done (onResponse), and
+  // for requests whose client went away (onResponse does not run for those) when the connection
+  // closes: each connection counts its requests not yet done, with one 'close' listener per
+  // connection rather than one per request.
+  const active = m.httpActive;
+  app.addHook('onRequest', (req, _reply, done) => {
+    active.count++;
+    const socket = req.raw.socket as CountedSocket | null;
+    if (socket) {
+      const open = socket[ACTIVE];
+      if (open === undefined) {
+        socket[ACTIVE] = 1;
+        socket.once('close', () => {
+          active.count -= socket[ACTIVE]!;
+          socket[ACTIVE] = 0;
+        });
+      } else socket[ACTIVE] = open + 1;
+    }
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
+    const socket = req.raw.socket as CountedSocket | null;
+    if (!socket) active.count--;
+    else if (socket[ACTIVE]! > 0) {
+      // Not yet counted down by the connection's close.
+      socket[ACTIVE]!--;
+      active.count--;
+    }
     const route = routeOf(req).url ?? 'unmatched';
     const statusClass = Math.floor(reply.statusCode / 100);
     let byMethod = series.get(route);

@@ -3,6 +3,7 @@
  * cancellations, QUEUE_FULL/not-ready errors carry Retry-After, and the OIP binary request body
  * (JSON header + raw tensor bytes) is split before validation.
  */
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import type { JsonLimits } from '../../security/safe-json.js';
@@ -19,13 +20,32 @@ declare module 'fastify' {
   }
 }
 
-/** Cancels the request's queued work when its connection closes before the response is written. */
-export function cancelOnDisconnect(reply: FastifyReply): CancelSignal {
+/** The cancellations waiting on a connection (see cancelOnDisconnect). */
+const PENDING = Symbol('modelgarden.pendingCancels');
+type WatchedSocket = Socket & { [PENDING]?: Set<() => void> };
+
+/**
+ * Cancels the request's queued or running work when its connection closes first. One 'close'
+ * listener per connection, holding the cancellations of its requests in flight, rather than one
+ * listener per request: the scheduler drops its cancellation when the request settles.
+ */
+export function cancelOnDisconnect(reply: FastifyReply): CancelSignal | undefined {
+  const socket = reply.request.raw.socket as WatchedSocket | null;
+  if (!socket) return undefined;
   return {
     onCancel(cancel) {
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableEnded) cancel();
-      });
+      let pending = socket[PENDING];
+      if (pending === undefined) {
+        const set = new Set<() => void>();
+        pending = set;
+        socket[PENDING] = set;
+        socket.once('close', () => {
+          for (const c of set) c();
+          set.clear();
+        });
+      }
+      pending.add(cancel);
+      return pending;
     },
   };
 }

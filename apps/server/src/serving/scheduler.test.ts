@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { RawOutput } from './batching.js';
-import { type InstanceRunner, Scheduler, type SchedulerObserver } from './scheduler.js';
+import { type Cancellable, type InstanceRunner, Scheduler, type SchedulerObserver } from './scheduler.js';
 import { SERVING_DEFAULTS } from './serving-config.js';
 import type { DecodedTensor } from './tensor-codec.js';
 
@@ -166,14 +166,14 @@ describe('Scheduler', () => {
     const running = scheduler.submit(rows(1, 0), ['y']);
     await new Promise((r) => setImmediate(r));
     // A connection's registry of cancellations, as cancelOnDisconnect keeps one.
-    const registry = new Set<() => void>();
-    const signal = { onCancel: (c: () => void) => registry.add(c) };
+    const registry = new Set<Cancellable>();
+    const signal = { onCancel: (r: Cancellable) => registry.add(r) };
     const cancelled = scheduler.submit(rows(5, 1), ['y'], { signal }).catch((e: unknown) => e);
     const kept = scheduler.submit(rows(1, 2), ['y'], { signal });
     expect(scheduler.depth).toBe(2);
     expect(registry.size).toBe(2);
-    const [cancel] = registry;
-    cancel!();
+    const [first] = registry;
+    first!.cancel();
     expect(((await cancelled) as ModelGardenError).code).toBe('CANCELLED');
     expect(scheduler.depth).toBe(1);
     model.release();

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import type { JsonLimits } from '../../security/safe-json.js';
-import type { CancelSignal } from '../../serving/scheduler.js';
+import type { Cancellable, CancelSignal } from '../../serving/scheduler.js';
 import { errorHandler } from '../error-handler.js';
 import { jsonBodyParser } from '../json-parser.js';
 
@@ -22,7 +22,7 @@ declare module 'fastify' {
 
 /** The cancellations waiting on a connection (see cancelOnDisconnect). */
 const PENDING = Symbol('modelgarden.pendingCancels');
-type WatchedSocket = Socket & { [PENDING]?: Set<() => void> };
+type WatchedSocket = Socket & { [PENDING]?: Set<Cancellable> };
 
 /**
  * Cancels the request's queued or running work when its connection closes first. One 'close'
@@ -33,18 +33,18 @@ export function cancelOnDisconnect(reply: FastifyReply): CancelSignal | undefine
   const socket = reply.request.raw.socket as WatchedSocket | null;
   if (!socket) return undefined;
   return {
-    onCancel(cancel) {
+    onCancel(request) {
       let pending = socket[PENDING];
       if (pending === undefined) {
-        const set = new Set<() => void>();
+        const set = new Set<Cancellable>();
         pending = set;
         socket[PENDING] = set;
         socket.once('close', () => {
-          for (const c of set) c();
+          for (const r of set) r.cancel();
           set.clear();
         });
       }
-      pending.add(cancel);
+      pending.add(request);
       return pending;
     },
   };

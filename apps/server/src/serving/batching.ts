@@ -29,12 +29,41 @@ export function isBatchable(version: ModelVersion): boolean {
  */
 export function batchKey(inputs: DecodedTensor[], outputNames: string[]): string | null {
   const rows = inputs[0]?.shape[0];
+  // The commonest request, one 2-D input with a version's own output list (outputNamesOf): its
+  // key is cached.
+  const byWidth = inputs.length === 1 ? twoDimKeys.get(outputNames) : undefined;
+  if (byWidth !== undefined) {
+    const t = inputs[0]!;
+    if (t.shape.length === 2 && t.shape[0] === rows && !Array.isArray(t.data)) {
+      let key = byWidth.get(t.shape[1]!);
+      if (key === undefined) {
+        key = `${outputNames.join(',')}|${t.shape[1]}`;
+        byWidth.set(t.shape[1]!, key);
+      }
+      return key;
+    }
+  }
   let key = outputNames.join(',');
   for (const t of inputs) {
     if (t.shape.length === 0 || t.shape[0] !== rows || Array.isArray(t.data)) return null;
     key += `|${t.shape.slice(1).join('x')}`;
   }
   return key;
+}
+
+/** batchKey's answers for one 2-D input, by output-name array (outputNamesOf's) and width. */
+const twoDimKeys = new WeakMap<string[], Map<number, string>>();
+const allOutputs = new WeakMap<ModelVersion, string[]>();
+
+/** Every output of a version, by name: one array per (cached) version object, not one per request. */
+export function outputNamesOf(version: ModelVersion): string[] {
+  let names = allOutputs.get(version);
+  if (names === undefined) {
+    names = version.outputs.map((o) => o.name);
+    allOutputs.set(version, names);
+    twoDimKeys.set(names, new Map());
+  }
+  return names;
 }
 
 /** Stacks the same-named inputs of several requests (given in the same input order) into one tensor each. */

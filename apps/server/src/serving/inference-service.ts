@@ -5,7 +5,7 @@
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { RegistryService, VersionSelector } from '../registry/registry-service.js';
 import type { ModelVersion } from '../registry/types.js';
-import type { RawOutput } from './batching.js';
+import { outputNamesOf, type RawOutput } from './batching.js';
 import type { EngineObserver, ModelManager } from './model-manager.js';
 import { type CancelSignal, SchedulerClosedError } from './scheduler.js';
 import { MAX_REQUEST_TIMEOUT_MS } from './serving-config.js';
@@ -71,7 +71,7 @@ export class InferenceService {
   ): Promise<RawOutput[]> {
     const ordered =
       inputs.length === 1 ? inputs : version.inputs.map((spec) => inputs.find((t) => t.name === spec.name)!);
-    const names = outputNames ?? version.outputs.map((o) => o.name);
+    const names = outputNames ?? outputNamesOf(version);
     const timeoutMs =
       options.timeoutMs === undefined
         ? undefined

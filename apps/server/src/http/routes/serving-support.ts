@@ -20,34 +20,34 @@ declare module 'fastify' {
   }
 }
 
-/** The cancellations waiting on a connection (see cancelOnDisconnect). */
-const PENDING = Symbol('modelgarden.pendingCancels');
-type WatchedSocket = Socket & { [PENDING]?: Set<Cancellable> };
+/** A connection's cancellation signal (see cancelOnDisconnect). */
+const SIGNAL = Symbol('modelgarden.cancelSignal');
+type WatchedSocket = Socket & { [SIGNAL]?: CancelSignal };
 
 /**
  * Cancels the request's queued or running work when its connection closes first. One 'close'
- * listener per connection, holding the cancellations of its requests in flight, rather than one
- * listener per request: the scheduler drops its cancellation when the request settles.
+ * listener and one signal per connection, holding the requests it has in flight, rather than a
+ * listener per request: the scheduler drops a request from the set when it settles.
  */
 export function cancelOnDisconnect(reply: FastifyReply): CancelSignal | undefined {
   const socket = reply.request.raw.socket as WatchedSocket | null;
   if (!socket) return undefined;
-  return {
-    onCancel(request) {
-      let pending = socket[PENDING];
-      if (pending === undefined) {
-        const set = new Set<Cancellable>();
-        pending = set;
-        socket[PENDING] = set;
-        socket.once('close', () => {
-          for (const r of set) r.cancel();
-          set.clear();
-        });
-      }
-      pending.add(request);
-      return pending;
-    },
-  };
+  let signal = socket[SIGNAL];
+  if (signal === undefined) {
+    const pending = new Set<Cancellable>();
+    socket.once('close', () => {
+      for (const r of pending) r.cancel();
+      pending.clear();
+    });
+    signal = {
+      onCancel(request) {
+        pending.add(request);
+        return pending;
+      },
+    };
+    socket[SIGNAL] = signal;
+  }
+  return signal;
 }
 
 /** The route error handler: Retry-After on backpressure, then the app's error handler. */

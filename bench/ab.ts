@@ -24,9 +24,10 @@ const run = promisify(execFile);
 const [ref = 'HEAD', rounds = '6', seconds = '4'] = process.argv.slice(2);
 /**
  * AB_TOGETHER=1: load both servers at the same time (two wrk processes on CPU 1, both servers on
- * CPU 0) and compare CPU per request only. The VM's speed drifts from second to second; measured at
- * once, both servers see the same drift, and CPU per request (not throughput, which the two split
- * between them) is what such a run resolves. Round-to-round spread drops from ±8 % to ±2-3 % here.
+ * CPU 0) and compare CPU per request only: both see the same drift of the VM's speed, and rounds
+ * spread less. But an A/A check (the same code in both slots) read 1.12x: the two wrk processes do
+ * not share CPU 1 evenly, and with batching a server's CPU per request depends on its load. Use it
+ * only for effects well above that, with A and B swapped in a second run.
  */
 const together = process.env.AB_TOGETHER === '1';
 

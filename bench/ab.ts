@@ -22,14 +22,6 @@ import { wrk } from './lib/wrk.js';
 
 const run = promisify(execFile);
 const [ref = 'HEAD', rounds = '6', seconds = '4'] = process.argv.slice(2);
-/**
- * AB_TOGETHER=1: load both servers at the same time (two wrk processes on CPU 1, both servers on
- * CPU 0) and compare CPU per request only: both see the same drift of the VM's speed, and rounds
- * spread less. But an A/A check (the same code in both slots) read 1.12x: the two wrk processes do
- * not share CPU 1 evenly, and with batching a server's CPU per request depends on its load. Use it
- * only for effects well above that, with A and B swapped in a second run.
- */
-const together = process.env.AB_TOGETHER === '1';
 
 /** utime + stime of a process, in µs (CLK_TCK is 100 on Linux). */
 async function cpuMicros(pid: number): Promise<number> {
@@ -75,15 +67,13 @@ try {
   };
   const rps: number[] = [];
   const cpu: number[] = [];
-  print(
-    `A = ${ref}, B = working tree; wrk -c16, ${seconds} s per run${together ? ', both loaded at once (compare CPU per request)' : ''}\n`,
-  );
+  print(`A = ${ref}, B = working tree; wrk -c16, ${seconds} s per run
+`);
   print('| Round | A req/s | B req/s | B/A req/s | A µs/req | B µs/req | B/A CPU |');
   print('|---:|---:|---:|---:|---:|---:|---:|');
   for (let i = 1; i <= Number(rounds); i++) {
-    const [ra, rb] = together
-      ? await Promise.all([measure(a), measure(b)])
-      : [await measure(a), await measure(b)];
+    const ra = await measure(a);
+    const rb = await measure(b);
     rps.push(rb.rps / ra.rps);
     cpu.push(rb.cpuPerRequest / ra.cpuPerRequest);
     print(

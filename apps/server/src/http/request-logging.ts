@@ -153,8 +153,9 @@ export function completionLine(
 /**
  * Whether the compiled line is what pino would write for this logger: no mixin, no `log`
  * formatter, the default message key, Fastify's own req/res serializers and none for the request id
- * (a child's bound fields never pass a `bindings` formatter: pino resets it for children) (our createLogger makes such a logger; one passed in by an embedding application may
- * differ, and then pino writes).
+ * (a child's bound fields never pass a `bindings` formatter: pino resets it for children). Our
+ * createLogger makes such a logger; one passed in by an embedding application may differ, and then
+ * pino writes.
  */
 export function compilable(log: FastifyInstance['log']): boolean {
   const l = log as unknown as PinoInternals;

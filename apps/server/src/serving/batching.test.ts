@@ -34,5 +34,8 @@ describe('batchKey', () => {
     // Requests that cannot be stacked have no key.
     const strings: DecodedTensor[] = [{ name: 's', datatype: 'BYTES', shape: [1, 1], data: ['a'] }];
     expect(batchKey(strings, names)).toBeNull();
+    // Not even once a numeric input of the same width has its key cached.
+    expect(batchKey(input(1, 1), names)).not.toBeNull();
+    expect(batchKey(strings, names)).toBeNull();
   });
 });

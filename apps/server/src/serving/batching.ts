@@ -29,25 +29,19 @@ export function isBatchable(version: ModelVersion): boolean {
  */
 export function batchKey(inputs: DecodedTensor[], outputNames: string[]): string | null {
   const rows = inputs[0]?.shape[0];
-  // The commonest request, one 2-D input with a version's own output list (outputNamesOf): its
-  // key is cached.
-  const byWidth = inputs.length === 1 ? twoDimKeys.get(outputNames) : undefined;
-  if (byWidth !== undefined) {
-    const t = inputs[0]!;
-    if (t.shape.length === 2 && t.shape[0] === rows && !Array.isArray(t.data)) {
-      let key = byWidth.get(t.shape[1]!);
-      if (key === undefined) {
-        key = `${outputNames.join(',')}|${t.shape[1]}`;
-        byWidth.set(t.shape[1]!, key);
-      }
-      return key;
-    }
-  }
+  // The commonest request, one 2-D input with a version's own output list (outputNamesOf): its key
+  // is cached by width.
+  const width = inputs.length === 1 && inputs[0]!.shape.length === 2 ? inputs[0]!.shape[1]! : undefined;
+  const cache = width === undefined ? undefined : twoDimKeys.get(outputNames);
+  const cached = cache?.get(width!);
+  // (Text tensors never join a batch: they are not given a key, cached or not.)
+  if (cached !== undefined && !Array.isArray(inputs[0]!.data)) return cached;
   let key = outputNames.join(',');
   for (const t of inputs) {
     if (t.shape.length === 0 || t.shape[0] !== rows || Array.isArray(t.data)) return null;
     key += `|${t.shape.slice(1).join('x')}`;
   }
+  cache?.set(width!, key);
   return key;
 }
 

@@ -3,7 +3,7 @@
  * labelled probabilities (sorted, top-k) or regression values out.
  */
 import { ModelGardenError } from '../errors/model-garden-error.js';
-import { inSpan, tracingActive } from '../observability/tracing.js';
+import { inSpan } from '../observability/tracing.js';
 import type { VersionSelector } from '../registry/registry-service.js';
 import type { ModelVersion, TensorSpec } from '../registry/types.js';
 import { preprocessImage } from './image-preprocess.js';
@@ -195,11 +195,9 @@ export class PredictService {
       throw fail('INVALID_INPUT', `Too many rows (${rows.length}); the limit is ${this.limits.maxRows}`);
     }
     const { spec, width } = tabularInput(version);
-    const data = tracingActive()
-      ? inSpan('preprocess', { 'modelgarden.rows': rows.length }, () =>
-          encodeRows(version, spec, width, rows),
-        )
-      : encodeRows(version, spec, width, rows);
+    const data = inSpan('preprocess', { 'modelgarden.rows': rows.length }, () =>
+      encodeRows(version, spec, width, rows),
+    );
     return this.inference
       .run(
         version,
@@ -210,9 +208,7 @@ export class PredictService {
       .then((outputs) => ({
         model: version.model,
         version: version.version,
-        predictions: tracingActive()
-          ? inSpan('postprocess', {}, () => toPredictions(version, outputs, rows.length, topK))
-          : toPredictions(version, outputs, rows.length, topK),
+        predictions: inSpan('postprocess', {}, () => toPredictions(version, outputs, rows.length, topK)),
       }));
   }
 

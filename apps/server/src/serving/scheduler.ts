@@ -108,10 +108,9 @@ const STANDING_QUEUE_MS = 100;
 export class Scheduler {
   private queue: Job[] = [];
   private readonly idle: InstanceRunner[];
-  private running = 0;
   private pumpScheduled = false;
   private delayTimer: NodeJS.Timeout | undefined;
-  /** The batches being executed (their requests may still time out). */
+  /** The batches being executed, one per busy instance (their requests may still time out). */
   private readonly runningBatches = new Set<Job[]>();
   /**
    * Deadlines: one timer for the scheduler, set for the earliest deadline of a queued or running
@@ -169,7 +168,7 @@ export class Scheduler {
   }
 
   get inFlight(): number {
-    return this.running;
+    return this.runningBatches.size;
   }
 
   get settings(): EffectiveServingConfig {
@@ -323,7 +322,7 @@ export class Scheduler {
   /** Stops taking requests and resolves once everything queued or running has finished. */
   drain(): Promise<void> {
     this.closed = true;
-    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    if (this.queue.length === 0 && this.runningBatches.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.drained = resolve;
       this.schedulePump();
@@ -495,7 +494,6 @@ export class Scheduler {
   }
 
   private async execute(instance: InstanceRunner, batch: Job[]): Promise<void> {
-    this.running++;
     this.runningBatches.add(batch);
     const started = now();
     for (const job of batch) {
@@ -525,7 +523,6 @@ export class Scheduler {
       });
     } finally {
       span?.end();
-      this.running--;
       this.runningBatches.delete(batch);
       this.idle.push(instance);
       if (this.queue.length > 0) this.schedulePump();
@@ -567,7 +564,7 @@ export class Scheduler {
   }
 
   private checkDrained(): void {
-    if (this.drained && this.queue.length === 0 && this.running === 0) {
+    if (this.drained && this.queue.length === 0 && this.runningBatches.size === 0) {
       clearTimeout(this.delayTimer);
       clearTimeout(this.deadlineTimer);
       this.deadlineAt = Number.POSITIVE_INFINITY;

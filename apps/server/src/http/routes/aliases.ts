@@ -6,8 +6,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorName } from '../../auth/principal.js';
 import type { AppContext } from '../../context.js';
-import { aliasInfoSchema, aliasParams, historyEntrySchema, setAliasBodySchema } from '../registry-schemas.js';
-import { errorSchema, modelNameParam } from '../schemas.js';
+import {
+  aliasInfoSchema,
+  aliasParams,
+  historyEntrySchema,
+  setAliasBodySchema,
+} from '../../contract/registry-schemas.js';
+import { errorSchema, modelNameParam } from '../../contract/schemas.js';
 
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
 

@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { auditEntrySchema, auditQuery } from '../auth-schemas.js';
-import { errorSchema } from '../schemas.js';
+import { auditEntrySchema, auditQuery } from '../../contract/auth-schemas.js';
+import { errorSchema } from '../../contract/schemas.js';
 
 export function auditRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {

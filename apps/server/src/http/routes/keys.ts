@@ -7,9 +7,9 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import { grants } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
+import { apiKeySchema, createdKeySchema, createKeyBody, keysQuery } from '../../contract/auth-schemas.js';
+import { errorSchema } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
-import { apiKeySchema, createdKeySchema, createKeyBody, keysQuery } from '../auth-schemas.js';
-import { errorSchema } from '../schemas.js';
 
 const tags = ['access'];
 

@@ -3,6 +3,19 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import {
+  createModelBodySchema,
+  modelQuerySchema,
+  updateModelBodySchema,
+} from '../../contract/registry-schemas.js';
+import {
+  errorSchema,
+  modelDetailSchema,
+  modelNameParam,
+  modelSummarySchema,
+  modelVersionSchema,
+  versionParam,
+} from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { parseReferenceCsv } from '../../observability/reference-csv.js';
 import type { StagedArtifact } from '../../registry/artifact-store.js';
@@ -13,15 +26,6 @@ import { fingerprintUpload, sendReplay } from '../idempotency.js';
 import { applyModelAccess } from '../model-team.js';
 import { viewerOf } from '../model-visibility.js';
 import { isMultipart } from '../multipart-files.js';
-import { createModelBodySchema, modelQuerySchema, updateModelBodySchema } from '../registry-schemas.js';
-import {
-  errorSchema,
-  modelDetailSchema,
-  modelNameParam,
-  modelSummarySchema,
-  modelVersionSchema,
-  versionParam,
-} from '../schemas.js';
 
 const MAX_METADATA_BYTES = 1024 * 1024;
 

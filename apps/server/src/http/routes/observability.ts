@@ -6,9 +6,9 @@ import { stringify } from 'csv-stringify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { errorSchema, modelNameParam, versionParam } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
-import { errorSchema, modelNameParam, versionParam } from '../schemas.js';
 
 const tags = ['observability'];
 

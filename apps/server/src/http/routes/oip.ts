@@ -6,18 +6,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { parseVersion } from '../../registry/names.js';
-import type { VersionSelector } from '../../registry/registry-service.js';
-import type { InferRequest } from '../../serving/inference-service.js';
-import { encodeInferResponse } from '../../serving/oip-response.js';
-import { SERVICE_VERSION } from '../../version.js';
 import {
   inferRequestSchema,
   inferResponseSchema,
   modelNameParam,
   oipErrorSchema,
   tensorSpecSchema,
-} from '../schemas.js';
+} from '../../contract/schemas.js';
+import { parseVersion } from '../../registry/names.js';
+import type { VersionSelector } from '../../registry/registry-service.js';
+import type { InferRequest } from '../../serving/inference-service.js';
+import { encodeInferResponse } from '../../serving/oip-response.js';
+import { SERVICE_VERSION } from '../../version.js';
 import { setServedVersion } from '../served-version.js';
 import {
   cancelOnDisconnect,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { predictBodySchema } from '../../contract/schemas.js';
 import type { PredictResult } from '../../serving/predict-service.js';
-import { predictBodySchema } from '../schemas.js';
 import { plainFeatureBody, predictResultJson } from './predict.js';
 
 describe('predictResultJson (schema-compiled serializer)', () => {

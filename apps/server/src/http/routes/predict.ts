@@ -5,11 +5,16 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import {
+  errorSchema,
+  modelNameParam,
+  predictBodySchema,
+  predictResultSchema,
+} from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { featureRowsOf, type PredictResult } from '../../serving/predict-service.js';
 import { isMultipart, readMultipartFiles } from '../multipart-files.js';
-import { errorSchema, modelNameParam, predictBodySchema, predictResultSchema } from '../schemas.js';
 import { setServedVersion } from '../served-version.js';
 import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
 

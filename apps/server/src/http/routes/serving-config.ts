@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { errorSchema, modelNameParam, servingConfigSchema, versionParam } from '../../contract/schemas.js';
 import { parseVersion } from '../../registry/names.js';
-import { errorSchema, modelNameParam, servingConfigSchema, versionParam } from '../schemas.js';
 
 const effectiveSchema = z.object({
   maxBatchSize: z.number(),

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import { ROLE_SCOPES } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
+import { changePasswordBody, loginBody, sessionSchema } from '../../contract/auth-schemas.js';
+import { errorSchema } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { SESSION_COOKIE, settingFor } from '../auth-hook.js';
-import { changePasswordBody, loginBody, sessionSchema } from '../auth-schemas.js';
-import { errorSchema } from '../schemas.js';
 
 const tags = ['access'];
 

@@ -8,8 +8,8 @@ import {
   updateUserBody,
   userSchema,
   userWithPasswordSchema,
-} from '../auth-schemas.js';
-import { errorSchema } from '../schemas.js';
+} from '../../contract/auth-schemas.js';
+import { errorSchema } from '../../contract/schemas.js';
 
 const tags = ['access'];
 const params = z.object({ name: z.string().min(1).max(63) });

@@ -2,9 +2,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { errorSchema, modelNameParam, modelVersionSchema, versionParam } from '../../contract/schemas.js';
 import { parseVersion } from '../../registry/names.js';
 import { versionMetadataPatchSchema } from '../../registry/version-metadata-patch.js';
-import { errorSchema, modelNameParam, modelVersionSchema, versionParam } from '../schemas.js';
 
 const params = z.object({ name: modelNameParam, version: versionParam });
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema };

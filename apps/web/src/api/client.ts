@@ -14,7 +14,8 @@ import type {
 import { authHeaders, onUnauthenticated } from '../auth/session-state';
 import { ApiError, errorFromResponse, networkError } from './api-error';
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** One JSON call: auth headers in, an ApiError out on failure; a 204 answers `undefined`. */
+export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -29,6 +30,7 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
     onUnauthenticated(response.status);
     throw errorFromResponse(response.status, response.statusText, text);
   }
+  if (response.status === 204) return undefined as T;
   try {
     return JSON.parse(text) as T;
   } catch {
@@ -36,11 +38,12 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   }
 }
 
-function json(body: unknown): RequestInit {
+/** A JSON request body with its content type, to spread into `request`'s init. */
+export function json(body: unknown): RequestInit {
   return { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
 }
 
-const modelPath = (name: string) => `/api/models/${encodeURIComponent(name)}`;
+export const modelPath = (name: string) => `/api/models/${encodeURIComponent(name)}`;
 
 /** Which version a prediction goes to; none means the server default (production, else latest). */
 export interface VersionSelector {

@@ -7,6 +7,9 @@
  * provisional token (`claimUpload`) and swaps in the real fingerprint (`settle`) before it changes
  * anything. Completing and releasing name the fingerprint the row holds, so a request never
  * touches a claim that another request took over.
+ *
+ * Every key is the caller's own (`caller`: who sent it, e.g. `user:7`, `key:12`, `admin-key`): the
+ * same key sent by another caller is another key, so no caller reads or blocks another's answer.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, lt } from 'drizzle-orm';
@@ -39,13 +42,13 @@ export type UploadClaim =
 
 type Row = typeof idempotencyKeys.$inferSelect;
 
+/** The row of this caller's key. */
+const keyRow = (caller: string, key: string) =>
+  and(eq(idempotencyKeys.caller, caller), eq(idempotencyKeys.key, key));
+
 /** The row of a claim that this fingerprint holds and that has no answer yet. */
-const openClaim = (key: string, fingerprint: string) =>
-  and(
-    eq(idempotencyKeys.key, key),
-    eq(idempotencyKeys.fingerprint, fingerprint),
-    isNull(idempotencyKeys.status),
-  );
+const openClaim = (caller: string, key: string, fingerprint: string) =>
+  and(keyRow(caller, key), eq(idempotencyKeys.fingerprint, fingerprint), isNull(idempotencyKeys.status));
 
 export class IdempotencyStore {
   private lastPurge = 0;
@@ -56,8 +59,8 @@ export class IdempotencyStore {
   ) {}
 
   /** Claims a key for a request with this fingerprint, or says why it cannot run. */
-  async claim(key: string, fingerprint: string): Promise<Claim> {
-    const row = await this.insertOrRead(key, fingerprint);
+  async claim(caller: string, key: string, fingerprint: string): Promise<Claim> {
+    const row = await this.insertOrRead(caller, key, fingerprint);
     if (!row) return { state: 'claimed' };
     const running = row.status === null;
     // A provisional claim (an upload still streaming) has no fingerprint to compare yet.
@@ -71,9 +74,9 @@ export class IdempotencyStore {
   }
 
   /** Claims a key for an upload whose fingerprint is not known yet (see `settle`). */
-  async claimUpload(key: string): Promise<UploadClaim> {
+  async claimUpload(caller: string, key: string): Promise<UploadClaim> {
     const token = `${PROVISIONAL}${randomUUID()}`;
-    const row = await this.insertOrRead(key, token);
+    const row = await this.insertOrRead(caller, key, token);
     if (!row) return { state: 'claimed', token };
     if (row.status === null) {
       return (await this.retakeAbandoned(row, token))
@@ -87,37 +90,40 @@ export class IdempotencyStore {
    * Replaces an upload's provisional token with its real fingerprint; false when the claim is no
    * longer this request's (released or taken over), in which case it must not go on.
    */
-  async settle(key: string, token: string, fingerprint: string): Promise<boolean> {
+  async settle(caller: string, key: string, token: string, fingerprint: string): Promise<boolean> {
     const settled = await this.db
       .update(idempotencyKeys)
       .set({ fingerprint })
-      .where(openClaim(key, token))
+      .where(openClaim(caller, key, token))
       .returning({ key: idempotencyKeys.key });
     return settled.length > 0;
   }
 
   /** Records the answer of the claim that holds this fingerprint. */
-  async complete(key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
-    await this.db.update(idempotencyKeys).set(answer).where(openClaim(key, fingerprint));
+  async complete(caller: string, key: string, fingerprint: string, answer: StoredAnswer): Promise<void> {
+    await this.db
+      .update(idempotencyKeys)
+      .set(answer)
+      .where(openClaim(caller, key, fingerprint));
   }
 
   /** Releases a claim (this fingerprint's) whose request failed on the server's side, so a retry may run. */
-  async release(key: string, fingerprint: string): Promise<void> {
-    await this.db.delete(idempotencyKeys).where(openClaim(key, fingerprint));
+  async release(caller: string, key: string, fingerprint: string): Promise<void> {
+    await this.db.delete(idempotencyKeys).where(openClaim(caller, key, fingerprint));
   }
 
   /** Inserts the claim; answers the row already there when the key is taken. */
-  private async insertOrRead(key: string, fingerprint: string): Promise<Row | undefined> {
+  private async insertOrRead(caller: string, key: string, fingerprint: string): Promise<Row | undefined> {
     await this.purgeExpired();
     const inserted = await this.db
       .insert(idempotencyKeys)
-      .values({ key, fingerprint })
+      .values({ caller, key, fingerprint })
       .onConflictDoNothing()
       .returning({ key: idempotencyKeys.key });
     if (inserted.length > 0) return undefined;
-    const [row] = await this.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).limit(1);
+    const [row] = await this.db.select().from(idempotencyKeys).where(keyRow(caller, key)).limit(1);
     // Released between the insert and the select: try again.
-    return row ?? this.insertOrRead(key, fingerprint);
+    return row ?? this.insertOrRead(caller, key, fingerprint);
   }
 
   /** Takes over a claim whose request died without an answer or a release, with this fingerprint. */
@@ -131,7 +137,7 @@ export class IdempotencyStore {
       .set({ fingerprint, createdAt: new Date(this.now()) })
       .where(
         and(
-          eq(idempotencyKeys.key, row.key),
+          keyRow(row.caller, row.key),
           isNull(idempotencyKeys.status),
           eq(idempotencyKeys.fingerprint, row.fingerprint),
           lt(idempotencyKeys.createdAt, cutoff),

@@ -111,13 +111,22 @@ export const aliasHistory = pgTable(
  * Answers of mutating requests sent with an `Idempotency-Key`: a replay gets the stored answer.
  * `status` is null while the first request is still running.
  */
-export const idempotencyKeys = pgTable('idempotency_keys', {
-  key: text('key').primaryKey(),
-  fingerprint: text('fingerprint').notNull(),
-  status: integer('status'),
-  contentType: text('content_type'),
-  body: text('body'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * A key belongs to the caller that sent it (`user:<id>`, `key:<id>`, `admin-key`, `anonymous`): two
+ * callers may use the same key without seeing or blocking each other's answers.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    caller: text('caller').notNull().default(''),
+    key: text('key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    status: integer('status'),
+    contentType: text('content_type'),
+    body: text('body'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] })],
+);
 
 export const schema = { models, modelVersions, aliases, aliasHistory, idempotencyKeys };

@@ -10,9 +10,13 @@
  * anything. A replay of an answered key streams its own upload (to a temporary file the handler
  * discards) and is compared then: replayed, or 422. A key still running is 409 at once. An upload
  * that fails before it was fingerprinted (bad part, too large, client gone) releases its key.
+ *
+ * A key is the caller's own (`callerOf`): the same key from another user, API key, the admin key or
+ * an anonymous caller is another key, so nobody replays or blocks someone else's answer.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/database.js';
 import { IdempotencyStore, type StoredAnswer } from '../db/idempotency-store.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
@@ -34,6 +38,7 @@ const answered = Symbol('idempotencyAnswered');
 /** A claim this request holds; `fingerprint` is what the row holds (an upload's token until settled). */
 interface Held {
   store: IdempotencyStore;
+  caller: string;
   key: string;
   fingerprint: string;
   provisional: boolean;
@@ -46,6 +51,19 @@ interface Answered {
 }
 
 type WithKey = FastifyRequest & { [held]?: Held; [answered]?: Answered };
+
+/**
+ * Whose key it is: one API key (`key:<id>`), a user's sessions (`user:<id>`), the bootstrap admin key
+ * (`admin-key`), or anonymous callers (`anonymous`, loopback only: anonymous changes need it).
+ */
+export function callerOf(principal: Principal | null | undefined): string {
+  if (principal?.kind === 'user') {
+    return principal.via === 'key' && principal.keyId !== undefined
+      ? `key:${principal.keyId}`
+      : `user:${principal.userId}`;
+  }
+  return principal?.kind === 'bootstrap' ? 'admin-key' : 'anonymous';
+}
 
 /** JSON with sorted keys, so the same body sent with another key order has the same fingerprint. */
 function canonical(value: unknown): string {
@@ -107,7 +125,7 @@ export async function fingerprintUpload(
     return earlier.answer;
   }
   if (claim?.provisional) {
-    if (!(await claim.store.settle(claim.key, claim.fingerprint, fingerprint))) {
+    if (!(await claim.store.settle(claim.caller, claim.key, claim.fingerprint, fingerprint))) {
       // Taken over after ABANDONED_MS or released: it is no longer this request's key.
       r[held] = undefined;
       throw inProgress();
@@ -137,7 +155,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     const claim = req[held];
     if (!claim) return done();
     req[held] = undefined;
-    claim.store.release(claim.key, claim.fingerprint).then(() => done(), done);
+    claim.store.release(claim.caller, claim.key, claim.fingerprint).then(() => done(), done);
   });
 
   async function claimKey(req: WithKey, reply: FastifyReply): Promise<void> {
@@ -150,22 +168,23 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
+    const caller = callerOf(req.principal);
     if (isMultipart(req) && routeOf(req).config?.idempotentUpload) {
-      const claim = await store.claimUpload(key);
+      const claim = await store.claimUpload(caller, key);
       if (claim.state === 'in-progress') throw inProgress();
       if (claim.state === 'answered') {
         req[answered] = { fingerprint: claim.fingerprint, answer: claim.answer };
         return;
       }
-      req[held] = { store, key, fingerprint: claim.token, provisional: true };
+      req[held] = { store, caller, key, fingerprint: claim.token, provisional: true };
       return;
     }
     const fingerprint = fingerprintOf(req, bodyOf(req));
-    const claim = await store.claim(key, fingerprint);
+    const claim = await store.claim(caller, key, fingerprint);
     if (claim.state === 'mismatch') throw reused();
     if (claim.state === 'in-progress') throw inProgress();
     if (claim.state === 'replay') return sendReplay(reply, claim);
-    req[held] = { store, key, fingerprint, provisional: false };
+    req[held] = { store, caller, key, fingerprint, provisional: false };
   }
 
   async function recordAnswer(req: WithKey, reply: FastifyReply, payload: unknown): Promise<unknown> {
@@ -178,11 +197,11 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
       (payload !== null && payload !== undefined && typeof payload !== 'string')
     ) {
       // An upload that failed before it was fingerprinted changed nothing: a retry may run.
-      await store.release(claim.key, claim.fingerprint);
+      await store.release(claim.caller, claim.key, claim.fingerprint);
       return payload;
     }
     const contentType = reply.getHeader('content-type');
-    await store.complete(claim.key, claim.fingerprint, {
+    await store.complete(claim.caller, claim.key, claim.fingerprint, {
       status: reply.statusCode,
       contentType: contentType === undefined ? null : String(contentType),
       body: payload ?? '',

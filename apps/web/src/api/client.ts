@@ -14,8 +14,15 @@ import type {
 import { authHeaders, onUnauthenticated } from '../auth/session-state';
 import { ApiError, errorFromResponse, networkError } from './api-error';
 
-/** One JSON call: auth headers in, an ApiError out on failure; a 204 answers `undefined`. */
-export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+/**
+ * One call: auth headers in, an ApiError out on failure; a 204 answers `undefined`. The answer is read
+ * as JSON unless `parse` says otherwise (see `requestText`).
+ */
+export async function request<T>(
+  path: string,
+  init: RequestInit = {},
+  parse: (text: string) => T = JSON.parse,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -32,10 +39,15 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   }
   if (response.status === 204) return undefined as T;
   try {
-    return JSON.parse(text) as T;
+    return parse(text);
   } catch {
     throw new ApiError('INVALID_RESPONSE', `The server's answer to ${path} was not JSON.`, response.status);
   }
+}
+
+/** A call whose answer is text, not JSON (the Prometheus exposition at `/metrics`). */
+export function requestText(path: string, init: RequestInit = {}): Promise<string> {
+  return request(path, { ...init, headers: { accept: 'text/plain', ...init.headers } }, (text) => text);
 }
 
 /** A JSON request body with its content type, to spread into `request`'s init. */

@@ -141,7 +141,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     models,
     inference,
     predict,
-    servingConfig: new ServingConfigStore(database.db, registry, models),
+    servingConfig: new ServingConfigStore(registry, models),
     inspect,
     auth,
     startup: { done: false, failures: [], stopping: false },

@@ -9,11 +9,12 @@ import { modelVersions } from '../db/schema.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { type AliasRouteInput, normaliseRoute, routeVersions } from './alias-route.js';
 import { aliasInfo, latestHistory, listHistory, readAlias, routeOfRow, writeAlias } from './alias-store.js';
+import type { RegistryChange } from './changes.js';
+import { lockModel } from './locks.js';
 import { assertAliasName } from './names.js';
-import type { RegistryChange, RegistryService } from './registry-service.js';
-import { lockModel } from './registry-service.js';
 import { diffInputs } from './schema-diff.js';
 import type { AliasHistoryEntry, AliasInfo, AliasRoute, ModelVersion } from './types.js';
+import type { VersionReader } from './version-reader.js';
 
 /** Loads and warms versions before an alias points at them (serving supplies it). */
 export type PrepareTargets = (versions: ModelVersion[]) => Promise<void>;
@@ -37,13 +38,13 @@ export class AliasService {
 
   constructor(
     private readonly db: Db,
-    private readonly registry: RegistryService,
+    private readonly reads: VersionReader,
     private readonly emit: (change: RegistryChange) => void,
   ) {}
 
   /** Reads every version of a route, refusing archived ones. */
   private async versionsOf(name: string, route: AliasRoute): Promise<ModelVersion[]> {
-    const versions = await Promise.all(routeVersions(route).map((v) => this.registry.getVersion(name, v)));
+    const versions = await Promise.all(routeVersions(route).map((v) => this.reads.getVersion(name, v)));
     const archived = versions.find((v) => v.archived);
     if (archived) {
       throw new ModelGardenError(
@@ -58,12 +59,12 @@ export class AliasService {
   /** The schema check: every new target must take the same inputs as the alias's current version. */
   private async checkSchema(name: string, alias: string, route: AliasRoute, force: boolean): Promise<void> {
     if (force) return;
-    const model = await this.registry.findModel(name);
+    const model = await this.reads.findModel(name);
     const current = await readAlias(this.db, model.id, alias);
     if (!current) return;
-    const before = await this.registry.getVersion(name, current.version);
+    const before = await this.reads.getVersion(name, current.version);
     for (const t of route.targets) {
-      const after = await this.registry.getVersion(name, t.version);
+      const after = await this.reads.getVersion(name, t.version);
       const diff = diffInputs(before, after);
       if (diff) {
         throw new ModelGardenError(
@@ -163,7 +164,7 @@ export class AliasService {
 
   async rollback(name: string, alias: string, options: AliasMoveOptions): Promise<AliasInfo> {
     assertAliasName(alias);
-    const model = await this.registry.findModel(name);
+    const model = await this.reads.findModel(name);
     const latest = await latestHistory(this.db, model.id, alias);
     const previous = latest?.fromRoute;
     if (!latest || !previous) {
@@ -186,7 +187,7 @@ export class AliasService {
 
   async history(name: string, alias: string, limit: number): Promise<AliasHistoryEntry[]> {
     assertAliasName(alias);
-    const model = await this.registry.findModel(name);
+    const model = await this.reads.findModel(name);
     return listHistory(this.db, model, alias, limit);
   }
 }

@@ -33,3 +33,6 @@ export function parseVersion(raw: string): number {
   }
   return n;
 }
+
+/** The alias a request without a version or alias is served by (else the latest version). */
+export const DEFAULT_ALIAS = 'production';

@@ -3,18 +3,20 @@
  * Pure domain code over Drizzle; no HTTP. Alias moves live in alias-service.ts, listing in
  * model-queries.ts; this class is the one entry point the rest of the server uses.
  */
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { aliases, models, modelVersions } from '../db/schema.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
-import { type AliasRouteInput, pickWeighted } from './alias-route.js';
+import type { AliasRouteInput } from './alias-route.js';
 import { type AliasMoveOptions, AliasService, type PrepareTargets } from './alias-service.js';
 import { aliasInfo, type Queryable, readAlias, routeOfRow } from './alias-store.js';
 import type { ArtifactStore, StagedArtifact } from './artifact-store.js';
+import { ChangeFeed, type RegistryChange, type RegistryListener } from './changes.js';
+import { lockArtifact, lockModel, type ModelRow } from './locks.js';
 import { ModelAccessStore } from './model-access.js';
 import { listModels, modelExists } from './model-queries.js';
-import { assertAliasName, assertModelName } from './names.js';
-import { ResolveCache } from './resolve-cache.js';
+import { assertModelName, DEFAULT_ALIAS } from './names.js';
+import { type Resolution, RouteResolver, type VersionSelector } from './route-resolver.js';
 import type {
   AliasHistoryEntry,
   AliasInfo,
@@ -24,15 +26,19 @@ import type {
   ModelQuery,
   ModelVersion,
   SchemaChange,
+  ServingConfig,
   Task,
   TensorSpec,
-  VersionStatus,
 } from './types.js';
 import { VersionLifecycle } from './version-lifecycle.js';
 import { applyMetadataPatch, type VersionMetadataPatch } from './version-metadata-patch.js';
+import { VersionReader } from './version-reader.js';
 import { toVersion, type VersionRow } from './version-row.js';
 
-type ModelRow = typeof models.$inferSelect;
+export type { RegistryChange, RegistryListener } from './changes.js';
+export { lockArtifact, lockModel } from './locks.js';
+export { DEFAULT_ALIAS } from './names.js';
+export type { Resolution, VersionSelector } from './route-resolver.js';
 
 export interface NewVersion {
   staged: StagedArtifact;
@@ -48,46 +54,6 @@ export interface NewVersion {
   schemaChange?: SchemaChange | null;
 }
 
-/** Selects a version: an explicit number, else an alias, else `production`, else the latest. */
-export interface VersionSelector {
-  version?: number | undefined;
-  alias?: string | undefined;
-}
-
-export const DEFAULT_ALIAS = 'production';
-
-/** What changed in the registry; serving listens to reload, swap and unload. */
-export type RegistryChange =
-  | {
-      kind: 'alias';
-      model: string;
-      alias: string;
-      /** The primary target; null when the alias was removed. */
-      version: number | null;
-      /** Every version the alias now sends traffic to (split targets and shadow included). */
-      versions: number[];
-    }
-  | { kind: 'version'; model: string; version: number; status: VersionStatus | 'archived' | 'deleted' };
-
-export type RegistryListener = (change: RegistryChange) => void;
-
-/** A resolved request: the version that serves it and, when the alias has one, the shadow. */
-export interface Resolution {
-  version: ModelVersion;
-  alias: string | null;
-  shadow: { version: ModelVersion; percent: number } | null;
-}
-
-function routeKey(name: string, selector: VersionSelector): string {
-  return selector.version !== undefined ? `${name}@${selector.version}` : `${name}#${selector.alias ?? ''}`;
-}
-
-interface ResolvedRoute {
-  alias: string | null;
-  targets: Array<{ version: ModelVersion; weight: number }>;
-  shadow: { version: ModelVersion; percent: number } | null;
-}
-
 export interface RegistryOptions {
   /**
    * How long a resolution (and a model's visibility) is reused before the database is asked again:
@@ -100,23 +66,10 @@ export interface RegistryOptions {
   random?: () => number;
 }
 
-/** Takes the row lock that serialises pushes, alias moves and deletes of one model. */
-export async function lockModel(tx: Queryable, name: string): Promise<ModelRow> {
-  const [model] = await tx.select().from(models).where(eq(models.name, name)).for('update');
-  if (!model)
-    throw new ModelGardenError('MODEL_NOT_FOUND', `Model "${name}" not found`, { details: { model: name } });
-  return model;
-}
-
-/** Serialises everything that adds or removes a reference to one artifact (push vs delete). */
-export async function lockArtifact(tx: Queryable, sha256: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${sha256}))`);
-}
-
 export class RegistryService {
-  private readonly listeners = new Set<RegistryListener>();
-  private readonly cache: ResolveCache<ResolvedRoute>;
-  private readonly random: () => number;
+  private readonly feed = new ChangeFeed();
+  private readonly reads: VersionReader;
+  private readonly routes: RouteResolver;
   private readonly aliasOps: AliasService;
   private readonly lifecycle: VersionLifecycle;
   /** Team visibility of models, cached for the per-request checks. */
@@ -128,31 +81,42 @@ export class RegistryService {
     options: RegistryOptions = {},
   ) {
     const ttlMs = options.cacheTtlMs ?? 1000;
-    this.cache = new ResolveCache(ttlMs);
-    this.random = options.random ?? Math.random;
-    this.aliasOps = new AliasService(db, this, (c) => this.emit(c));
-    this.lifecycle = new VersionLifecycle(db, store, this, (c) => this.emit(c));
+    this.reads = new VersionReader(db);
+    this.routes = new RouteResolver(db, this.reads, {
+      ttlMs,
+      random: options.random ?? Math.random,
+      onServingConfig: (row) =>
+        this.feed.emit({
+          kind: 'serving-config',
+          model: row.model,
+          version: row.version,
+          servingConfig: row.servingConfig,
+          row,
+          origin: 'database',
+        }),
+    });
+    this.aliasOps = new AliasService(db, this.reads, (c) => this.emit(c));
+    this.lifecycle = new VersionLifecycle(db, store, this.reads, (c) => this.emit(c));
     this.access = new ModelAccessStore(db, ttlMs);
   }
 
   /** Subscribes to changes made through this registry instance; returns the unsubscribe function. */
   onChange(listener: RegistryListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.feed.subscribe(listener);
   }
 
   /**
    * Drops cached resolutions and visibilities, for a change to what they hold made outside the
-   * registry's own methods (a version's serving config). The registry's changes call it themselves.
+   * registry's own methods. The registry's changes call it themselves.
    */
   invalidate(): void {
-    this.cache.clear();
+    this.routes.clear();
     this.access.clear();
   }
 
   private emit(change: RegistryChange): void {
     this.invalidate();
-    for (const listener of this.listeners) listener(change);
+    this.feed.emit(change);
   }
 
   /**
@@ -163,29 +127,9 @@ export class RegistryService {
     this.aliasOps.prepare = prepare;
   }
 
-  /** @internal used by the alias and lifecycle helpers */
-  async findModel(name: string): Promise<ModelRow> {
-    assertModelName(name);
-    const [row] = await this.db.select().from(models).where(eq(models.name, name)).limit(1);
-    if (!row)
-      throw new ModelGardenError('MODEL_NOT_FOUND', `Model "${name}" not found`, {
-        details: { model: name },
-      });
-    return row;
-  }
-
-  private async aliasMap(modelId: number): Promise<Map<number, string[]>> {
-    const rows = await this.db
-      .select()
-      .from(aliases)
-      .where(eq(aliases.modelId, modelId))
-      .orderBy(asc(aliases.alias));
-    const byVersion = new Map<number, string[]>();
-    for (const r of rows) {
-      for (const t of routeOfRow(r).targets)
-        byVersion.set(t.version, [...(byVersion.get(t.version) ?? []), r.alias]);
-    }
-    return byVersion;
+  /** The model's row; MODEL_NOT_FOUND when there is none. */
+  findModel(name: string): Promise<ModelRow> {
+    return this.reads.findModel(name);
   }
 
   listModels(query: ModelQuery = {}): Promise<ModelPage> {
@@ -240,7 +184,7 @@ export class RegistryService {
       .from(aliases)
       .where(eq(aliases.modelId, model.id))
       .orderBy(asc(aliases.alias));
-    const byVersion = await this.aliasMap(model.id);
+    const byVersion = await this.reads.aliasMap(model.id);
     const versions = rows.map((r) => toVersion(model.name, r, byVersion.get(r.version) ?? []));
     return {
       name: model.name,
@@ -259,31 +203,13 @@ export class RegistryService {
     };
   }
 
-  /** @internal the raw row (with its sha256) for the lifecycle helpers */
-  async versionRow(
-    modelId: number,
-    name: string,
-    version: number,
-    db: Queryable = this.db,
-  ): Promise<VersionRow> {
-    const [row] = await db
-      .select()
-      .from(modelVersions)
-      .where(and(eq(modelVersions.modelId, modelId), eq(modelVersions.version, version)))
-      .limit(1);
-    if (!row) {
-      throw new ModelGardenError('VERSION_NOT_FOUND', `Model "${name}" has no version ${version}`, {
-        details: { model: name, version },
-      });
-    }
-    return row;
+  /** @internal the raw row (with its sha256) */
+  versionRow(modelId: number, name: string, version: number, db?: Queryable): Promise<VersionRow> {
+    return this.reads.versionRow(modelId, name, version, db);
   }
 
-  async getVersion(name: string, version: number): Promise<ModelVersion> {
-    const model = await this.findModel(name);
-    const row = await this.versionRow(model.id, name, version);
-    const byVersion = await this.aliasMap(model.id);
-    return toVersion(model.name, row, byVersion.get(row.version) ?? []);
+  getVersion(name: string, version: number): Promise<ModelVersion> {
+    return this.reads.getVersion(name, version);
   }
 
   /** Edits a version's metadata (the artifact and its schema never change); checked against the schema. */
@@ -300,13 +226,36 @@ export class RegistryService {
   }
 
   /**
+   * Replaces a version's serving config (a registry change like any other): the caches are cleared
+   * and listeners told (`origin: 'this-process'`; the caller applies it to this process's engine).
+   * Other processes see it when they next re-read the version (route-resolver.ts).
+   */
+  async setServingConfig(name: string, version: number, config: ServingConfig): Promise<ModelVersion> {
+    const model = await this.findModel(name);
+    await this.versionRow(model.id, name, version);
+    await this.db
+      .update(modelVersions)
+      .set({ servingConfig: config })
+      .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.version, version)));
+    const row = await this.getVersion(name, version);
+    this.routes.noteConfig(row);
+    this.emit({
+      kind: 'serving-config',
+      model: name,
+      version,
+      servingConfig: config,
+      row,
+      origin: 'this-process',
+    });
+    return row;
+  }
+
+  /**
    * Resolves a selector to the version that serves this request: cached (the hot path), with a
    * traffic split picked by weight, and the alias's shadow when it has one.
    */
-  async route(name: string, selector: VersionSelector = {}): Promise<Resolution> {
-    if (selector.alias !== undefined) assertAliasName(selector.alias);
-    const resolved = await this.cache.get(routeKey(name, selector), () => this.loadRoute(name, selector));
-    return this.pick(resolved);
+  route(name: string, selector: VersionSelector = {}): Promise<Resolution> {
+    return this.routes.route(name, selector);
   }
 
   /**
@@ -315,15 +264,7 @@ export class RegistryService {
    * await per request costs a promise and a microtask (docs/performance.md).
    */
   resolveCached(name: string, selector: VersionSelector = {}): ModelVersion | undefined {
-    if (selector.alias !== undefined) assertAliasName(selector.alias);
-    const resolved = this.cache.peek(routeKey(name, selector));
-    return resolved === undefined ? undefined : this.pick(resolved).version;
-  }
-
-  private pick(resolved: ResolvedRoute): Resolution {
-    const ready = resolved.targets.filter((t) => t.version.status === 'ready');
-    const chosen = pickWeighted(ready.length > 0 ? ready : resolved.targets, this.random);
-    return { version: chosen.version, alias: resolved.alias, shadow: resolved.shadow };
+    return this.routes.resolveCached(name, selector);
   }
 
   /**
@@ -331,61 +272,12 @@ export class RegistryService {
    * null when the route has none, undefined when the route is not cached (ask route()).
    */
   cachedShadow(name: string, selector: VersionSelector = {}): Resolution['shadow'] | undefined {
-    return this.cache.peek(routeKey(name, selector))?.shadow;
+    return this.routes.cachedShadow(name, selector);
   }
 
   /** The version that serves a request for this selector (see route()). */
   async resolve(name: string, selector: VersionSelector = {}): Promise<ModelVersion> {
-    return (await this.route(name, selector)).version;
-  }
-
-  private async loadRoute(name: string, selector: VersionSelector): Promise<ResolvedRoute> {
-    const serveable = async (version: number) => {
-      const v = await this.getVersion(name, version);
-      if (v.archived) {
-        throw new ModelGardenError('VERSION_ARCHIVED', `Model "${name}" version ${version} is archived`, {
-          details: { model: name, version },
-        });
-      }
-      return v;
-    };
-    if (selector.version !== undefined) {
-      return {
-        alias: null,
-        targets: [{ version: await serveable(selector.version), weight: 1 }],
-        shadow: null,
-      };
-    }
-    const model = await this.findModel(name);
-    const alias = selector.alias ?? DEFAULT_ALIAS;
-    const row = await readAlias(this.db, model.id, alias);
-    if (row) {
-      const route = routeOfRow(row);
-      const targets = await Promise.all(
-        route.targets.map(async (t) => ({ version: await serveable(t.version), weight: t.weight })),
-      );
-      const shadow = route.shadow
-        ? { version: await this.getVersion(name, route.shadow.version), percent: route.shadow.percent }
-        : null;
-      return { alias, targets, shadow };
-    }
-    if (selector.alias !== undefined) {
-      throw new ModelGardenError('ALIAS_NOT_FOUND', `Model "${name}" has no alias "${alias}"`, {
-        details: { model: name, alias },
-      });
-    }
-    const [latest] = await this.db
-      .select({ version: modelVersions.version })
-      .from(modelVersions)
-      .where(and(eq(modelVersions.modelId, model.id), isNull(modelVersions.archivedAt)))
-      .orderBy(desc(modelVersions.version))
-      .limit(1);
-    if (!latest) throw new ModelGardenError('VERSION_NOT_FOUND', `Model "${name}" has no versions yet`);
-    return {
-      alias: null,
-      targets: [{ version: await this.getVersion(name, latest.version), weight: 1 }],
-      shadow: null,
-    };
+    return (await this.routes.route(name, selector)).version;
   }
 
   /**

@@ -9,15 +9,16 @@ import { ModelGardenError } from '../errors/model-garden-error.js';
 import { routeVersions } from './alias-route.js';
 import { type Queryable, routeOfRow } from './alias-store.js';
 import type { ArtifactStore } from './artifact-store.js';
-import type { RegistryChange, RegistryService } from './registry-service.js';
-import { lockArtifact, lockModel } from './registry-service.js';
+import type { RegistryChange } from './changes.js';
+import { lockArtifact, lockModel } from './locks.js';
 import type { ModelVersion } from './types.js';
+import type { VersionReader } from './version-reader.js';
 
 export class VersionLifecycle {
   constructor(
     private readonly db: Db,
     private readonly store: ArtifactStore,
-    private readonly registry: RegistryService,
+    private readonly reads: VersionReader,
     private readonly emit: (change: RegistryChange) => void,
   ) {}
 
@@ -37,7 +38,7 @@ export class VersionLifecycle {
   private async setArchived(name: string, version: number, archived: boolean): Promise<ModelVersion> {
     const status = await this.db.transaction(async (tx) => {
       const model = await lockModel(tx, name);
-      const row = await this.registry.versionRow(model.id, name, version, tx);
+      const row = await this.reads.versionRow(model.id, name, version, tx);
       if (archived) await this.assertUnused(tx, model.id, name, version, 'archive');
       await tx
         .update(modelVersions)
@@ -46,7 +47,7 @@ export class VersionLifecycle {
       return row.status as ModelVersion['status'];
     });
     this.emit({ kind: 'version', model: name, version, status: archived ? 'archived' : status });
-    return this.registry.getVersion(name, version);
+    return this.reads.getVersion(name, version);
   }
 
   archive(name: string, version: number): Promise<ModelVersion> {
@@ -62,12 +63,12 @@ export class VersionLifecycle {
    * artifact lock, so a concurrent push of the same bytes either sees the file or waits.
    */
   async remove(name: string, version: number): Promise<{ artifactRemoved: boolean }> {
-    const model = await this.registry.findModel(name);
-    const { sha256 } = await this.registry.versionRow(model.id, name, version);
+    const model = await this.reads.findModel(name);
+    const { sha256 } = await this.reads.versionRow(model.id, name, version);
     const artifactRemoved = await this.db.transaction(async (tx) => {
       await lockArtifact(tx, sha256);
       const locked = await lockModel(tx, name);
-      const row = await this.registry.versionRow(locked.id, name, version, tx);
+      const row = await this.reads.versionRow(locked.id, name, version, tx);
       await this.assertUnused(tx, locked.id, name, version, 'delete');
       await tx.delete(modelVersions).where(eq(modelVersions.id, row.id));
       const [left] = await tx

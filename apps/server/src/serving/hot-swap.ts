@@ -1,10 +1,22 @@
 /**
  * Hot swap: listens to registry changes and retires versions no alias serves any more (after the
  * alias has moved, so new requests already go to the new version), and versions that stop serving
- * (failed, archived, deleted).
+ * (failed, archived, deleted); a loaded version whose stored serving config another process changed
+ * switches to it.
  */
 import { DEFAULT_ALIAS, type RegistryChange, type RegistryService } from '../registry/registry-service.js';
+import type { ModelVersion, ServingConfig } from '../registry/types.js';
 import type { ModelManager, ModelManagerLogger } from './model-manager.js';
+
+/** Compares configs by value (jsonb does not keep key order). */
+function sameConfig(a: ServingConfig, b: ServingConfig): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (JSON.stringify(a[k as keyof ServingConfig]) !== JSON.stringify(b[k as keyof ServingConfig]))
+      return false;
+  }
+  return true;
+}
 
 export interface HotSwapOptions {
   /**
@@ -30,6 +42,11 @@ export class HotSwap {
   }
 
   private onChange(change: RegistryChange): void {
+    if (change.kind === 'serving-config') {
+      // This process's own changes are applied by their caller (serving-config-store.ts).
+      if (change.origin === 'database') this.applyStoredConfig(change.row);
+      return;
+    }
     if (change.kind === 'version') {
       if (change.status !== 'ready') void this.models.retire(change.model, change.version);
       return;
@@ -41,6 +58,24 @@ export class HotSwap {
       );
     }, this.graceMs);
     this.timers.add(timer);
+  }
+
+  /** Reconfigures a loaded version whose engine runs another config than the one stored. */
+  private applyStoredConfig(row: ModelVersion): void {
+    const loaded = this.models.peek(row.model, row.version);
+    if (!loaded || sameConfig(this.models.storedConfig(loaded.version), row.servingConfig)) return;
+    this.logger.info(
+      { model: row.model, version: row.version },
+      'serving config changed elsewhere; applying',
+    );
+    this.models
+      .reconfigure(row)
+      .catch((err) =>
+        this.logger.error(
+          { model: row.model, version: row.version, err },
+          'applying a serving config failed',
+        ),
+      );
   }
 
   /** Retires the model's loaded versions that no alias points at (nor the default, when no `production`). */

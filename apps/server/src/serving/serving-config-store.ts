@@ -1,11 +1,8 @@
 /**
- * Stores a version's serving config (the `serving_config` column) and applies it to the running
- * engine. The registry has no method for this column yet, so serving writes it here; it is the only
- * column serving ever writes.
+ * A version's serving config as the API shows it (stored, in effect, loaded) and its change: the
+ * registry stores it (a registry change with an event, which other processes pick up when they
+ * re-read the version: hot-swap.ts), then this process's engine switches to it.
  */
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
-import { models, modelVersions } from '../db/schema.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ModelVersion, ServingConfig } from '../registry/types.js';
 import type { ModelManager } from './model-manager.js';
@@ -23,7 +20,6 @@ export interface ServingConfigView {
 
 export class ServingConfigStore {
   constructor(
-    private readonly db: Db,
     private readonly registry: RegistryService,
     private readonly models: ModelManager,
   ) {}
@@ -34,19 +30,7 @@ export class ServingConfigStore {
 
   /** Replaces the stored config; a loaded version switches to it without dropping a request. */
   async set(name: string, version: number, config: ServingConfig): Promise<ServingConfigView> {
-    const current = await this.registry.getVersion(name, version);
-    const [model] = await this.db
-      .select({ id: models.id })
-      .from(models)
-      .where(eq(models.name, name))
-      .limit(1);
-    await this.db
-      .update(modelVersions)
-      .set({ servingConfig: config })
-      .where(and(eq(modelVersions.modelId, model!.id), eq(modelVersions.version, version)));
-    // Cached resolutions carry the version's row, config included: a later load must see this one.
-    this.registry.invalidate();
-    const updated = { ...current, servingConfig: config };
+    const updated = await this.registry.setServingConfig(name, version, config);
     await this.models.reconfigure(updated);
     return this.view(updated);
   }

@@ -6,6 +6,7 @@ export default defineConfig({
     './apps/server/src/db/schema.ts',
     './apps/server/src/db/observability-schema.ts',
     './apps/server/src/db/auth-schema.ts',
+    './apps/server/src/db/llm-schema.ts',
   ],
   out: './apps/server/drizzle',
 });

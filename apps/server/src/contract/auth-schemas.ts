@@ -4,15 +4,21 @@ import { ROLES, SCOPES } from '../auth/scopes.js';
 
 const name = z.string().min(1).max(63);
 
-export const userSchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  role: z.enum(ROLES),
-  team: z.string().nullable(),
-  disabled: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const userSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    team: z.string().nullable(),
+    disabled: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'User' });
+
+export const userListSchema = z.object({ users: z.array(userSchema) }).meta({ id: 'UserList' });
+
+export const userNameParams = z.object({ name });
 
 export const createUserBody = z
   .object({
@@ -34,20 +40,28 @@ export const updateUserBody = z
 export const passwordBody = z.object({ password: z.string().max(256).optional() }).strict();
 
 /** A user with the password generated for them (shown once). */
-export const userWithPasswordSchema = z.object({ user: userSchema, password: z.string().optional() });
+export const userWithPasswordSchema = z
+  .object({ user: userSchema, password: z.string().optional() })
+  .meta({ id: 'UserWithPassword' });
 
-export const apiKeySchema = z.object({
-  id: z.number().int(),
-  user: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  scopes: z.array(z.enum(SCOPES)),
-  expiresAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-  lastUsedAt: z.string().nullable(),
-  requestCount: z.number().int(),
-  createdAt: z.string(),
-});
+export const apiKeySchema = z
+  .object({
+    id: z.number().int(),
+    user: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    scopes: z.array(z.enum(SCOPES)),
+    expiresAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    requestCount: z.number().int(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) }).meta({ id: 'ApiKeyList' });
+
+export const keyIdParams = z.object({ id: z.coerce.number().int().positive() });
 
 export const createKeyBody = z
   .object({
@@ -59,7 +73,7 @@ export const createKeyBody = z
   })
   .strict();
 
-export const createdKeySchema = apiKeySchema.extend({ key: z.string() });
+export const createdKeySchema = apiKeySchema.extend({ key: z.string() }).meta({ id: 'CreatedApiKey' });
 
 export const keysQuery = z
   .object({ user: name.optional(), all: z.enum(['true', 'false']).optional() })
@@ -67,34 +81,42 @@ export const keysQuery = z
 
 export const loginBody = z.object({ name, password: z.string().min(1).max(256) }).strict();
 
-export const sessionSchema = z.object({
-  authenticated: z.boolean(),
-  user: z.object({ name: z.string(), role: z.enum(ROLES), team: z.string().nullable() }).nullable(),
-  via: z.string().nullable(),
-  scopes: z.array(z.enum(SCOPES)),
-  /** Send back as `x-csrf-token` on state-changing requests authenticated by the cookie. */
-  csrfToken: z.string().nullable(),
-  expiresAt: z.string().nullable(),
-  /** Whether anonymous reads and predictions are allowed for this caller. */
-  anonymousReads: z.boolean(),
-});
+export const sessionSchema = z
+  .object({
+    authenticated: z.boolean(),
+    user: z.object({ name: z.string(), role: z.enum(ROLES), team: z.string().nullable() }).nullable(),
+    via: z.string().nullable(),
+    scopes: z.array(z.enum(SCOPES)),
+    /** Send back as `x-csrf-token` on state-changing requests authenticated by the cookie. */
+    csrfToken: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    /** Whether anonymous reads and predictions are allowed for this caller. */
+    anonymousReads: z.boolean(),
+  })
+  .meta({ id: 'Session' });
 
 export const changePasswordBody = z
   .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().max(256) })
   .strict();
 
-export const auditEntrySchema = z.object({
-  id: z.number().int(),
-  at: z.string(),
-  actor: z.string().nullable(),
-  via: z.string(),
-  action: z.string(),
-  target: z.string(),
-  status: z.number().int(),
-  ip: z.string().nullable(),
-  requestId: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()).nullable(),
-});
+export const auditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    actor: z.string().nullable(),
+    via: z.string(),
+    action: z.string(),
+    target: z.string(),
+    status: z.number().int(),
+    ip: z.string().nullable(),
+    requestId: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const auditPageSchema = z
+  .object({ items: z.array(auditEntrySchema), nextCursor: z.number().int().nullable() })
+  .meta({ id: 'AuditPage' });
 
 export const auditQuery = z
   .object({

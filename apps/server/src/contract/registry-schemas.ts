@@ -1,12 +1,6 @@
 /** Zod schemas of the registry lifecycle contract (aliases, splits, history, schema changes, paging). */
 import { z } from 'zod';
-import { DATATYPES, TASKS } from '../registry/types.js';
-
-const tensorSpec = z.object({
-  name: z.string(),
-  datatype: z.enum(DATATYPES),
-  shape: z.array(z.number().int()),
-});
+import { TASKS, tensorSpecSchema as tensorSpec } from './model-metadata-schemas.js';
 
 export const schemaChangeSchema = z
   .object({
@@ -58,6 +52,8 @@ export const setAliasBodySchema = z
       '`{"version": 2}` or a split `{"targets": [{"version": 1, "weight": 90}, {"version": 2, "weight": 10}]}`',
   });
 
+export const aliasListSchema = z.object({ aliases: z.array(aliasInfoSchema) }).meta({ id: 'AliasList' });
+
 export const historyEntrySchema = z
   .object({
     id: z.number().int(),
@@ -106,3 +102,9 @@ export const aliasParams = z.object({
   name: z.string().min(1).max(200),
   alias: z.string().min(1).max(200),
 });
+
+export const aliasHistorySchema = z
+  .object({ history: z.array(historyEntrySchema) })
+  .meta({ id: 'AliasHistory' });
+
+export const aliasHistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() });

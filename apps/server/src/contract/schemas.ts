@@ -1,8 +1,8 @@
-/** Zod schemas of the HTTP contract; they validate requests and generate the OpenAPI document. */
+/** Zod schemas of the models, versions and friendly-predict routes, and the REST error shape. */
 import { z } from 'zod';
-import { DATATYPES, TASKS } from '../registry/types.js';
-import { imagePreprocessingSchema } from '../registry/version-metadata.js';
+import { imagePreprocessingSchema, TASKS, tensorSpecSchema } from './model-metadata-schemas.js';
 import { aliasInfoSchema, schemaChangeSchema } from './registry-schemas.js';
+import { servingConfigSchema } from './serving-config-schemas.js';
 
 export const errorSchema = z
   .object({
@@ -13,35 +13,6 @@ export const errorSchema = z
     }),
   })
   .meta({ id: 'Error' });
-
-export const oipErrorSchema = z.object({ error: z.string() }).meta({ id: 'OipError' });
-
-export const tensorSpecSchema = z
-  .object({ name: z.string(), datatype: z.enum(DATATYPES), shape: z.array(z.number().int()) })
-  .meta({ id: 'TensorSpec' });
-
-export const servingConfigSchema = z
-  .object({
-    maxBatchSize: z.number().int().min(1).max(4096).optional(),
-    maxQueueDelayMs: z.number().min(0).max(10_000).optional(),
-    maxQueue: z.number().int().min(1).max(1_000_000).optional(),
-    timeoutMs: z.number().int().min(1).max(600_000).optional(),
-    queueTargetMs: z.number().min(0).max(600_000).optional(),
-    instances: z.number().int().min(1).max(64).optional(),
-    intraOpThreads: z.number().int().min(0).max(256).optional(),
-    interOpThreads: z.number().int().min(0).max(256).optional(),
-    executor: z
-      .enum(['inline', 'worker'])
-      .optional()
-      .meta({
-        description:
-          "'inline' (default): sessions run on the event loop's thread, lowest overhead for small models. " +
-          "'worker': each instance runs in its own worker thread, so instances run in parallel and long " +
-          'inferences do not hold up other requests.',
-      }),
-  })
-  .strict()
-  .meta({ id: 'ServingConfig' });
 
 export const modelVersionSchema = z
   .object({
@@ -90,6 +61,35 @@ export const modelDetailSchema = modelSummarySchema
   .extend({ versions: z.array(modelVersionSchema), routes: z.array(aliasInfoSchema) })
   .meta({ id: 'ModelDetail' });
 
+export const modelListSchema = z
+  .object({
+    models: z.array(modelSummarySchema),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
+  .meta({ id: 'ModelList' });
+
+/** The multipart body of a push. */
+export const pushVersionFormSchema = z
+  .object({
+    file: z.file().meta({ description: 'The .onnx model' }),
+    metadata: z.string().optional().meta({ description: 'JSON text of a PushMetadata object' }),
+    reference: z.union([z.string(), z.file()]).optional().meta({
+      description: 'Drift reference as CSV (text or file): one column per feature, optional `label`',
+    }),
+  })
+  .meta({ id: 'PushVersionForm' });
+
+export const deletedVersionSchema = z
+  .object({
+    model: z.string(),
+    version: z.number().int(),
+    deleted: z.literal(true),
+    artifactRemoved: z.boolean(),
+  })
+  .meta({ id: 'DeletedVersion' });
+
 export const modelNameParam = z.string().min(1).max(200).meta({ description: 'Model name', example: 'iris' });
 export const versionParam = z.string().min(1).max(20).meta({ description: 'Version number', example: '1' });
 
@@ -105,7 +105,27 @@ export const predictBodySchema = z
     images: z.array(z.string().max(50_000_000)).max(64).optional(),
     topK: z.number().int().min(1).max(100_000).optional(),
   })
-  .strict();
+  .strict()
+  .meta({
+    id: 'PredictRequest',
+    description:
+      'Tabular: `inputs` is one row `{feature: value}` (or an array of values in `featureNames` order) or ' +
+      'an array of rows. Images: `image` (base64 or a data: URL) or `images`.',
+  });
+
+/** The multipart form of a prediction: one or more pictures in `image` file fields. */
+export const predictMultipartSchema = z
+  .object({ image: z.union([z.file(), z.array(z.file()).max(64)]) })
+  .meta({ id: 'PredictImagesForm' });
+
+export const predictQuerySchema = z.object({
+  version: z.string().max(20).optional(),
+  alias: z.string().max(200).optional(),
+  topK: z.coerce.number().int().min(1).max(100_000).optional(),
+  timeoutMs: z.coerce.number().int().min(1).max(600_000).optional().meta({
+    description: "This request's deadline in ms (default: the version's serving config `timeoutMs`)",
+  }),
+});
 
 const probabilitySchema = z.object({ label: z.string(), probability: z.number() });
 
@@ -125,43 +145,7 @@ export const predictResultSchema = z
   })
   .meta({ id: 'PredictResult' });
 
-const parametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
-
-export const inferRequestSchema = z
-  .object({
-    id: z.string().max(1024).optional(),
-    parameters: parametersSchema.optional(),
-    inputs: z
-      .array(
-        z.object({
-          name: z.string().max(1024),
-          shape: z.array(z.number().int().nonnegative()).max(32),
-          datatype: z.string().max(16),
-          parameters: parametersSchema.optional(),
-          data: z.unknown().optional(), // absent when binary_data_size puts it in the binary section
-        }),
-      )
-      .min(1),
-    outputs: z
-      .array(z.object({ name: z.string().max(1024), parameters: parametersSchema.optional() }))
-      .optional(),
-  })
-  .meta({ id: 'InferenceRequest' });
-
-export const inferResponseSchema = z
-  .object({
-    model_name: z.string(),
-    model_version: z.string().optional(),
-    id: z.string().optional(),
-    parameters: parametersSchema.optional(),
-    outputs: z.array(
-      z.object({
-        name: z.string(),
-        shape: z.array(z.number().int()),
-        datatype: z.string(),
-        parameters: parametersSchema.optional(),
-        data: z.array(z.union([z.number(), z.string(), z.boolean()])),
-      }),
-    ),
-  })
-  .meta({ id: 'InferenceResponse' });
+// Kept while route files move to the split contract files (remove once none imports them from here).
+export { tensorSpecSchema } from './model-metadata-schemas.js';
+export { inferRequestSchema, inferResponseSchema, oipErrorSchema } from './oip-schemas.js';
+export { servingConfigSchema } from './serving-config-schemas.js';

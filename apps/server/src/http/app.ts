@@ -7,7 +7,6 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import {
-  jsonSchemaTransform,
   jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
@@ -21,6 +20,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerJsonParser } from './json-parser.js';
 import { registerMultipartPassThrough } from './multipart-files.js';
+import { openApiTransform } from './openapi-transform.js';
 import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
 import { lazyRequestLoggerFactory, registerRequestLogging } from './request-logging.js';
@@ -115,7 +115,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'access', description: 'Sessions, users, API keys, audit log' },
       ],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

@@ -163,6 +163,8 @@ export interface LlmProvider {
   /** Present only when `capabilities.embeddings`. */
   embed?(request: EmbeddingRequest, options?: CallOptions): Promise<EmbeddingResult>;
   listModels(options?: CallOptions): Promise<ProviderModel[]>;
+  /** Releases pooled connections (tests, shutdown, a provider removed from the configuration). */
+  close?(): Promise<void>;
 }
 
 /** Why an upstream call failed, as the router needs to know it. */

@@ -3,24 +3,12 @@
  * immutable, everything a person wrote about it (description, labels, feature names, preprocessing,
  * metrics, tags) may change, and is checked against the schema again.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { versionMetadataPatchSchema } from '../contract/model-metadata-schemas.js';
 import type { ModelVersion } from './types.js';
-import { resolveMetadata, versionMetadataSchema } from './version-metadata.js';
+import { resolveMetadata } from './version-metadata.js';
 
-const base = versionMetadataSchema.shape;
-
-/** A patch: a field left out keeps its value; null clears description, labels, featureNames, preprocessing. */
-export const versionMetadataPatchSchema = z
-  .object({
-    description: base.description.unwrap().nullable().optional(),
-    task: base.task,
-    labels: base.labels.unwrap().nullable().optional(),
-    featureNames: base.featureNames.unwrap().nullable().optional(),
-    preprocessing: base.preprocessing.unwrap().nullable().optional(),
-    metrics: base.metrics,
-    tags: base.tags,
-  })
-  .strict();
+export { versionMetadataPatchSchema };
 
 export type VersionMetadataPatch = z.infer<typeof versionMetadataPatchSchema>;
 

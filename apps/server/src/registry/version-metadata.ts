@@ -3,43 +3,12 @@
  * preprocessing defaults), checking it against the schema read from the model file.
  */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import type { z } from 'zod';
+// The wire schema lives in the contract; the registry validates a push's metadata with it.
+import { versionMetadataSchema } from '../contract/model-metadata-schemas.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { DEFAULT_JSON_LIMITS, parseClientJson } from '../security/safe-json.js';
-import { type ImagePreprocessing, TASKS, type Task, type TensorSpec } from './types.js';
-
-const shortText = z.string().max(200);
-
-export const imagePreprocessingSchema = z
-  .object({
-    type: z.literal('image'),
-    width: z.number().int().min(1).max(4096),
-    height: z.number().int().min(1).max(4096),
-    channels: z.union([z.literal(1), z.literal(3)]).default(3),
-    layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
-    scale: z
-      .number()
-      .positive()
-      .max(1)
-      .default(1 / 255),
-    mean: z.array(z.number()).min(1).max(3).default([0]),
-    std: z.array(z.number().positive()).min(1).max(3).default([1]),
-    invert: z.boolean().default(false),
-    cropToContent: z.boolean().default(false),
-  })
-  .strict();
-
-export const versionMetadataSchema = z
-  .object({
-    description: z.string().max(10_000).optional(),
-    task: z.enum(TASKS).optional(),
-    labels: z.array(shortText.min(1)).max(100_000).optional(),
-    featureNames: z.array(shortText.min(1)).max(100_000).optional(),
-    preprocessing: imagePreprocessingSchema.optional(),
-    metrics: z.record(shortText, z.number()).optional(),
-    tags: z.record(shortText, z.string().max(1000)).optional(),
-  })
-  .strict();
+import type { ImagePreprocessing, Task, TensorSpec } from './types.js';
 
 export type VersionMetadata = z.infer<typeof versionMetadataSchema>;
 

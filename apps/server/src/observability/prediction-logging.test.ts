@@ -107,6 +107,31 @@ describe('prediction logging', () => {
     expect(metrics).toMatch(/modelgarden_drift_psi\{model="iris",version="1",feature="petal_length"\} \d/);
   });
 
+  it('at sample rate 1 logs every prediction of a burst, more rows than the old 10,000-row buffer held', async () => {
+    await inject({ method: 'PUT', url: '/api/models/iris/prediction-logging', payload: { sampleRate: 1 } });
+    const before = server.context.predictionLogs.written;
+    const rows = Array.from({ length: 100 }, (_, i) => referenceRows[i % referenceRows.length]!);
+    const body = JSON.stringify({ inputs: rows });
+    // 150 requests of 100 rows over real sockets, 16 at a time: 15,000 rows arrive within a second or two.
+    let next = 0;
+    const client = async () => {
+      while (next < 150) {
+        next++;
+        const res = await fetch(`${server.url}/api/models/iris/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, client));
+    await server.context.predictionLogs.flush();
+    expect(server.context.predictionLogs.dropped).toBe(0);
+    expect(server.context.predictionLogs.written - before).toBe(15_000);
+  });
+
   it('filters, pages and exports the log', async () => {
     const page1 = (await inject({ url: '/api/models/iris/predictions?limit=5&label=setosa' })).json();
     expect(page1.items).toHaveLength(5);
@@ -127,15 +152,51 @@ describe('prediction logging', () => {
     expect(lines.slice(1).every((l) => l.includes(',virginica,'))).toBe(true);
   });
 
+  // Issue 14: this test used to post an invalid image and read the log at once, so it passed whether
+  // or not logging-off worked. Now: valid predictions, the buffer flushed, what is and is not logged.
   it('logs nothing for a model with logging off and honours settings changes', async () => {
-    await inject({ method: 'POST', url: '/api/models/digits/predict', payload: { image: 'bad' } });
+    const image = (
+      await readFile(path.join(REPO_ROOT, 'models', 'digits', 'samples', 'digit-7-3.png'))
+    ).toString('base64');
+    const digits = await inject({ method: 'POST', url: '/api/models/digits/predict', payload: { image } });
+    expect(digits.statusCode, digits.body).toBe(200);
+    // A marker row: iris logs every prediction, so this one must show up.
+    const before = { sepal_length: 4.31, sepal_width: 2.97, petal_length: 1.11, petal_width: 0.13 };
+    const from = new Date(Date.now() - 1000).toISOString();
+    await predictRows([before]);
+    const hasRow = async (row: Record<string, number>) => {
+      await server.context.predictionLogs.flush();
+      const res = await inject({
+        url: `/api/models/iris/predictions?limit=1000&from=${encodeURIComponent(from)}`,
+      });
+      return (res.json().items as Array<{ features: Record<string, number> | null }>).some(
+        (i) => i.features?.sepal_length === row.sepal_length && i.features?.petal_width === row.petal_width,
+      );
+    };
+    for (let i = 0; i < 100 && !(await hasRow(before)); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await hasRow(before)).toBe(true);
+    // Digits has logging off: its valid prediction was answered but not logged.
+    await server.context.predictionLogs.flush();
     expect((await inject({ url: '/api/models/digits/predictions' })).json().items).toEqual([]);
+
     const off = await inject({
       method: 'PUT',
       url: '/api/models/iris/prediction-logging',
       payload: { enabled: false },
     });
     expect(off.json()).toMatchObject({ enabled: false, sampleRate: 1 });
+    const after = { sepal_length: 4.39, sepal_width: 2.91, petal_length: 1.19, petal_width: 0.17 };
+    await predictRows([after]);
+    // Give the hook and one flush interval their time, then check nothing new was written.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await hasRow(after)).toBe(false);
+    expect(await hasRow(before)).toBe(true);
+    const on = await inject({
+      method: 'PUT',
+      url: '/api/models/iris/prediction-logging',
+      payload: { enabled: true },
+    });
+    expect(on.json()).toMatchObject({ enabled: true });
   });
 
   it.each([

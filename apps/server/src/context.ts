@@ -83,7 +83,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const registry = new RegistryService(database.db, store, {
     cacheTtlMs: database.kind === 'pglite' ? EMBEDDED_CACHE_TTL_MS : 1000,
   });
-  const auth = createAuthServices(database.db, config.auth);
+  const auth = createAuthServices(database.db, config.auth, registry.access);
   const initialAdmin = await createInitialAdmin(auth.users, config.dataDir);
   if (initialAdmin) {
     // Printed once, on purpose: the only other copy is the 0600 file.

@@ -1,10 +1,12 @@
 /**
  * The access-control services built together: users, API keys, sessions, the audit log and the
- * bootstrap admin key, with the background flush of key usage and pruning of expired sessions.
+ * bootstrap admin key, the model decisions (authorize() over the registry's access lookups), with the
+ * background flush of key usage and pruning of expired sessions.
  */
 import type { Db } from '../db/database.js';
 import { AuditLog } from './audit-log.js';
 import { KeyService } from './key-service.js';
+import { type ModelAccessLookup, ModelAuthorizer } from './model-authorizer.js';
 import type { Principal } from './principal.js';
 import { SCOPES } from './scopes.js';
 import { safeEqual, sha256 } from './secrets.js';
@@ -23,12 +25,18 @@ export interface AuthServices {
   keys: KeyService;
   sessions: SessionService;
   audit: AuditLog;
+  /** May this principal see / use / manage model X; filtering lists (authorize.ts, model-authorizer.ts). */
+  models: ModelAuthorizer;
   /** The bootstrap principal when `key` is `MODELGARDEN_ADMIN_KEY`. */
   bootstrap(key: string): Principal | null;
   close(): Promise<void>;
 }
 
-export function createAuthServices(db: Db, options: AuthOptions): AuthServices {
+export function createAuthServices(
+  db: Db,
+  options: AuthOptions,
+  modelAccess: ModelAccessLookup,
+): AuthServices {
   const keys = new KeyService(db);
   const sessions = new SessionService(db, options.sessionTtlMs);
   const adminHash = options.adminKey ? sha256(options.adminKey) : undefined;
@@ -47,6 +55,7 @@ export function createAuthServices(db: Db, options: AuthOptions): AuthServices {
     keys,
     sessions,
     audit: new AuditLog(db),
+    models: new ModelAuthorizer(modelAccess),
     bootstrap(key) {
       return adminHash && safeEqual(sha256(key), adminHash)
         ? { kind: 'bootstrap', scopes: [...SCOPES] }

@@ -30,8 +30,3 @@ export function viaOf(principal: Principal): string {
   if (principal.kind === 'user') return principal.via === 'key' ? `key:${principal.keyPrefix}` : 'session';
   return principal.kind === 'bootstrap' ? 'admin-key' : 'anonymous';
 }
-
-/** Admins (and the bootstrap key) see every model; others see public ones and their own team's. */
-export function seesAllModels(principal: Principal): boolean {
-  return principal.kind === 'bootstrap' || (principal.kind === 'user' && principal.scopes.includes('admin'));
-}

@@ -6,8 +6,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorName, viaOf } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
-import { ruleFor } from './policy.js';
 import { addRouteHook, routeMethods, routeOf } from './route-hooks.js';
+import { type RouteTraits, traitsOfRoute } from './route-traits.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -23,17 +23,17 @@ export function targetOf(template: string, params: Record<string, unknown>): str
   return parts.join('/');
 }
 
-/** Whether a request to this method + route template is audited at all (whatever its status). */
-function auditable(method: string, template: string): boolean {
-  if (!UNSAFE.has(method)) return false;
-  const rule = ruleFor(method, template);
-  if (!rule) return false;
+/** Whether a request of this method to a route with these traits is audited at all (whatever its status). */
+function auditable(method: string, template: string, traits: RouteTraits | undefined): boolean {
+  if (!UNSAFE.has(method) || !traits) return false;
+  const rule = traits.policy;
   return template.startsWith('/api/session') || rule.access === 'write' || rule.access === 'signed-in';
 }
 
 function audited(req: FastifyRequest, status: number): boolean {
-  const template = routeOf(req).url;
-  if (!template || !auditable(req.method, template)) return false;
+  const route = routeOf(req);
+  const template = route.url;
+  if (!template || !auditable(req.method, template, route.config?.traits)) return false;
   if (template.startsWith('/api/session')) return status < 500;
   return status < 400 || status === 403;
 }
@@ -44,7 +44,7 @@ export function registerAudit(app: FastifyInstance, ctx: AppContext): void {
     'onResponse',
     // Only on routes with something to audit: predictions are POSTs, and an async hook costs each a
     // promise (docs/performance.md).
-    (route) => routeMethods(route).some((m) => auditable(m, route.url)),
+    (route) => routeMethods(route).some((m) => auditable(m, route.url, traitsOfRoute(route))),
     async (req, reply) => {
       if (!audited(req, reply.statusCode)) return;
       const template = routeOf(req).url as string;

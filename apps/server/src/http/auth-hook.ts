@@ -1,25 +1,31 @@
 /**
- * Authentication and authorisation for every request, from the one table in policy.ts: reads a
- * Bearer key (or MODELGARDEN_ADMIN_KEY) or the session cookie, decides, checks the CSRF header of
- * cookie-authenticated changes, and hides team-private models. A route without a policy entry stops
- * the start (and is refused at request time should one slip through).
+ * Authentication and authorisation for every request, from the rule each route declares in its
+ * traits (route-traits.ts): reads a Bearer key (or MODELGARDEN_ADMIN_KEY) or the session cookie,
+ * decides (auth/authorize.ts), checks the CSRF header of cookie-authenticated changes, and answers
+ * MODEL_NOT_FOUND for a missing or hidden model on routes whose `:name` names one. A route without
+ * traits stops the start (and is refused at request time should one slip through).
  */
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { callerOf, decide, type Rule, type Setting } from '../auth/authorize.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
-import { grants } from '../auth/scopes.js';
 import { safeEqual } from '../auth/secrets.js';
 import { isLoopbackHost } from '../config/config.js';
 import type { AppContext } from '../context.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
-import { assertModelVisible } from './model-visibility.js';
-import { type Caller, decide, type Rule, ruleFor, type Setting } from './policy.js';
 import { routeOf } from './route-hooks.js';
+import { pluginRouteTraits, type RouteTraits, traitsOfRoute } from './route-traits.js';
 
 export const SESSION_COOKIE = 'mg_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const PUBLIC: Rule = { access: 'public' };
+
+/** One registered route and what it declared (the table the traits snapshot test prints). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  traits: RouteTraits;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,16 +38,10 @@ declare module 'fastify' {
     /** Set by @fastify/static on the web app's files. */
     file?: string;
   }
-}
-
-/** A route's rule: the table's entry, or `public` for the web app's static files. */
-export function routeRule(
-  method: string,
-  url: string,
-  config: { file?: string } | undefined,
-): Rule | undefined {
-  if (config?.file !== undefined) return PUBLIC;
-  return ruleFor(method, url);
+  interface FastifyInstance {
+    /** Every route registered so far, with its traits, in registration order. */
+    routeTable: readonly RouteEntry[];
+  }
 }
 
 export function isLoopbackAddress(ip: string | undefined): boolean {
@@ -94,19 +94,26 @@ async function authenticate(ctx: AppContext, req: FastifyRequest, reply: Fastify
   return ANONYMOUS;
 }
 
-/** Fails the start for a route without a policy entry; call before any route is registered. */
+/**
+ * Fails the start for a route that declares no traits (so no policy), gives plugin-registered routes
+ * theirs, and records every route in `app.routeTable`. Call before any route is registered: the
+ * other route hooks read the traits this one settles.
+ */
 export function registerPolicyCheck(app: FastifyInstance): void {
   app.decorateRequest('principal', null as never);
   app.decorateRequest('sessionCsrf', undefined);
+  const table: RouteEntry[] = [];
+  app.decorate('routeTable', table);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) {
-      if (method === 'OPTIONS' && route.url === '*') continue;
-      if (!routeRule(method, route.url, route.config as { file?: string }))
-        throw new Error(
-          `No access policy for ${method} ${route.url}: add it to apps/server/src/http/policy.ts`,
-        );
-    }
+    if (route.url === '*' && methods.every((m) => m === 'OPTIONS')) return;
+    const traits = traitsOfRoute(route) ?? pluginRouteTraits(route);
+    if (!traits)
+      throw new Error(
+        `No access policy for ${methods.join(',')} ${route.url}: declare config: traits(rule, kind) in its options (http/route-traits.ts)`,
+      );
+    route.config = { ...route.config, traits };
+    for (const method of methods) table.push({ method, url: route.url, traits });
   });
 }
 
@@ -136,12 +143,15 @@ function authorize(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): v
   // No route matched: the not-found handler answers (404 or the web app's index.html).
   if (template === undefined) return;
   if (req.method === 'OPTIONS' && template === '*') return;
-  const rule = routeRule(req.method, template, route.config as { file?: string });
-  if (!rule) throw new ModelGardenError('FORBIDDEN', `No access policy for ${req.method} ${template}`);
-  if (rule.access === 'public' && !template.startsWith('/api/session')) return;
+  const traits = route.config?.traits;
+  if (!traits) throw new ModelGardenError('FORBIDDEN', `No access policy for ${req.method} ${template}`);
+  // Public routes need no caller, except the session's own (it reports and ends the session).
+  if (traits.policy.access === 'public' && traits.kind !== 'access') return;
   const known = knownPrincipal(ctx, req);
-  if (known) return admit(ctx, req, reply, template, rule, known);
-  return authenticate(ctx, req, reply).then((principal) => admit(ctx, req, reply, template, rule, principal));
+  if (known) return admit(ctx, req, reply, template, traits, known);
+  return authenticate(ctx, req, reply).then((principal) =>
+    admit(ctx, req, reply, template, traits, principal),
+  );
 }
 
 /** The caller when no lookup is needed: no credentials at all, or the bootstrap admin key. */
@@ -157,15 +167,12 @@ function admit(
   req: FastifyRequest,
   reply: FastifyReply,
   template: string,
-  rule: Rule,
+  traits: RouteTraits,
   principal: Principal,
 ): void | Promise<void> {
   req.principal = principal;
-  const caller: Caller = {
-    anonymous: principal.kind === 'anonymous',
-    scopes: principal.kind === 'anonymous' ? [] : principal.scopes,
-  };
-  const decision = decide(rule, caller, settingFor(ctx, req), (s) => grants(caller.scopes, s));
+  const rule: Rule = traits.policy;
+  const decision = decide(rule, callerOf(principal), settingFor(ctx, req));
   if (decision === 'unauthenticated') {
     reply.header('www-authenticate', 'Bearer');
     throw unauthenticated(`${req.method} ${template} needs credentials: an API key or a signed-in session`);
@@ -191,10 +198,8 @@ function admit(
         `Send the session's CSRF token in the ${CSRF_HEADER} header`,
       );
   }
+  // A missing model and a hidden one answer alike, before the route reads any of its input.
+  if (traits.model !== 'existing') return;
   const name = (req.params as { name?: unknown } | undefined)?.name;
-  if (
-    typeof name === 'string' &&
-    (template.startsWith('/api/models/:name') || template.startsWith('/v2/models/:name'))
-  )
-    return assertModelVisible(ctx, principal, name);
+  if (typeof name === 'string') return ctx.auth.models.check(principal, 'see', name);
 }

@@ -13,7 +13,7 @@ import { ModelGardenError } from '../errors/model-garden-error.js';
 import { parseVersion } from '../registry/names.js';
 import type { VersionSelector } from '../registry/registry-service.js';
 import { addRouteHook } from './route-hooks.js';
-import { PREDICTION_ROUTES } from './served-version.js';
+import { traitsOfRoute } from './route-traits.js';
 
 function selectorOf(req: FastifyRequest): VersionSelector {
   const params = req.params as { version?: string };
@@ -41,7 +41,7 @@ export function registerEarlyShedding(app: FastifyInstance, ctx: AppContext): vo
   addRouteHook(
     app,
     'onRequest',
-    (route) => PREDICTION_ROUTES.has(route.url),
+    (route) => traitsOfRoute(route)?.earlyShedding === true,
     (req, _reply, done) => {
       if (!ctx.models.shedRecently()) return done();
       // Any failure here (unknown model, bad version) is left for the route to answer properly.

@@ -1,11 +1,14 @@
 /**
- * Turns every error into JSON: `{"error": {"code", "message", "details"?}}` on the REST API, and the
- * Open Inference Protocol's own `{"error": "message"}` under /v2. Unknown errors are logged and
+ * Turns every error into JSON in the format the route declares (route-traits.ts `errors`):
+ * `{"error": {"code", "message", "details"?}}` on the REST API, the Open Inference Protocol's own
+ * `{"error": "message"}` on OIP routes, OpenAI's `{"error": {"message", "type", "param", "code"}}` on
+ * the LLM gateway's; by URL prefix (/v2, /v1) when no route matched. Unknown errors are logged and
  * answered as INTERNAL without leaking internals.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, type ErrorCode, ModelGardenError } from '../errors/model-garden-error.js';
+import { errorFormatOf } from './route-traits.js';
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -78,15 +81,38 @@ export function normaliseError(error: unknown): ModelGardenError {
   return new ModelGardenError('INTERNAL', 'Internal server error', { cause: error });
 }
 
-export function isOipRoute(url: string): boolean {
-  return url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?');
+/** OpenAI's `error.type` for a status (../shared/reference/openai-chat-wire.md §7). */
+function openAiType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
 }
 
+/**
+ * OpenAI's error body: `{"error": {"message", "type", "param", "code"}}`, all four keys present;
+ * `code` is ours in lower case (`model_not_found`), `param` the field a detail names, else null.
+ */
+export function openAiError(error: ModelGardenError, status: number) {
+  const field = error.details?.field ?? error.details?.param;
+  return {
+    error: {
+      message: error.message,
+      type: openAiType(status),
+      param: typeof field === 'string' ? field : null,
+      code: error.code.toLowerCase(),
+    },
+  };
+}
+
+/** Answers in the error format the route declares (route-traits.ts), by URL prefix when none matched. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ModelGardenError) {
   const status = ERROR_CODES[error.code];
   if (status >= 500) request.log.error({ err: error.cause ?? error, code: error.code }, error.message);
   else request.log.info({ code: error.code }, error.message);
-  if (isOipRoute(request.url)) return reply.status(status).send({ error: error.message });
+  const format = errorFormatOf(request);
+  if (format === 'oip') return reply.status(status).send({ error: error.message });
+  if (format === 'openai') return reply.status(status).send(openAiError(error, status));
   return reply.status(status).send({
     error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
   });

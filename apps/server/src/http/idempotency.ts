@@ -4,7 +4,7 @@
  * method, path or body is 422 IDEMPOTENCY_KEY_REUSED; a replay while the first still runs is 409.
  * Server errors (5xx) release the key so the client may retry.
  *
- * A multipart upload (a route with `config.idempotentUpload`) streams to its handler, so its
+ * A multipart upload (a route whose traits declare `idempotency: 'upload'`) streams to its handler, so its
  * fingerprint is known only once the body has been read: the key is claimed provisionally here, and
  * the handler calls `fingerprintUpload` with the fields and the file's sha256 before it stores
  * anything. A replay of an answered key streams its own upload (to a temporary file the handler
@@ -22,13 +22,7 @@ import { IdempotencyStore, type StoredAnswer } from '../db/idempotency-store.js'
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { isMultipart } from './multipart-files.js';
 import { addRouteHook, routeMethods, routeOf } from './route-hooks.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route reads a multipart upload and calls `fingerprintUpload` before it changes anything. */
-    idempotentUpload?: boolean;
-  }
-}
+import { type RouteTraits, traitsOfRoute } from './route-traits.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -83,10 +77,13 @@ const fingerprintOf = (req: FastifyRequest, body: string) =>
 const bodyOf = (req: FastifyRequest) =>
   isMultipart(req) ? `multipart:${req.headers['content-length'] ?? '?'}` : canonical(req.body ?? null);
 
-/** Keys apply to the API's changes; predictions change nothing and are not replayed. */
-const appliesTo = (method: string, template: string | undefined) =>
-  MUTATING.has(method) && (template ?? '').startsWith('/api/') && !(template ?? '').endsWith('/predict');
-const applies = (req: FastifyRequest) => appliesTo(req.method, routeOf(req).url);
+/**
+ * Keys apply to the routes that declare `idempotency` (route-traits.ts: the API's changes;
+ * predictions change nothing and are not replayed).
+ */
+const appliesTo = (method: string, traits: RouteTraits | undefined) =>
+  MUTATING.has(method) && traits?.idempotency != null;
+const applies = (req: FastifyRequest) => appliesTo(req.method, routeOf(req).config?.traits);
 
 const reused = () =>
   new ModelGardenError(
@@ -104,7 +101,7 @@ export function sendReplay(reply: FastifyReply, answer: StoredAnswer): FastifyRe
 }
 
 /**
- * For a route with `config.idempotentUpload`, once its upload has streamed and before it stores
+ * For a route with `idempotency: 'upload'`, once its upload has streamed and before it stores
  * anything: fingerprints the request by method, URL, every non-file field and the file's sha256.
  * Returns the key's stored answer when this is a replay of the request that got it (the handler
  * discards the upload, then answers with `sendReplay`); throws 422 when the key was answered for a
@@ -141,7 +138,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
 
   // On the routes a key can apply to only (not on predictions), and callback style: almost no
   // request carries a key, and an async hook would cost each a promise (docs/performance.md).
-  const keyed = (route: RouteOptions) => routeMethods(route).some((m) => appliesTo(m, route.url));
+  const keyed = (route: RouteOptions) => routeMethods(route).some((m) => appliesTo(m, traitsOfRoute(route)));
   addRouteHook(app, 'preHandler', keyed, (req: WithKey, reply, done) => {
     if (req.headers['idempotency-key'] === undefined) return done();
     claimKey(req, reply).then(() => done(), done);
@@ -169,7 +166,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
       );
     }
     const caller = callerOf(req.principal);
-    if (isMultipart(req) && routeOf(req).config?.idempotentUpload) {
+    if (isMultipart(req) && routeOf(req).config?.traits?.idempotency === 'upload') {
       const claim = await store.claimUpload(caller, key);
       if (claim.state === 'in-progress') throw inProgress();
       if (claim.state === 'answered') {

@@ -8,13 +8,6 @@
  */
 import type { FastifyReply } from 'fastify';
 
-/** The routes whose answers come from one resolved version. */
-export const PREDICTION_ROUTES = new Set([
-  '/api/models/:name/predict',
-  '/v2/models/:name/infer',
-  '/v2/models/:name/versions/:version/infer',
-]);
-
 export const SERVED_VERSION_HEADER = 'x-model-version';
 
 export function setServedVersion(reply: FastifyReply, version: number | string): FastifyReply {

@@ -7,7 +7,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { addRouteHook, routeOf } from './route-hooks.js';
-import { PREDICTION_ROUTES, SERVED_VERSION_HEADER } from './served-version.js';
+import { traitsOfRoute } from './route-traits.js';
+import { SERVED_VERSION_HEADER } from './served-version.js';
 
 export const SHADOW_HEADER = 'x-modelgarden-shadow';
 
@@ -33,8 +34,9 @@ export interface ShadowDispatcher {
 const MAX_IN_FLIGHT = 32;
 const KEEP_RECENT = 50;
 
+/** The same route with an explicit version: the friendly route's `?version=`, OIP's versioned path. */
 function shadowUrl(req: FastifyRequest, name: string, version: number): string {
-  if (routeOf(req).url === '/api/models/:name/predict') {
+  if (routeOf(req).config?.traits?.errors !== 'oip') {
     const query = new URLSearchParams();
     query.set('version', String(version));
     const topK = (req.query as { topK?: unknown }).topK;
@@ -94,7 +96,7 @@ export function registerShadowDispatch(app: FastifyInstance, ctx: AppContext): S
   addRouteHook(
     app,
     'onResponse',
-    (route) => PREDICTION_ROUTES.has(route.url),
+    (route) => traitsOfRoute(route)?.shadow === true,
     // Callback style, and the copy is not waited for: the reply has gone out already.
     (req, reply, done) => {
       done();

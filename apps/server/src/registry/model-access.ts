@@ -9,7 +9,12 @@ import { models } from '../db/schema.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { assertModelName } from './names.js';
 
+/** Who may see a model: `public` models everyone who may read models, `team` models only that team's. */
 export type Visibility = 'public' | 'team';
+/**
+ * A model's access. `team` is the model's owning team: a `team` model is visible to it alone; a
+ * `public` model keeps its team, whose members may make it private again (auth/authorize.ts decides).
+ */
 export interface ModelAccess {
   visibility: Visibility;
   team: string | null;
@@ -67,9 +72,7 @@ export class ModelAccessStore {
   }
 }
 
-/** True when a caller of `team` (admins: `all`) may see a model with `access`. */
-export function canSee(access: ModelAccess, viewer: { all: boolean; team: string | null }): boolean {
-  return (
-    viewer.all || access.visibility === 'public' || (viewer.team !== null && viewer.team === access.team)
-  );
+/** The answer to creating a model whose name is taken, the same whether the caller can see it or not. */
+export function modelNameTaken(name: string): ModelGardenError {
+  return new ModelGardenError('MODEL_EXISTS', `Model "${name}" already exists`, { details: { model: name } });
 }

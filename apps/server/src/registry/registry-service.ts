@@ -13,7 +13,7 @@ import { aliasInfo, type Queryable, readAlias, routeOfRow } from './alias-store.
 import type { ArtifactStore, StagedArtifact } from './artifact-store.js';
 import { ChangeFeed, type RegistryChange, type RegistryListener } from './changes.js';
 import { lockArtifact, lockModel, type ModelRow } from './locks.js';
-import { ModelAccessStore } from './model-access.js';
+import { type ModelAccess, ModelAccessStore, modelNameTaken } from './model-access.js';
 import { listModels, modelExists } from './model-queries.js';
 import { assertModelName, DEFAULT_ALIAS } from './names.js';
 import { type Resolution, RouteResolver, type VersionSelector } from './route-resolver.js';
@@ -136,22 +136,32 @@ export class RegistryService {
     return listModels(this.db, query);
   }
 
-  /** Registers an empty model (versions come with pushes); MODEL_EXISTS when the name is taken. */
+  /**
+   * Registers an empty model (versions come with pushes) with its access, in one insert: a model
+   * meant to be team-private is never public in between. MODEL_EXISTS when the name is taken.
+   */
   async createModel(
     name: string,
-    input: { description?: string | null | undefined; tags?: Record<string, string> | undefined },
+    input: {
+      description?: string | null | undefined;
+      tags?: Record<string, string> | undefined;
+      access?: ModelAccess | undefined;
+    },
   ): Promise<ModelDetail> {
     assertModelName(name);
     const inserted = await this.db
       .insert(models)
-      .values({ name, description: input.description ?? null, tags: input.tags ?? {} })
+      .values({
+        name,
+        description: input.description ?? null,
+        tags: input.tags ?? {},
+        ...(input.access ? { visibility: input.access.visibility, team: input.access.team } : {}),
+      })
       .onConflictDoNothing()
       .returning();
-    if (inserted.length === 0) {
-      throw new ModelGardenError('MODEL_EXISTS', `Model "${name}" already exists`, {
-        details: { model: name },
-      });
-    }
+    if (inserted.length === 0) throw modelNameTaken(name);
+    // The access cache may hold "no such model" for this name.
+    this.invalidate();
     return this.getModel(name);
   }
 

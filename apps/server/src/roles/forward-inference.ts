@@ -8,17 +8,6 @@ import { ModelGardenError } from '../errors/model-garden-error.js';
 import { routeOf } from '../http/route-hooks.js';
 import { InferencePool } from './inference-pool.js';
 
-/** Route templates an `api` replica does not serve itself. */
-export const FORWARDED_ROUTES = new Set([
-  '/api/models/:name/predict',
-  '/v2/models/:name',
-  '/v2/models/:name/versions/:version',
-  '/v2/models/:name/ready',
-  '/v2/models/:name/versions/:version/ready',
-  '/v2/models/:name/infer',
-  '/v2/models/:name/versions/:version/infer',
-]);
-
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -82,7 +71,8 @@ export function registerInferenceForwarding(app: FastifyInstance, ctx: AppContex
   const pool = new InferencePool(ctx.config.inferenceUrls);
   app.addHook('onClose', () => pool.close());
   app.addHook('onRequest', async (req, reply) => {
-    if (!FORWARDED_ROUTES.has(routeOf(req).url ?? '')) return;
+    // The routes that declare `forward` (http/route-traits.ts): predictions and OIP model routes.
+    if (routeOf(req).config?.traits?.forward !== true) return;
     const body = await readBody(req, ctx.config.maxBodyBytes);
     const res = await pool.forward({
       method: req.method,

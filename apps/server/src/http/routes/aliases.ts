@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { read, write } from '../../auth/authorize.js';
 import { actorName } from '../../auth/principal.js';
 import type { AppContext } from '../../context.js';
 import {
@@ -13,6 +14,7 @@ import {
   setAliasBodySchema,
 } from '../../contract/registry-schemas.js';
 import { errorSchema, modelNameParam } from '../../contract/schemas.js';
+import { registryChange, traits } from '../route-traits.js';
 
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
 
@@ -21,6 +23,7 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/aliases',
       {
+        config: traits(read('models:read'), 'registry', { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: "List a model's aliases with their targets, weights and shadow",
@@ -38,6 +41,7 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.put(
       '/api/models/:name/aliases/:alias',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: 'Point an alias (e.g. production) at a version, or split its traffic',
@@ -63,6 +67,7 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/models/:name/aliases/:alias/rollback',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: 'Move an alias back to where it pointed before its latest move',
@@ -77,6 +82,7 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.delete(
       '/api/models/:name/aliases/:alias',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: 'Remove an alias (recorded in its history; rollback restores it)',
@@ -95,6 +101,7 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/aliases/:alias/history',
       {
+        config: traits(read('models:read'), 'registry', { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: "An alias's moves, newest first: when, from, to, by whom",

@@ -1,15 +1,18 @@
 /** The audit log for admins: every registry, user and key change, newest first, with filters. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import { auditEntrySchema, auditQuery } from '../../contract/auth-schemas.js';
 import { errorSchema } from '../../contract/schemas.js';
+import { traits } from '../route-traits.js';
 
 export function auditRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/api/audit',
       {
+        config: traits(write('admin'), 'access'),
         schema: {
           tags: ['access'],
           summary:

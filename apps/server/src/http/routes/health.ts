@@ -1,7 +1,9 @@
 /** Liveness and readiness probes for orchestrators. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PUBLIC } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
+import { traits } from '../route-traits.js';
 
 const readySchema = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -13,6 +15,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/health/live',
       {
+        config: traits(PUBLIC, 'probe'),
         schema: {
           tags: ['health'],
           summary: 'Liveness',
@@ -25,6 +28,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/health/ready',
       {
+        config: traits(PUBLIC, 'probe'),
         schema: {
           tags: ['health'],
           summary: 'Readiness: database reachable and every production version loaded',

@@ -4,12 +4,14 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SIGNED_IN } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import { grants } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { apiKeySchema, createdKeySchema, createKeyBody, keysQuery } from '../../contract/auth-schemas.js';
 import { errorSchema } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
+import { traits } from '../route-traits.js';
 
 const tags = ['access'];
 
@@ -31,6 +33,7 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/keys',
       {
+        config: traits(SIGNED_IN, 'access'),
         schema: {
           tags,
           summary: "List your API keys by prefix (admins: ?user= or ?all=true for everyone's)",
@@ -53,6 +56,7 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/keys',
       {
+        config: traits(SIGNED_IN, 'access', { idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Create an API key; the answer holds the key, shown this once',
@@ -87,6 +91,7 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.delete(
       '/api/keys/:id',
       {
+        config: traits(SIGNED_IN, 'access', { idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Revoke an API key (yours; admins: any)',

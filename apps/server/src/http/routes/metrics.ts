@@ -1,9 +1,11 @@
 /** `GET /metrics` in the Prometheus text format, and the HTTP request metrics that feed it. */
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { METRICS } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import type { BoundHistogramSeries } from '../../observability/bound-metrics.js';
 import { routeOf } from '../route-hooks.js';
+import { traits } from '../route-traits.js';
 
 /** Requests of a connection not yet done (see registerMetrics). */
 const ACTIVE = Symbol('modelgarden.activeRequests');
@@ -72,7 +74,10 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false } },
+    {
+      config: traits(METRICS, 'observability'),
+      schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false },
+    },
     async (_req, reply) => {
       reply.header('content-type', m.registry.contentType);
       return m.registry.metrics();

@@ -2,6 +2,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { changeOfAccess, read, viewerOf, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
   createModelBodySchema,
@@ -23,9 +24,8 @@ import { assertModelName, parseVersion } from '../../registry/names.js';
 import { pushVersion } from '../../registry/push-version.js';
 import { parseVersionMetadata } from '../../registry/version-metadata.js';
 import { fingerprintUpload, sendReplay } from '../idempotency.js';
-import { applyModelAccess } from '../model-team.js';
-import { viewerOf } from '../model-visibility.js';
 import { isMultipart } from '../multipart-files.js';
+import { registryChange, traits } from '../route-traits.js';
 
 const MAX_METADATA_BYTES = 1024 * 1024;
 
@@ -46,6 +46,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models',
       {
+        config: traits(read('models:read'), 'registry'),
         schema: {
           tags: ['registry'],
           summary: 'List models (search, filter by tag and task, paging)',
@@ -67,6 +68,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/models',
       {
+        config: registryChange(write('models:write')),
         schema: {
           tags: ['registry'],
           summary: 'Create an empty model (versions come with pushes)',
@@ -75,15 +77,16 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await ctx.registry.createModel(req.body.name, req.body);
-        await applyModelAccess(ctx, req.principal, req.body.name, req.body);
-        return reply.status(201).send(await ctx.registry.getModel(req.body.name));
+        // The model and its access in one insert: never visible to all before it is made private.
+        const access = changeOfAccess(req.principal, null, req.body);
+        return reply.status(201).send(await ctx.registry.createModel(req.body.name, { ...req.body, access }));
       },
     );
 
     app.patch(
       '/api/models/:name',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: "Edit a model's description and tags",
@@ -93,7 +96,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        await applyModelAccess(ctx, req.principal, req.params.name, req.body);
+        await ctx.auth.models.setAccess(req.principal, req.params.name, req.body);
         return ctx.registry.updateModel(req.params.name, req.body);
       },
     );
@@ -101,6 +104,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name',
       {
+        config: traits(read('models:read'), 'registry', { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: 'Describe a model with its versions and aliases',
@@ -114,6 +118,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/versions/:version',
       {
+        config: traits(read('models:read'), 'registry', { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: 'Describe one version',
@@ -141,8 +146,9 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       upload.post(
         '/api/models/:name/versions',
         {
-          // Its Idempotency-Key fingerprint covers the file's sha256 and the fields (fingerprintUpload below).
-          config: { idempotentUpload: true },
+          // Its Idempotency-Key fingerprint covers the file's sha256 and the fields (fingerprintUpload
+          // below); a missing model is created by the push, a hidden one refused (as taken) below.
+          config: traits(write('models:write'), 'registry', { model: 'push', idempotency: 'upload' }),
           schema: {
             tags: ['registry'],
             summary: 'Push a new version (multipart: file = the .onnx, metadata = JSON text)',
@@ -218,6 +224,8 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             if (staged.sizeBytes === 0)
               throw new ModelGardenError('INVALID_MODEL_FILE', 'The uploaded file is empty');
             const meta = parseVersionMetadata(metadataText);
+            // After the body's own checks, so a hidden model and a missing one answer bad input alike.
+            await ctx.auth.models.checkPush(req.principal, req.params.name);
             // A reference dataset pushed with the version is checked before anything is stored.
             const reference =
               referenceCsv === undefined

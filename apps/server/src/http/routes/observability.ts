@@ -5,10 +5,12 @@
 import { stringify } from 'csv-stringify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { read, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import { errorSchema, modelNameParam, versionParam } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
+import { traits } from '../route-traits.js';
 
 const tags = ['observability'];
 
@@ -120,6 +122,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/prediction-logging',
       {
+        config: traits(read('models:read'), 'observability', { model: 'existing' }),
         schema: {
           tags,
           summary: 'Prediction logging settings',
@@ -136,6 +139,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.put(
       '/api/models/:name/prediction-logging',
       {
+        config: traits(write('models:write'), 'observability', { model: 'existing', idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Turn prediction logging on or off, set its sample rate and retention',
@@ -153,6 +157,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/predictions',
       {
+        config: traits(read('models:read'), 'observability', { model: 'existing' }),
         schema: {
           tags,
           summary: 'Logged predictions, newest first (filter by version, label, time; page with cursor)',
@@ -186,6 +191,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/predictions.csv',
       {
+        config: traits(read('models:read'), 'observability', { model: 'existing' }),
         schema: {
           tags,
           summary: 'Logged predictions as CSV (same filters)',
@@ -237,6 +243,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.put(
       '/api/models/:name/versions/:version/reference',
       {
+        config: traits(write('models:write'), 'observability', { model: 'existing', idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Set the reference dataset of a version from a CSV body (feature columns, optional label)',
@@ -263,6 +270,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/models/:name/versions/:version/reference/from-window',
       {
+        config: traits(write('models:write'), 'observability', { model: 'existing', idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Use the features logged in a time window as the reference of a version',
@@ -287,6 +295,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/versions/:version/reference',
       {
+        config: traits(read('models:read'), 'observability', { model: 'existing' }),
         schema: {
           tags,
           summary: 'The reference dataset a version is compared with',
@@ -306,6 +315,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/drift',
       {
+        config: traits(read('models:read'), 'observability', { model: 'existing' }),
         schema: {
           tags,
           summary: 'Drift report: live inputs against the reference (PSI, KS test, labels)',
@@ -329,6 +339,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/metrics/summary',
       {
+        config: traits(read('models:read'), 'observability'),
         schema: {
           tags,
           summary: 'Recent per-model throughput, latency percentiles, error rate, queue depth and batch size',

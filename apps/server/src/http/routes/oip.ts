@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PUBLIC, read } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
   inferRequestSchema,
@@ -18,6 +19,7 @@ import type { VersionSelector } from '../../registry/registry-service.js';
 import type { InferRequest } from '../../serving/inference-service.js';
 import { encodeInferResponse } from '../../serving/oip-response.js';
 import { SERVICE_VERSION } from '../../version.js';
+import { prediction, traits } from '../route-traits.js';
 import { setServedVersion } from '../served-version.js';
 import {
   cancelOnDisconnect,
@@ -48,6 +50,13 @@ function selectorOf(params: { version?: string }): VersionSelector {
   return params.version === undefined ? {} : { version: parseVersion(params.version) };
 }
 
+/** The OIP model metadata and readiness routes: an api replica forwards them too. */
+const OIP_MODEL = traits(read('predict'), 'inference-metadata', {
+  errors: 'oip',
+  model: 'existing',
+  forward: true,
+});
+
 export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['open inference protocol v2'];
@@ -57,6 +66,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/v2',
       {
+        config: traits(read('predict'), 'inference-metadata', { errors: 'oip' }),
         schema: {
           tags,
           summary: 'Server metadata',
@@ -70,13 +80,17 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/v2/health/live',
-      { schema: { tags, summary: 'Server live', response: { 200: z.object({ live: z.boolean() }) } } },
+      {
+        config: traits(PUBLIC, 'probe', { errors: 'oip' }),
+        schema: { tags, summary: 'Server live', response: { 200: z.object({ live: z.boolean() }) } },
+      },
       async () => ({ live: true }),
     );
 
     app.get(
       '/v2/health/ready',
       {
+        config: traits(PUBLIC, 'probe', { errors: 'oip' }),
         schema: {
           tags,
           summary: 'Server ready',
@@ -106,9 +120,13 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       params,
       response: { 200: modelMetadataSchema, 400: oipErrorSchema, 404: oipErrorSchema },
     });
-    app.get('/v2/models/:name', { schema: metadataSchema(modelParams) }, (req) => metadata(req.params));
-    app.get('/v2/models/:name/versions/:version', { schema: metadataSchema(versionParams) }, (req) =>
+    app.get('/v2/models/:name', { config: OIP_MODEL, schema: metadataSchema(modelParams) }, (req) =>
       metadata(req.params),
+    );
+    app.get(
+      '/v2/models/:name/versions/:version',
+      { config: OIP_MODEL, schema: metadataSchema(versionParams) },
+      (req) => metadata(req.params),
     );
 
     const ready = async (params: { name: string; version?: string }) => {
@@ -125,9 +143,13 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         503: oipErrorSchema,
       },
     });
-    app.get('/v2/models/:name/ready', { schema: readySchema(modelParams) }, (req) => ready(req.params));
-    app.get('/v2/models/:name/versions/:version/ready', { schema: readySchema(versionParams) }, (req) =>
+    app.get('/v2/models/:name/ready', { config: OIP_MODEL, schema: readySchema(modelParams) }, (req) =>
       ready(req.params),
+    );
+    app.get(
+      '/v2/models/:name/versions/:version/ready',
+      { config: OIP_MODEL, schema: readySchema(versionParams) },
+      (req) => ready(req.params),
     );
 
     const infer = async (
@@ -156,6 +178,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/v2/models/:name/infer',
       {
+        config: prediction(read('predict'), 'oip', 'oip'),
         schema: {
           tags,
           summary: 'Inference (production alias, else the latest version)',
@@ -178,6 +201,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/v2/models/:name/versions/:version/infer',
       {
+        config: prediction(read('predict'), 'oip', 'oip'),
         schema: {
           tags,
           summary: 'Inference on one version',

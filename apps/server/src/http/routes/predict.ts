@@ -4,6 +4,7 @@ import fastJsonStringify from 'fast-json-stringify';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { read } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
   errorSchema,
@@ -15,6 +16,7 @@ import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { featureRowsOf, type PredictResult } from '../../serving/predict-service.js';
 import { isMultipart, readMultipartFiles } from '../multipart-files.js';
+import { prediction } from '../route-traits.js';
 import { setServedVersion } from '../served-version.js';
 import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
 
@@ -88,6 +90,7 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/models/:name/predict',
       {
+        config: prediction(read('predict'), 'rest', 'predict'),
         schema: {
           tags: ['predict'],
           summary: 'Predict with named features or an image',

@@ -1,9 +1,11 @@
 /** Reading and editing a version's serving config (batching, queue, deadline, instances, threads). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { read, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import { errorSchema, modelNameParam, servingConfigSchema, versionParam } from '../../contract/schemas.js';
 import { parseVersion } from '../../registry/names.js';
+import { registryChange, traits } from '../route-traits.js';
 
 const effectiveSchema = z.object({
   maxBatchSize: z.number(),
@@ -36,6 +38,7 @@ export function servingConfigRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/models/:name/versions/:version/serving-config',
       {
+        config: traits(read('models:read'), 'registry', { model: 'existing' }),
         schema: { tags, summary: "A version's serving config and the settings in effect", params, response },
       },
       (req) => ctx.servingConfig.get(req.params.name, parseVersion(req.params.version)),
@@ -44,6 +47,7 @@ export function servingConfigRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.put(
       '/api/models/:name/versions/:version/serving-config',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags,
           summary: "Replace a version's serving config",

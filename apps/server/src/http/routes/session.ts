@@ -1,6 +1,7 @@
 /** Web sessions: who am I, log in (sets the httpOnly cookie), log out, change my password. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PUBLIC, SIGNED_IN } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import { ROLE_SCOPES } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
@@ -8,6 +9,7 @@ import { changePasswordBody, loginBody, sessionSchema } from '../../contract/aut
 import { errorSchema } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { SESSION_COOKIE, settingFor } from '../auth-hook.js';
+import { traits } from '../route-traits.js';
 
 const tags = ['access'];
 
@@ -29,6 +31,7 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/session',
       {
+        config: traits(PUBLIC, 'access'),
         schema: {
           tags,
           summary: 'Who is calling (session, key or anonymous)',
@@ -42,7 +45,10 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/api/session',
       {
         // Password guessing: far fewer logins than other requests per address (when limits are on).
-        config: { rateLimit: { max: 10, timeWindow: 60_000 } },
+        config: {
+          ...traits(PUBLIC, 'access', { idempotency: 'body' }),
+          rateLimit: { max: 10, timeWindow: 60_000 },
+        },
         schema: {
           tags,
           summary: 'Log in: sets the httpOnly session cookie and returns the CSRF token',
@@ -77,6 +83,7 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.delete(
       '/api/session',
       {
+        config: traits(PUBLIC, 'access', { idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Log out (ends the session, clears the cookie)',
@@ -94,6 +101,7 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/session/password',
       {
+        config: traits(SIGNED_IN, 'access', { idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Change your own password (ends your other sessions)',

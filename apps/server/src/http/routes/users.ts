@@ -1,6 +1,7 @@
 /** User administration (admins): create, list, describe, update role/team/disabled, reset a password. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
   createUserBody,
@@ -10,6 +11,7 @@ import {
   userWithPasswordSchema,
 } from '../../contract/auth-schemas.js';
 import { errorSchema } from '../../contract/schemas.js';
+import { traits } from '../route-traits.js';
 
 const tags = ['access'];
 const params = z.object({ name: z.string().min(1).max(63) });
@@ -19,6 +21,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/users',
       {
+        config: traits(write('admin'), 'access'),
         schema: { tags, summary: 'List users', response: { 200: z.object({ users: z.array(userSchema) }) } },
       },
       async () => ({ users: await ctx.auth.users.list() }),
@@ -27,6 +30,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/users',
       {
+        config: traits(write('admin'), 'access', { idempotency: 'body' }),
         schema: {
           tags,
           summary: 'Create a user (a password is generated and returned once when none is given)',
@@ -40,6 +44,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/api/users/:name',
       {
+        config: traits(write('admin'), 'access'),
         schema: { tags, summary: 'Describe a user', params, response: { 200: userSchema, 404: errorSchema } },
       },
       async (req) => ctx.auth.users.get(req.params.name),
@@ -48,6 +53,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.patch(
       '/api/users/:name',
       {
+        config: traits(write('admin'), 'access', { idempotency: 'body' }),
         schema: {
           tags,
           summary: "Change a user's role or team, or disable them (ends their sessions)",
@@ -67,6 +73,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/users/:name/password',
       {
+        config: traits(write('admin'), 'access', { idempotency: 'body' }),
         schema: {
           tags,
           summary: "Reset a user's password (generated and returned once when none is given)",

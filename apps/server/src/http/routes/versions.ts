@@ -1,10 +1,12 @@
 /** Registry routes for one version: edit its metadata, archive and restore it, delete it. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import { errorSchema, modelNameParam, modelVersionSchema, versionParam } from '../../contract/schemas.js';
 import { parseVersion } from '../../registry/names.js';
 import { versionMetadataPatchSchema } from '../../registry/version-metadata-patch.js';
+import { registryChange } from '../route-traits.js';
 
 const params = z.object({ name: modelNameParam, version: versionParam });
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema };
@@ -14,6 +16,7 @@ export function versionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.patch(
       '/api/models/:name/versions/:version',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: "Edit a version's metadata (the artifact and its schema are immutable)",
@@ -31,6 +34,7 @@ export function versionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/models/:name/versions/:version/archive',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: 'Archive a version: it stops serving, its artifact stays (409 while an alias uses it)',
@@ -44,6 +48,7 @@ export function versionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/api/models/:name/versions/:version/restore',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary: 'Restore an archived version so it serves again',
@@ -57,6 +62,7 @@ export function versionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.delete(
       '/api/models/:name/versions/:version',
       {
+        config: registryChange(write('models:write'), { model: 'existing' }),
         schema: {
           tags: ['registry'],
           summary:

@@ -1,7 +1,9 @@
 /**
  * One scheduler per loaded model version: a bounded queue shared by every protocol, a dynamic
  * batcher (up to `maxBatchSize` rows, waiting at most `maxQueueDelayMs`), per-request deadlines and
- * cancellation, and a pool of backend instances that each run one batch at a time.
+ * cancellation, and a pool of backend instances that each run one batch at a time. It ties together
+ * admission control (admission.ts), batch formation (batch-formation.ts) and the deadline timer
+ * (deadline-timer.ts), and owns the queue and the instances.
  */
 import {
   context,
@@ -13,7 +15,11 @@ import {
 } from '@opentelemetry/api';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { tracer, tracingActive } from '../observability/tracing.js';
+import { AdmissionController, type PoolState, type QueuedWork } from './admission.js';
+import { formBatch, removeBatch, rowsBelow } from './batch-formation.js';
 import { batchKey, mergeInputs, type RawOutput, splitOutputs } from './batching.js';
+import { type Clock, performanceClock } from './clock.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import type { EffectiveServingConfig } from './serving-config.js';
 import type { DecodedTensor } from './tensor-codec.js';
 
@@ -90,76 +96,42 @@ interface Failure {
   error: unknown;
 }
 
-const now = () => performance.now();
-
-/**
- * The share of a request's deadline its expected queue wait and execution may take and still be
- * admitted. The estimate is an average and a request also spends time in HTTP handling, so admitting
- * right up to the deadline would let the slower part of the admitted requests end in 504.
- */
-const ADMISSION_HEADROOM = 0.8;
-
-/**
- * A queue that has not emptied for this long (or ten batch times, when longer) is a standing queue:
- * the model is overloaded, not meeting a burst, and admission tightens to `queueTargetMs`.
- */
-const STANDING_QUEUE_MS = 100;
-
-export class Scheduler {
-  private queue: Job[] = [];
+export class Scheduler implements PoolState {
+  private jobs: Job[] = [];
   private readonly idle: InstanceRunner[];
   private pumpScheduled = false;
   private delayTimer: NodeJS.Timeout | undefined;
   /** The batches being executed, one per busy instance (their requests may still time out). */
   private readonly runningBatches = new Set<Job[]>();
-  /**
-   * Deadlines: one timer for the scheduler, set for the earliest deadline of a queued or running
-   * request, instead of a timer per request (a Timeout object and two list operations each). With
-   * one deadline for most requests the earliest is nearly always the oldest, so the timer rarely
-   * moves; when it fires it fails what is late and is set for the next deadline, if any. It does
-   * not keep the process alive (a request always has a pump, a run or a delay timer that does).
-   */
-  private deadlineTimer: NodeJS.Timeout | undefined;
-  private deadlineAt = Number.POSITIVE_INFINITY;
+  private readonly deadlines: DeadlineTimer;
+  private readonly admission: AdmissionController;
   private closed = false;
   private drained: (() => void) | undefined;
-  /** Moving average of one execution, for Retry-After and the admission estimate. */
-  private avgComputeMs = 1;
-  /** Executions measured so far; the admission estimate waits for a few before it trusts itself. */
-  private executions = 0;
-  /**
-   * Moving average of an instance's cycle while work is waiting: from one batch's start to the next
-   * one's on the same instance. Longer than the execution when the event loop is slow to hand out
-   * the next batch (a busy process), and that is the rate the queue really drains at.
-   */
-  private avgCycleMs = 0;
-  /**
-   * When the engine last caught up: nothing queued and an instance idle. Handing the last queued
-   * request to a busy pool does not count (under overload the queue drains to zero between batches).
-   */
-  private lastEmptyAt = now();
-  /**
-   * When a request was last refused or dropped for the queue target. Admitting only what starts
-   * within the target keeps the queue short, so it can catch up for a moment while the overload
-   * goes on; the standing state lasts until an interval passes without such a refusal.
-   */
-  private lastTargetShedAt = Number.NEGATIVE_INFINITY;
-  /** When each instance started its last batch, kept only while the queue had more work for it. */
-  private readonly lastStart = new Map<InstanceRunner, number>();
-  private readonly instanceCount: number;
 
   constructor(
     instances: InstanceRunner[],
     private config: EffectiveServingConfig,
     private readonly batchable: boolean,
     private readonly observer: SchedulerObserver,
+    private readonly clock: Clock = performanceClock,
   ) {
     this.idle = [...instances];
-    this.instanceCount = instances.length;
+    this.admission = new AdmissionController(config, batchable, instances.length, clock);
+    this.deadlines = new DeadlineTimer(clock, this.expire);
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.jobs.length;
+  }
+
+  /** The queued requests, oldest first (PoolState, for admission). */
+  get queue(): readonly QueuedWork[] {
+    return this.jobs;
+  }
+
+  /** Instances not running a batch now (PoolState, for admission). */
+  get idleInstances(): number {
+    return this.idle.length;
   }
 
   /** True once drain() began: submit() refuses with SchedulerClosedError. */
@@ -185,73 +157,26 @@ export class Scheduler {
     return this.refusal(rows, timeoutMs) !== undefined;
   }
 
-  /**
-   * Load shedding: the error for a request refused for load now (fast 429 instead of a late 504, and
-   * it does not lengthen the wait of those behind), counted as `queue_full`; undefined to admit it.
-   */
+  /** The error for a request refused for load now, counted as `queue_full`; undefined to admit it. */
   private refusal(rows: number, timeoutMs: number): ModelGardenError | undefined {
-    let why: string;
-    if (this.queue.length >= this.config.maxQueue) {
-      why = `The model's queue is full (${this.config.maxQueue} waiting)`;
-    } else {
-      const expectedMs = this.expectedWaitMs(rows);
-      const budgetMs = this.admissionBudgetMs(timeoutMs);
-      if (expectedMs <= budgetMs) return undefined;
-      const standing = budgetMs < timeoutMs * ADMISSION_HEADROOM;
-      if (standing) this.lastTargetShedAt = now();
-      why = standing
-        ? `The model is overloaded: sustained overload (a standing queue): this request would wait about ${Math.ceil(expectedMs)} ms, past the queue target (${Math.ceil(budgetMs)} ms)`
-        : `The model is overloaded: the queue would take about ${Math.ceil(expectedMs)} ms to serve this request, too close to its ${timeoutMs} ms deadline`;
-    }
+    const why = this.admission.refusal(this, rows, timeoutMs);
+    if (why === undefined) return undefined;
     this.observer.finished('queue_full', null, 0);
     return new ModelGardenError('QUEUE_FULL', why, {
-      details: { retryAfterSeconds: this.retryAfterSeconds() },
+      details: { retryAfterSeconds: this.admission.retryAfterSeconds(this.jobs.length) },
     });
   }
 
   /**
-   * How long a new request may expect to wait (queue and its own execution) and still be admitted.
-   * Normally most of its deadline. Under sustained overload — a standing queue, the idea of CoDel as
-   * used for RPC queues in "Fail at Scale" (Maurer, 2015) — only what starts within the queue
-   * allowance is admitted and the rest is refused at once, so the admitted requests keep a latency
-   * near the unloaded one instead of each waiting out a full queue.
-   */
-  private admissionBudgetMs(timeoutMs: number): number {
-    const deadline = timeoutMs * ADMISSION_HEADROOM;
-    const allowance = this.standingAllowanceMs();
-    if (allowance === undefined) return deadline;
-    return Math.min(deadline, allowance + this.batchMs());
-  }
-
-  /**
-   * With a queue target set and a standing queue (not caught up for 100 ms or ten batch times, or a
-   * request refused for the target within that interval): how long a request may wait in the queue,
-   * `queueTargetMs` but at least two batch times. Otherwise undefined (requests may wait up to their
-   * deadlines).
-   */
-  private standingAllowanceMs(): number | undefined {
-    const target = this.config.queueTargetMs;
-    if (target <= 0 || this.executions < 8) return undefined;
-    const batchMs = this.batchMs();
-    const interval = Math.max(STANDING_QUEUE_MS, 10 * batchMs);
-    const t = now();
-    if (t - this.lastEmptyAt < interval && t - this.lastTargetShedAt >= interval) return undefined;
-    return Math.max(target, 2 * batchMs);
-  }
-
-  /**
-   * In a standing queue, requests that have already waited past the allowance (those admitted
-   * before the overload was recognised) are refused (429) rather than run late: CoDel's drop, which
-   * empties the backlog at once instead of serving it at the backlog's latency.
+   * In a standing queue, refuses (429) the queued requests that already waited past the allowance
+   * (admission.staleAfterMs) instead of running them late.
    */
   private dropStale(): void {
-    const allowance = this.standingAllowanceMs();
+    const allowance = this.admission.staleAfterMs(this);
     if (allowance === undefined) return;
-    const t = now();
-    if (t - this.queue[0]!.enqueuedAt <= allowance) return;
+    const t = this.clock.now();
     const kept: Job[] = [];
-    this.lastTargetShedAt = t;
-    for (const job of this.queue) {
+    for (const job of this.jobs) {
       const waited = t - job.enqueuedAt;
       if (waited <= allowance) {
         kept.push(job);
@@ -264,29 +189,25 @@ export class Scheduler {
         new ModelGardenError(
           'QUEUE_FULL',
           `The model is overloaded: this request waited ${Math.round(waited)} ms in a standing queue (sustained overload; target ${Math.ceil(allowance)} ms) and was dropped`,
-          { details: { retryAfterSeconds: this.retryAfterSeconds() } },
+          { details: { retryAfterSeconds: this.admission.retryAfterSeconds(this.jobs.length) } },
         ),
       );
     }
-    this.queue = kept;
-    this.observer.pending(this.queue.length);
+    this.jobs = kept;
+    this.observer.pending(this.jobs.length);
   }
 
   /** Applies queue/batching settings at once (instances and threads need new sessions instead). */
   reconfigure(config: EffectiveServingConfig): void {
     this.config = config;
-    this.lastEmptyAt = now();
-    this.lastTargetShedAt = Number.NEGATIVE_INFINITY;
-    // Cycles measured under other settings do not describe these.
-    this.avgCycleMs = 0;
-    this.lastStart.clear();
+    this.admission.reconfigure(config);
     this.schedulePump();
   }
 
   /** Queues one request (its inputs in the model's input order) and resolves with its own outputs. */
   submit(inputs: DecodedTensor[], outputNames: string[], options: SubmitOptions = {}): Promise<RawOutput[]> {
     if (this.closed) return Promise.reject(new SchedulerClosedError('scheduler is draining'));
-    const enqueuedAt = now();
+    const enqueuedAt = this.clock.now();
     const rows = inputs[0]?.shape[0] ?? 1;
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
     const refused = this.refusal(rows, timeoutMs);
@@ -310,11 +231,11 @@ export class Scheduler {
           queue: tracer().startSpan('queue wait', { attributes: { 'modelgarden.rows': job.rows } }, parent),
         };
       }
-      if (job.deadline < this.deadlineAt) this.armDeadline(job.deadline);
+      this.deadlines.require(job.deadline);
       if (options.signal) job.cancels = options.signal.onCancel(job);
-      this.noteIfCaughtUp(enqueuedAt);
-      this.queue.push(job);
-      this.observer.pending(this.queue.length);
+      this.admission.noteIfCaughtUp(this);
+      this.jobs.push(job);
+      this.observer.pending(this.jobs.length);
       this.schedulePump();
     });
   }
@@ -322,45 +243,11 @@ export class Scheduler {
   /** Stops taking requests and resolves once everything queued or running has finished. */
   drain(): Promise<void> {
     this.closed = true;
-    if (this.queue.length === 0 && this.runningBatches.size === 0) return Promise.resolve();
+    if (this.jobs.length === 0 && this.runningBatches.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.drained = resolve;
       this.schedulePump();
     });
-  }
-
-  /**
-   * About how long a request of `rows` rows would take to finish if queued now: the batches ahead of
-   * it (and its own) spread over the instances, plus the ones running, at the measured execution time
-   * or, when slower, the measured cycle of a busy instance.
-   * 0 until a few executions have been measured (a cold model has no estimate to trust).
-   */
-  private expectedWaitMs(rows: number): number {
-    if (this.executions < 8) return 0;
-    let queuedRows = rows;
-    for (const job of this.queue) queuedRows += job.rows;
-    const jobs = this.queue.length + 1;
-    // Whole requests share a batch up to maxBatchSize rows; a larger one runs alone.
-    const batches = this.batchable
-      ? Math.min(jobs, Math.ceil(queuedRows / Math.max(1, this.config.maxBatchSize)))
-      : jobs;
-    const rounds = Math.ceil(batches / this.instanceCount) + (this.idle.length === 0 ? 1 : 0);
-    return rounds * this.batchMs();
-  }
-
-  /** Records `t` as the last moment the engine caught up, if it has: nothing queued, an instance idle. */
-  private noteIfCaughtUp(t: number): void {
-    if (this.queue.length === 0 && this.idle.length > 0) this.lastEmptyAt = t;
-  }
-
-  /** One batch's time as the queue sees it: the execution, or the busy cycle when that is longer. */
-  private batchMs(): number {
-    return Math.max(this.avgComputeMs, this.avgCycleMs);
-  }
-
-  private retryAfterSeconds(): number {
-    const batches = Math.ceil(this.queue.length / Math.max(1, this.config.maxBatchSize));
-    return Math.max(1, Math.ceil((batches * this.avgComputeMs) / 1000));
   }
 
   private readonly cancelJob = (job: Job): void => this.abandon(job, 'cancelled');
@@ -369,10 +256,10 @@ export class Scheduler {
   private abandon(job: Job, outcome: 'timeout' | 'cancelled'): void {
     if (job.state === 'done') return;
     if (job.state === 'queued') {
-      const i = this.queue.indexOf(job);
-      if (i >= 0) this.queue.splice(i, 1);
-      this.noteIfCaughtUp(now());
-      this.observer.pending(this.queue.length);
+      const i = this.jobs.indexOf(job);
+      if (i >= 0) this.jobs.splice(i, 1);
+      this.admission.noteIfCaughtUp(this);
+      this.observer.pending(this.jobs.length);
       job.trace?.queue.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       job.trace?.queue.end();
     }
@@ -388,20 +275,10 @@ export class Scheduler {
     this.checkDrained();
   }
 
-  /** Sets the deadline timer for `at` (performance.now() time). */
-  private armDeadline(at: number): void {
-    clearTimeout(this.deadlineTimer);
-    this.deadlineAt = at;
-    this.deadlineTimer = setTimeout(this.expire, Math.max(0, at - now()));
-    this.deadlineTimer.unref();
-  }
-
   /** Fails every request past its deadline, then sets the timer for the next earliest one. */
   private readonly expire = (): void => {
-    this.deadlineTimer = undefined;
-    this.deadlineAt = Number.POSITIVE_INFINITY;
     // A timer may fire a little early by performance.now(): allow a millisecond.
-    const t = now() + 1;
+    const t = this.clock.now() + 1;
     let next = Number.POSITIVE_INFINITY;
     const late: Job[] = [];
     const visit = (job: Job) => {
@@ -409,16 +286,16 @@ export class Scheduler {
       if (job.deadline <= t) late.push(job);
       else if (job.deadline < next) next = job.deadline;
     };
-    for (const job of this.queue) visit(job);
+    for (const job of this.jobs) visit(job);
     for (const batch of this.runningBatches) for (const job of batch) visit(job);
     for (const job of late) this.abandon(job, 'timeout');
-    if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next);
+    if (next !== Number.POSITIVE_INFINITY) this.deadlines.require(next);
   };
 
   private settle(job: Job, outcome: Outcome): void {
     job.state = 'done';
     if (job.cancels) job.cancels.delete(job);
-    const t = now();
+    const t = this.clock.now();
     const queued = job.startedAt > 0 ? (job.startedAt - job.enqueuedAt) / 1000 : null;
     this.observer.finished(outcome, queued, (t - job.enqueuedAt) / 1000);
   }
@@ -432,12 +309,12 @@ export class Scheduler {
 
   private readonly pump = (): void => {
     this.pumpScheduled = false;
-    if (this.queue.length > 0 && this.idle.length > 0) this.dropStale();
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    if (this.jobs.length > 0 && this.idle.length > 0) this.dropStale();
+    while (this.idle.length > 0 && this.jobs.length > 0) {
       const delay = this.config.maxQueueDelayMs;
       if (delay > 0 && !this.closed) {
-        const wait = this.queue[0]!.enqueuedAt + delay - now();
-        if (wait > 0 && this.queuedRowsBelow(this.config.maxBatchSize)) {
+        const wait = this.jobs[0]!.enqueuedAt + delay - this.clock.now();
+        if (wait > 0 && rowsBelow(this.jobs, this.config.maxBatchSize)) {
           if (!this.delayTimer) {
             this.delayTimer = setTimeout(() => {
               this.delayTimer = undefined;
@@ -447,67 +324,29 @@ export class Scheduler {
           return;
         }
       }
-      const batch = this.takeBatch();
+      const batch = formBatch(this.jobs, this.config.maxBatchSize);
+      this.jobs = removeBatch(this.jobs, batch);
       const instance = this.idle.pop()!;
-      const t = now();
-      const previous = this.lastStart.get(instance);
-      // With a batching delay the gap between batches is chosen, not a sign of a slow hand-off.
-      if (previous !== undefined && this.config.maxQueueDelayMs === 0) {
-        const cycle = t - previous;
-        this.avgCycleMs = this.avgCycleMs === 0 ? cycle : this.avgCycleMs * 0.9 + cycle * 0.1;
-      }
-      this.lastStart.set(instance, t);
+      this.admission.batchStarted(instance, this.clock.now());
       void this.execute(instance, batch);
     }
     this.checkDrained();
   };
 
-  private queuedRowsBelow(limit: number): boolean {
-    let rows = 0;
-    for (const job of this.queue) {
-      rows += job.rows;
-      if (rows >= limit) return false;
-    }
-    return true;
-  }
-
-  private takeBatch(): Job[] {
-    const first = this.queue[0]!;
-    const max = this.config.maxBatchSize;
-    if (first.key === null || first.rows >= max) {
-      this.queue.shift();
-      return [first];
-    }
-    const batch: Job[] = [];
-    const rest: Job[] = [];
-    let rows = 0;
-    for (const job of this.queue) {
-      if (rows < max && job.key === first.key && rows + job.rows <= max) {
-        batch.push(job);
-        rows += job.rows;
-      } else {
-        rest.push(job);
-      }
-    }
-    this.queue = rest;
-    return batch;
-  }
-
   private async execute(instance: InstanceRunner, batch: Job[]): Promise<void> {
     this.runningBatches.add(batch);
-    const started = now();
+    const started = this.clock.now();
     for (const job of batch) {
       job.state = 'running';
       job.startedAt = started;
       job.trace?.queue.end();
     }
-    this.observer.pending(this.queue.length);
+    this.observer.pending(this.jobs.length);
     const span = batchSpan(batch);
     try {
       const results = await this.runBatch(instance, batch);
-      const computeMs = now() - started;
-      this.avgComputeMs = this.executions === 0 ? computeMs : this.avgComputeMs * 0.9 + computeMs * 0.1;
-      this.executions++;
+      const computeMs = this.clock.now() - started;
+      this.admission.executed(computeMs);
       this.observer.executed(batch.length, computeMs / 1000);
       batch.forEach((job, i) => {
         if (job.state === 'done') return;
@@ -525,11 +364,9 @@ export class Scheduler {
       span?.end();
       this.runningBatches.delete(batch);
       this.idle.push(instance);
-      if (this.queue.length > 0) this.schedulePump();
+      if (this.jobs.length > 0) this.schedulePump();
       else {
-        // Idle time is not service time: the next cycle of this instance is not measured.
-        this.lastStart.delete(instance);
-        this.lastEmptyAt = now();
+        this.admission.instanceIdle(instance);
         this.checkDrained();
       }
     }
@@ -564,10 +401,9 @@ export class Scheduler {
   }
 
   private checkDrained(): void {
-    if (this.drained && this.queue.length === 0 && this.runningBatches.size === 0) {
+    if (this.drained && this.jobs.length === 0 && this.runningBatches.size === 0) {
       clearTimeout(this.delayTimer);
-      clearTimeout(this.deadlineTimer);
-      this.deadlineAt = Number.POSITIVE_INFINITY;
+      this.deadlines.clear();
       this.drained();
       this.drained = undefined;
     }

@@ -1,20 +1,11 @@
 /** The audit log: who changed what in the registry or among users and keys, when, and from where. */
 import { and, desc, eq, gte, like, lt, lte, type SQL } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { auditEntrySchema } from '../contract/auth-schemas.js';
 import { auditLog } from '../db/auth-schema.js';
 import type { Db } from '../db/database.js';
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string | null;
-  via: string;
-  action: string;
-  target: string;
-  status: number;
-  ip: string | null;
-  requestId: string | null;
-  details: Record<string, unknown> | null;
-}
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'>;
 

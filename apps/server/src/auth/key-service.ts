@@ -4,6 +4,8 @@
  * buffered in memory and written by flush(), never once per request.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { apiKeySchema } from '../contract/auth-schemas.js';
 import { apiKeys, users } from '../db/auth-schema.js';
 import type { Db } from '../db/database.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
@@ -11,18 +13,8 @@ import type { Principal } from './principal.js';
 import { effectiveKeyScopes, grants, ROLE_SCOPES, type Role, type Scope } from './scopes.js';
 import { newApiKey, sha256 } from './secrets.js';
 
-export interface ApiKeyInfo {
-  id: number;
-  user: string;
-  name: string;
-  prefix: string;
-  scopes: Scope[];
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  requestCount: number;
-  createdAt: string;
-}
+/** A key as the API shows it (the contract's schema); the key itself is never stored. */
+export type ApiKeyInfo = z.infer<typeof apiKeySchema>;
 
 export interface NewApiKey {
   name: string;

@@ -3,6 +3,8 @@
  * first `admin` on a database without users. Passwords are argon2id hashes; nothing here logs.
  */
 import { and, asc, count, eq, ne } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { userSchema } from '../contract/auth-schemas.js';
 import { users } from '../db/auth-schema.js';
 import type { Db } from '../db/database.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
@@ -10,15 +12,8 @@ import { assertPassword, assertUserName } from './names.js';
 import type { Role } from './scopes.js';
 import { hashPassword, randomPassword, verifyPassword } from './secrets.js';
 
-export interface User {
-  id: number;
-  name: string;
-  role: Role;
-  team: string | null;
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A user as the API shows it (the contract's schema). */
+export type User = z.infer<typeof userSchema>;
 
 export interface NewUser {
   name: string;

@@ -3,6 +3,8 @@
  * and turns consecutive snapshots into per-model series (throughput, error rate, p50/p95/p99
  * latency, queue depth, mean batch size) for the web app's metrics page.
  */
+import type { z } from 'zod';
+import type { metricsPointSchema, metricsSummarySchema } from '../contract/observability-schemas.js';
 import type { Metrics } from './metrics.js';
 
 interface HistogramState {
@@ -26,22 +28,9 @@ interface Snapshot {
   http: { requests: number; errors: number; latency: HistogramState };
 }
 
-export interface SeriesPoint {
-  t: string;
-  rps: number;
-  errorRate: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  queueDepth: number;
-  batchSize: number | null;
-}
+export type SeriesPoint = z.infer<typeof metricsPointSchema>;
 
-export interface LiveSummary {
-  intervalSeconds: number;
-  models: Record<string, SeriesPoint[]>;
-  http: SeriesPoint[];
-}
+export type LiveSummary = z.infer<typeof metricsSummarySchema>;
 
 /** The `le` label of a histogram bucket sample as a number. */
 function bucketBound(labels: object): number {

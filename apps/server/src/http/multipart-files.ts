@@ -40,6 +40,33 @@ export interface MultipartLimits {
   parts?: number;
 }
 
+/**
+ * What a multipart body the parser gave up on means: a body that never ended on a connection that is
+ * gone is a client that went away (CANCELLED); any other (cut short, no closing boundary, no
+ * boundary at all) was sent whole by a client still waiting for the answer, so it is BAD_REQUEST.
+ */
+export function multipartFailure(req: FastifyRequest, err: unknown): ModelGardenError {
+  if (!req.raw.readableEnded && req.raw.destroyed) {
+    return new ModelGardenError('CANCELLED', 'The client went away during the upload', { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ModelGardenError('BAD_REQUEST', `Malformed multipart request: ${message.slice(0, 200)}`, {
+    cause: err,
+  });
+}
+
+/**
+ * An error thrown while reading an upload's parts, as the client's fault where it is: our own
+ * errors and the multipart plugin's coded 4xx pass through, an operating-system error (the disk)
+ * stays a server error, and the rest is the parser refusing the body (`multipartFailure`).
+ */
+export function uploadFailure(req: FastifyRequest, err: unknown): unknown {
+  if (err instanceof ModelGardenError || !(err instanceof Error)) return err;
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' || 'syscall' in err) return err;
+  return multipartFailure(req, err);
+}
+
 const tooLarge = (message: string, limit: number) =>
   new ModelGardenError('PAYLOAD_TOO_LARGE', message, { details: { limit } });
 
@@ -66,11 +93,7 @@ export function readMultipartFiles(
         },
       });
     } catch (err) {
-      reject(
-        new ModelGardenError('BAD_REQUEST', `Malformed multipart request: ${(err as Error).message}`, {
-          cause: err,
-        }),
-      );
+      reject(multipartFailure(req, err));
       return;
     }
     const files: Array<Buffer | undefined> = [];
@@ -91,14 +114,9 @@ export function readMultipartFiles(
       req.raw.resume();
       reject(error);
     };
-    /** A body that ends early: the client went away (CANCELLED), or sent a truncated one (BAD_REQUEST). */
     const gone = () => fail(new ModelGardenError('CANCELLED', 'The client went away during the upload'));
-    const malformed = (err: Error) =>
-      req.raw.destroyed
-        ? gone()
-        : fail(
-            new ModelGardenError('BAD_REQUEST', `Malformed multipart request: ${err.message.slice(0, 200)}`),
-          );
+    /** A body that ends early: the client went away (CANCELLED), or sent a truncated one (BAD_REQUEST). */
+    const malformed = (err: Error) => fail(multipartFailure(req, err));
     parser.on('file', (name, stream) => {
       stream.on('error', malformed);
       if (failure || name !== field) {

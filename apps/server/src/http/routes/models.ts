@@ -24,7 +24,7 @@ import { assertModelName, parseVersion } from '../../registry/names.js';
 import { pushVersion } from '../../registry/push-version.js';
 import { parseVersionMetadata } from '../../registry/version-metadata.js';
 import { fingerprintUpload, sendReplay } from '../idempotency.js';
-import { isMultipart } from '../multipart-files.js';
+import { isMultipart, uploadFailure } from '../multipart-files.js';
 import { registryChange, traits } from '../route-traits.js';
 
 const MAX_METADATA_BYTES = 1024 * 1024;
@@ -189,25 +189,30 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           let metadataText: string | undefined;
           let referenceCsv: string | undefined;
           try {
-            for await (const part of req.parts()) {
-              if (part.type === 'file' && part.fieldname === 'reference' && referenceCsv === undefined) {
-                referenceCsv = (await part.toBuffer()).toString('utf8');
-              } else if (part.type === 'file') {
-                if (part.fieldname !== 'file' || staged) {
-                  part.file.resume();
-                  throw new ModelGardenError(
-                    'BAD_REQUEST',
-                    `Unexpected file field "${part.fieldname}"; send one "file"`,
-                  );
+            // The parser's refusals (cut body, no closing boundary, no boundary) are the client's 400.
+            try {
+              for await (const part of req.parts()) {
+                if (part.type === 'file' && part.fieldname === 'reference' && referenceCsv === undefined) {
+                  referenceCsv = (await part.toBuffer()).toString('utf8');
+                } else if (part.type === 'file') {
+                  if (part.fieldname !== 'file' || staged) {
+                    part.file.resume();
+                    throw new ModelGardenError(
+                      'BAD_REQUEST',
+                      `Unexpected file field "${part.fieldname}"; send one "file"`,
+                    );
+                  }
+                  staged = await ctx.store.stage(part.file, ctx.config.maxUploadBytes);
+                } else if (part.fieldname === 'metadata') {
+                  metadataText = String(part.value);
+                } else if (part.fieldname === 'reference') {
+                  referenceCsv = String(part.value);
+                } else {
+                  throw new ModelGardenError('BAD_REQUEST', `Unexpected field "${part.fieldname}"`);
                 }
-                staged = await ctx.store.stage(part.file, ctx.config.maxUploadBytes);
-              } else if (part.fieldname === 'metadata') {
-                metadataText = String(part.value);
-              } else if (part.fieldname === 'reference') {
-                referenceCsv = String(part.value);
-              } else {
-                throw new ModelGardenError('BAD_REQUEST', `Unexpected field "${part.fieldname}"`);
               }
+            } catch (err) {
+              throw uploadFailure(req, err);
             }
             // With an Idempotency-Key: a replay of the same upload gets the stored answer (its staged
             // copy discarded first), another upload under the same key is 422.

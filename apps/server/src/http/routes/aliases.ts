@@ -8,9 +8,11 @@ import { read, write } from '../../auth/authorize.js';
 import { actorName } from '../../auth/principal.js';
 import type { AppContext } from '../../context.js';
 import {
+  aliasHistoryQuery,
+  aliasHistorySchema,
   aliasInfoSchema,
+  aliasListSchema,
   aliasParams,
-  historyEntrySchema,
   setAliasBodySchema,
 } from '../../contract/registry-schemas.js';
 import { errorSchema, modelNameParam } from '../../contract/schemas.js';
@@ -28,11 +30,7 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['registry'],
           summary: "List a model's aliases with their targets, weights and shadow",
           params: z.object({ name: modelNameParam }),
-          response: {
-            200: z.object({ aliases: z.array(aliasInfoSchema) }),
-            400: errorSchema,
-            404: errorSchema,
-          },
+          response: { 200: aliasListSchema, 400: errorSchema, 404: errorSchema },
         },
       },
       async (req) => ({ aliases: await ctx.registry.listAliases(req.params.name) }),
@@ -106,12 +104,8 @@ export function aliasRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['registry'],
           summary: "An alias's moves, newest first: when, from, to, by whom",
           params: aliasParams,
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }),
-          response: {
-            200: z.object({ history: z.array(historyEntrySchema) }),
-            400: errorSchema,
-            404: errorSchema,
-          },
+          querystring: aliasHistoryQuery,
+          response: { 200: aliasHistorySchema, 400: errorSchema, 404: errorSchema },
         },
       },
       async (req) => ({

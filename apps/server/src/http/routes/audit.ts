@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
-import { auditEntrySchema, auditQuery } from '../../contract/auth-schemas.js';
+import { auditPageSchema, auditQuery } from '../../contract/auth-schemas.js';
 import { errorSchema } from '../../contract/schemas.js';
 import { traits } from '../route-traits.js';
 
@@ -19,7 +19,7 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'Audit log: who changed what, when, from where (filters: actor, action, target prefix, time)',
           querystring: auditQuery,
           response: {
-            200: z.object({ items: z.array(auditEntrySchema), nextCursor: z.number().int().nullable() }),
+            200: auditPageSchema,
             400: errorSchema,
           },
         },

@@ -1,14 +1,9 @@
 /** Liveness and readiness probes for orchestrators. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { PUBLIC } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
+import { healthLiveSchema, healthReadySchema as readySchema } from '../../contract/health-schemas.js';
 import { traits } from '../route-traits.js';
-
-const readySchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: z.string(), models: z.string() }),
-});
 
 export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -19,7 +14,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['health'],
           summary: 'Liveness',
-          response: { 200: z.object({ status: z.literal('ok') }) },
+          response: { 200: healthLiveSchema },
         },
       },
       async () => ({ status: 'ok' as const }),

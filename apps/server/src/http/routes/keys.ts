@@ -8,7 +8,14 @@ import { SIGNED_IN } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import { grants } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
-import { apiKeySchema, createdKeySchema, createKeyBody, keysQuery } from '../../contract/auth-schemas.js';
+import {
+  apiKeyListSchema,
+  apiKeySchema,
+  createdKeySchema,
+  createKeyBody,
+  keyIdParams,
+  keysQuery,
+} from '../../contract/auth-schemas.js';
 import { errorSchema } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { traits } from '../route-traits.js';
@@ -38,7 +45,7 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: "List your API keys by prefix (admins: ?user= or ?all=true for everyone's)",
           querystring: keysQuery,
-          response: { 200: z.object({ keys: z.array(apiKeySchema) }), 400: errorSchema, 403: errorSchema },
+          response: { 200: apiKeyListSchema, 400: errorSchema, 403: errorSchema },
         },
       },
       async (req) => {
@@ -95,7 +102,7 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'Revoke an API key (yours; admins: any)',
-          params: z.object({ id: z.coerce.number().int().positive() }),
+          params: keyIdParams,
           response: { 200: apiKeySchema, 400: errorSchema, 404: errorSchema },
         },
       },

@@ -2,7 +2,8 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { changeOfAccess, read, viewerOf, write } from '../../auth/authorize.js';
+import { read, write } from '../../auth/authorize.js';
+import { changeOfAccess, viewerOf } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
   createModelBodySchema,
@@ -12,9 +13,10 @@ import {
 import {
   errorSchema,
   modelDetailSchema,
+  modelListSchema,
   modelNameParam,
-  modelSummarySchema,
   modelVersionSchema,
+  pushVersionFormSchema,
   versionParam,
 } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
@@ -51,15 +53,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['registry'],
           summary: 'List models (search, filter by tag and task, paging)',
           querystring: modelQuerySchema,
-          response: {
-            200: z.object({
-              models: z.array(modelSummarySchema),
-              total: z.number().int(),
-              limit: z.number().int(),
-              offset: z.number().int(),
-            }),
-            400: errorSchema,
-          },
+          response: { 200: modelListSchema, 400: errorSchema },
         },
       },
       async (req) => ctx.registry.listModels({ ...req.query, viewer: viewerOf(req.principal) }),
@@ -158,7 +152,7 @@ export function modelRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               'The input/output schema is read from the ONNX graph. An optional `reference` field (CSV text or ' +
               "file: one column per feature, optional `label`) becomes the version's drift reference. " +
               'Answers 201 with the new version.',
-            consumes: ['multipart/form-data'],
+            bodyContent: { 'multipart/form-data': pushVersionFormSchema },
             params: z.object({ name: modelNameParam }),
             response: {
               201: modelVersionSchema,

@@ -10,15 +10,20 @@ import type { AppContext } from '../../context.js';
 import {
   inferRequestSchema,
   inferResponseSchema,
-  modelNameParam,
+  oipModelMetadataSchema as modelMetadataSchema,
   oipErrorSchema,
-  tensorSpecSchema,
-} from '../../contract/schemas.js';
+  oipLiveSchema,
+  oipModelReadySchema,
+  oipReadySchema,
+  oipServerMetadataSchema,
+} from '../../contract/oip-schemas.js';
+import { modelNameParam } from '../../contract/schemas.js';
 import { parseVersion } from '../../registry/names.js';
 import type { VersionSelector } from '../../registry/registry-service.js';
 import type { InferRequest } from '../../serving/inference-service.js';
 import { encodeInferResponse } from '../../serving/oip-response.js';
 import { SERVICE_VERSION } from '../../version.js';
+import { notePredictionAnswer } from '../prediction-logging.js';
 import { prediction, traits } from '../route-traits.js';
 import { setServedVersion } from '../served-version.js';
 import {
@@ -35,16 +40,6 @@ export const OIP_EXTENSIONS = ['binary_tensor_data'];
 
 const modelParams = z.object({ name: modelNameParam });
 const versionParams = z.object({ name: modelNameParam, version: z.string().min(1).max(20) });
-
-const modelMetadataSchema = z
-  .object({
-    name: z.string(),
-    versions: z.array(z.string()),
-    platform: z.string(),
-    inputs: z.array(tensorSpecSchema),
-    outputs: z.array(tensorSpecSchema),
-  })
-  .meta({ id: 'OipModelMetadata' });
 
 function selectorOf(params: { version?: string }): VersionSelector {
   return params.version === undefined ? {} : { version: parseVersion(params.version) };
@@ -70,9 +65,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'Server metadata',
-          response: {
-            200: z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) }),
-          },
+          response: { 200: oipServerMetadataSchema },
         },
       },
       async () => ({ name: SERVER_NAME, version: SERVER_VERSION, extensions: OIP_EXTENSIONS }),
@@ -82,7 +75,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/v2/health/live',
       {
         config: traits(PUBLIC, 'probe', { errors: 'oip' }),
-        schema: { tags, summary: 'Server live', response: { 200: z.object({ live: z.boolean() }) } },
+        schema: { tags, summary: 'Server live', response: { 200: oipLiveSchema } },
       },
       async () => ({ live: true }),
     );
@@ -94,7 +87,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'Server ready',
-          response: { 200: z.object({ ready: z.boolean() }), 503: z.object({ ready: z.boolean() }) },
+          response: { 200: oipReadySchema, 503: oipReadySchema },
         },
       },
       async (_req, reply) => {
@@ -138,7 +131,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       summary: 'Model ready (loads the version if needed)',
       params,
       response: {
-        200: z.object({ name: z.string(), ready: z.boolean() }),
+        200: oipModelReadySchema,
         404: oipErrorSchema,
         503: oipErrorSchema,
       },
@@ -162,6 +155,7 @@ export function oipRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         signal: cancelOnDisconnect(reply),
       });
       const encoded = encodeInferResponse(result, req.body);
+      notePredictionAnswer(req, result);
       setServedVersion(reply, result.model_version);
       if (encoded.headerLength === undefined) return reply.type('application/json').send(encoded.body);
       return reply

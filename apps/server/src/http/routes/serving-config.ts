@@ -3,31 +3,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { read, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
-import { errorSchema, modelNameParam, servingConfigSchema, versionParam } from '../../contract/schemas.js';
+import { errorSchema, modelNameParam, versionParam } from '../../contract/schemas.js';
+import { servingConfigSchema, servingConfigViewSchema as viewSchema } from '../../contract/serving-config-schemas.js';
 import { parseVersion } from '../../registry/names.js';
 import { registryChange, traits } from '../route-traits.js';
-
-const effectiveSchema = z.object({
-  maxBatchSize: z.number(),
-  maxQueueDelayMs: z.number(),
-  maxQueue: z.number(),
-  timeoutMs: z.number(),
-  queueTargetMs: z.number(),
-  instances: z.number(),
-  intraOpThreads: z.number(),
-  interOpThreads: z.number(),
-  executor: z.enum(['inline', 'worker']),
-});
-
-const viewSchema = z
-  .object({
-    model: z.string(),
-    version: z.number().int(),
-    servingConfig: servingConfigSchema,
-    effective: effectiveSchema,
-    loaded: z.boolean(),
-  })
-  .meta({ id: 'ServingConfigView' });
 
 export function servingConfigRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {

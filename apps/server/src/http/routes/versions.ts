@@ -3,9 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
-import { errorSchema, modelNameParam, modelVersionSchema, versionParam } from '../../contract/schemas.js';
+import { versionMetadataPatchSchema } from '../../contract/model-metadata-schemas.js';
+import {
+  deletedVersionSchema,
+  errorSchema,
+  modelNameParam,
+  modelVersionSchema,
+  versionParam,
+} from '../../contract/schemas.js';
 import { parseVersion } from '../../registry/names.js';
-import { versionMetadataPatchSchema } from '../../registry/version-metadata-patch.js';
 import { registryChange } from '../route-traits.js';
 
 const params = z.object({ name: modelNameParam, version: versionParam });
@@ -68,15 +74,7 @@ export function versionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary:
             'Delete a version (409 while an alias uses it); its artifact goes when no version shares it',
           params,
-          response: {
-            200: z.object({
-              model: z.string(),
-              version: z.number().int(),
-              deleted: z.literal(true),
-              artifactRemoved: z.boolean(),
-            }),
-            ...errors,
-          },
+          response: { 200: deletedVersionSchema, ...errors },
         },
       },
       async (req) => {

@@ -3,15 +3,16 @@
  * its owner's scopes. `admin` implies every scope and `models:write` implies `models:read`.
  */
 
-export const SCOPES = ['predict', 'models:read', 'models:write', 'admin'] as const;
+/** `chat` and `embeddings`: the LLM gateway's calls (they spend a provider's money, so never anonymous). */
+export const SCOPES = ['predict', 'models:read', 'models:write', 'admin', 'chat', 'embeddings'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const ROLES = ['admin', 'member', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
-  admin: ['admin', 'models:write', 'models:read', 'predict'],
-  member: ['models:write', 'models:read', 'predict'],
+  admin: ['admin', 'models:write', 'models:read', 'predict', 'chat', 'embeddings'],
+  member: ['models:write', 'models:read', 'predict', 'chat', 'embeddings'],
   viewer: ['models:read', 'predict'],
 };
 

@@ -344,9 +344,8 @@ function toUsage(u: WireUsage): Usage {
   return {
     promptTokens: (u.input_tokens ?? 0) + cached + (u.cache_creation_input_tokens ?? 0),
     completionTokens: u.output_tokens ?? 0,
-    ...(u.cache_read_input_tokens === undefined || u.cache_read_input_tokens === null
-      ? {}
-      : { cachedPromptTokens: cached }),
+    // A zero count is no detail worth reporting (Anthropic always sends the field).
+    ...(cached > 0 ? { cachedPromptTokens: cached } : {}),
   };
 }
 

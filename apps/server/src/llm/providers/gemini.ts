@@ -405,8 +405,8 @@ function toUsage(u: WireUsage): Usage {
   return {
     promptTokens: u.promptTokenCount ?? 0,
     completionTokens: (u.candidatesTokenCount ?? 0) + thoughts,
-    ...(u.cachedContentTokenCount === undefined ? {} : { cachedPromptTokens: u.cachedContentTokenCount }),
-    ...(u.thoughtsTokenCount === undefined ? {} : { reasoningTokens: thoughts }),
+    ...(u.cachedContentTokenCount ? { cachedPromptTokens: u.cachedContentTokenCount } : {}),
+    ...(thoughts ? { reasoningTokens: thoughts } : {}),
   };
 }
 

@@ -280,15 +280,14 @@ function finishReason(raw: string, sawToolCalls: boolean): FinishReason {
 }
 
 function toUsage(u: WireUsage): Usage {
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
   return {
     promptTokens: u.prompt_tokens ?? 0,
     completionTokens: u.completion_tokens ?? 0,
-    ...(u.prompt_tokens_details?.cached_tokens === undefined
-      ? {}
-      : { cachedPromptTokens: u.prompt_tokens_details.cached_tokens }),
-    ...(u.completion_tokens_details?.reasoning_tokens === undefined
-      ? {}
-      : { reasoningTokens: u.completion_tokens_details.reasoning_tokens }),
+    // Zero counts are no details worth reporting (OpenAI sends them on every answer).
+    ...(cached ? { cachedPromptTokens: cached } : {}),
+    ...(reasoning ? { reasoningTokens: reasoning } : {}),
   };
 }
 

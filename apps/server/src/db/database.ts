@@ -2,17 +2,20 @@
  * Opens the database: embedded PGlite in `<dataDir>/pg` by default, or a PostgreSQL server through
  * node-postgres when a URL is given. Both are driven through the same Drizzle API, and migrations
  * are applied on open (on a server, under an advisory lock, so replicas starting together take turns).
+ * The embedded database runs in a worker thread of its own (pglite-thread.ts), never on the thread
+ * that serves requests; an empty data directory is initialised by a short-lived worker first.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { initPgliteDir, PgliteThreadClient } from './pglite-client.js';
 import { TracedClient, traceBackendQueries } from './query-spans.js';
 import { schema } from './schema.js';
 
@@ -89,22 +92,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => pool.end(),
     };
   }
-  let client: PGlite;
+  let client: PgliteThreadClient;
   if (options.inMemory) {
-    client = new PGlite();
+    client = await PgliteThreadClient.open(null, MIGRATIONS_DIR);
   } else {
     const dir = path.join(options.dataDir, 'pg');
     await mkdir(dir, { recursive: true });
-    client = new PGlite(dir);
+    if (!existsSync(path.join(dir, 'PG_VERSION'))) await initPgliteDir(dir, MIGRATIONS_DIR);
+    client = await PgliteThreadClient.open(dir, MIGRATIONS_DIR);
   }
   traceBackendQueries(client);
-  const db = drizzlePglite(client, { schema });
-  try {
-    await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
-  } catch (err) {
-    await client.close();
-    throw err;
-  }
+  // drizzle-orm/pglite calls only query() and transaction(), which the thread client provides.
+  const db = drizzlePglite(client as unknown as PGlite, { schema });
   return {
     db: db as unknown as Db,
     kind: 'pglite',

@@ -3,10 +3,10 @@
  * traced Client class) and through PGlite's `query` becomes a CLIENT span when tracing is on.
  * Only the statement text is recorded, never the parameters.
  */
-import type { PGlite } from '@electric-sql/pglite';
 import { SpanKind } from '@opentelemetry/api';
 import pg from 'pg';
 import { tracer, tracingActive } from '../observability/tracing.js';
+import type { PgliteQueries } from './pglite-client.js';
 
 function traced<T>(system: 'postgresql', text: unknown, run: () => Promise<T>): Promise<T> {
   const statement = typeof text === 'string' ? text : ((text as { text?: string } | undefined)?.text ?? '');
@@ -43,11 +43,11 @@ export class TracedClient extends pg.Client {
   }
 }
 
-/** Wraps an embedded PGlite's `query` so its statements are traced too. */
-export function traceBackendQueries(client: PGlite): void {
+/** Wraps the embedded database's `query` so its statements are traced too. */
+export function traceBackendQueries(client: PgliteQueries): void {
   const query = client.query.bind(client);
   client.query = ((text: string, params?: unknown[], options?: unknown) =>
     tracingActive()
       ? traced('postgresql', text, () => query(text, params, options as never))
-      : query(text, params, options as never)) as PGlite['query'];
+      : query(text, params, options as never)) as PgliteQueries['query'];
 }

@@ -2,52 +2,29 @@
  * Drift reports: live inputs (from the prediction log) against a version's reference dataset, per
  * feature (PSI over reference-quantile bins and a two-sample KS test), plus predicted labels against
  * the reference labels. References come from a CSV pushed for the version or from a logged window.
+ * A report compares a bounded sample (the newest DRIFT_SAMPLE_ROWS rows of its window), aggregated
+ * in SQL, so its cost does not grow with the log.
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { driftReportSchema, referenceDatasetSchema } from '../contract/observability-schemas.js';
 import type { Db } from '../db/database.js';
-import { referenceDatasets } from '../db/observability-schema.js';
+import { predictionLogs, referenceDatasets } from '../db/observability-schema.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { binShares, ksTest, labelShares, psi, quantileEdges } from './drift-stats.js';
 import type { PredictionLogService } from './prediction-log.js';
 import { type ParsedReference, parseReferenceCsv } from './reference-csv.js';
 
 export const PSI_THRESHOLD = 0.2;
+/** The most logged rows one report compares (the newest in its window): a bounded sample. */
+export const DRIFT_SAMPLE_ROWS = 10_000;
 export const KS_ALPHA = 0.05;
 
-export interface FeatureDrift {
-  feature: string;
-  psi: number;
-  ksStatistic: number;
-  ksPValue: number;
-  drifted: boolean;
-  /** For plotting: bin edges and the reference and live shares per bin. */
-  histogram: { edges: number[]; reference: number[]; live: number[] };
-  referenceMean: number;
-  liveMean: number;
-}
+export type FeatureDrift = DriftReport['features'][number];
 
-export interface DriftReport {
-  model: string;
-  version: number;
-  referenceVersion: number;
-  referenceSource: string;
-  window: { from: string | null; to: string | null };
-  referenceRows: number;
-  liveRows: number;
-  features: FeatureDrift[];
-  driftedShare: number;
-  drifted: boolean;
-  labels: { reference: Record<string, number>; live: Record<string, number> };
-}
+export type DriftReport = z.infer<typeof driftReportSchema>;
 
-export interface ReferenceInfo {
-  model: string;
-  version: number;
-  source: string;
-  rows: number;
-  features: string[];
-  createdAt: string;
-}
+export type ReferenceInfo = z.infer<typeof referenceDatasetSchema>;
 
 /** Names in `order` first, in that order; the rest alphabetically (jsonb does not keep key order). */
 function ordered(names: string[], order: string[] | null): string[] {
@@ -60,6 +37,12 @@ function pushTo(columns: Record<string, number[]>, key: string, value: number): 
   const column = columns[key];
   if (column) column.push(value);
   else columns[key] = [value];
+}
+
+/** Shares of each label from counts. */
+function sharesOf(counts: Record<string, number>): Record<string, number> {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, n / total]));
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -167,6 +150,45 @@ export class DriftService {
     return earlier && earlier.version < version ? earlier : undefined;
   }
 
+  /**
+   * The newest `DRIFT_SAMPLE_ROWS` logged rows of the version in the window, aggregated by the
+   * database into one row: the row count, each feature's values as one array, and the label counts.
+   * The event loop's share stays the same however large the table grows (one small JSON value to
+   * parse, statistics over a bounded sample); the index on (model, created_at) finds the rows.
+   */
+  private async liveSample(
+    model: string,
+    version: number,
+    window: { from?: Date; to?: Date },
+  ): Promise<{ rows: number; features: Record<string, number[]>; labels: Record<string, number> }> {
+    const result = await this.db.execute(sql`
+      with sample as (
+        select features, label from ${predictionLogs}
+        where model = ${model} and version = ${version}
+          ${window.from ? sql`and created_at >= ${window.from.toISOString()}::timestamptz` : sql``}
+          ${window.to ? sql`and created_at <= ${window.to.toISOString()}::timestamptz` : sql``}
+        order by created_at desc
+        limit ${DRIFT_SAMPLE_ROWS}
+      )
+      select
+        (select count(*) from sample)::int as rows,
+        (select coalesce(jsonb_object_agg(key, vals), '{}'::jsonb) from (
+          select f.key, jsonb_agg(f.value) as vals
+          from sample, jsonb_each(sample.features) f
+          where jsonb_typeof(f.value) = 'number'
+          group by f.key) x) as features,
+        (select coalesce(jsonb_object_agg(label, n), '{}'::jsonb) from (
+          select label, count(*)::int as n from sample where label is not null group by label) l) as labels`);
+    const row = (result as unknown as { rows: Array<Record<string, unknown>> }).rows[0] ?? {};
+    const json = <T>(v: unknown, empty: T): T =>
+      v == null ? empty : typeof v === 'string' ? JSON.parse(v) : (v as T);
+    return {
+      rows: Number(row.rows ?? 0),
+      features: json(row.features, {}),
+      labels: json(row.labels, {}),
+    };
+  }
+
   async report(
     model: string,
     version: number,
@@ -180,14 +202,11 @@ export class DriftService {
         `Model "${model}" version ${version} has no reference dataset; push one with PUT /api/models/${model}/versions/${version}/reference`,
       );
     }
-    const live: Record<string, number[]> = {};
-    const liveLabels: string[] = [];
-    let liveRows = 0;
-    for await (const row of this.logs.all({ model, version, from: window.from, to: window.to })) {
-      liveRows++;
-      if (row.label !== null) liveLabels.push(row.label);
-      if (row.features) for (const [k, v] of Object.entries(row.features)) pushTo(live, k, v);
-    }
+    const {
+      rows: liveRows,
+      features: live,
+      labels: liveLabels,
+    } = await this.liveSample(model, version, window);
     const names = ordered(Object.keys(ref.features), order);
     const features = names.map((feature): FeatureDrift => {
       const refValues = ref.features[feature] ?? [];
@@ -220,7 +239,7 @@ export class DriftService {
       features,
       driftedShare,
       drifted: driftedShare > 0,
-      labels: { reference: labelShares(ref.labels ?? []), live: labelShares(liveLabels) },
+      labels: { reference: labelShares(ref.labels ?? []), live: sharesOf(liveLabels) },
     };
     this.onReport?.(report);
     return report;

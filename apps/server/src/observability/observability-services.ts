@@ -30,9 +30,19 @@ export function createObservability(
   logger: Logger,
   options: ObservabilityOptions,
 ): ObservabilityServices {
+  let lastDropLine = 0;
+  let droppedUnlogged = 0;
   const predictionLogs = new PredictionLogService(db, {
-    onError: (err) => logger.warn({ err }, 'prediction log write failed'),
-    onDrop: () => metrics.predictionLogDropped.inc(),
+    onError: (err) => logger.error({ err }, 'prediction log write failed'),
+    // A drop is an error: counted at once, logged at most once a second with the count since.
+    onDrop: (count) => {
+      metrics.predictionLogDropped.inc(count);
+      droppedUnlogged += count;
+      if (Date.now() - lastDropLine < 1000) return;
+      lastDropLine = Date.now();
+      logger.error({ dropped: droppedUnlogged }, 'prediction log dropped entries: the database is behind');
+      droppedUnlogged = 0;
+    },
   });
   const drift = new DriftService(db, predictionLogs, (report) => {
     for (const f of report.features) {

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.js';
 import { backends } from '../test-support/registry-backends.js';
@@ -96,17 +97,41 @@ describe.each(backends)('PredictionLogService on $name', (backend) => {
     expect((await logs.query({ model: 'default' })).items).toHaveLength(1);
   });
 
-  it('drops entries instead of growing without bound when the buffer is full', async () => {
-    let dropped = 0;
+  it('drops entries instead of growing without bound when the buffer is full, and reports the count', async () => {
+    let reported = 0;
     const small = new PredictionLogService(database.db, {
       maxBuffer: 3,
       flushIntervalMs: 60_000,
-      onDrop: () => dropped++,
+      onDrop: (n) => {
+        reported += n;
+      },
     });
-    for (let i = 0; i < 5; i++) small.record(entry('buffer', new Date()));
-    expect(dropped).toBe(2);
+    // The third row starts a write; while it is in flight three more fill the buffer and two drop.
+    for (let i = 0; i < 8; i++) small.record(entry('buffer', new Date()));
+    expect(small.dropped).toBe(2);
     await small.close();
-    expect((await logs.query({ model: 'buffer' })).items).toHaveLength(3);
+    expect(reported).toBe(2);
+    expect(small.written).toBe(6);
+    expect((await logs.query({ model: 'buffer' })).items).toHaveLength(6);
+  });
+
+  it('sizes its buffer from rate × lag and writes in batches of flushRows while a burst arrives', async () => {
+    const burst = new PredictionLogService(database.db, {
+      flushIntervalMs: 60_000,
+      flushRows: 500,
+      maxRowsPerSecond: 2_000,
+      maxLagMs: 1_000,
+    });
+    // 2,000 rows fit (2,000/s × 1 s); the 500-row threshold starts writes while they arrive.
+    for (let i = 0; i < 2_000; i++) burst.record({ ...entry('burst', new Date()), requestId: `b-${i}` });
+    expect(burst.dropped).toBe(0);
+    expect(burst.buffered).toBeLessThan(2_000);
+    await burst.close();
+    expect(burst.written).toBe(2_000);
+    const counted = await database.db.execute(
+      sql`select count(distinct request_id)::int as n from prediction_logs where model = 'burst'`,
+    );
+    expect((counted as unknown as { rows: Array<{ n: number }> }).rows[0]!.n).toBe(2_000);
   });
 
   it('pages newest first with a cursor and filters by label', async () => {

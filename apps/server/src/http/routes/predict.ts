@@ -16,6 +16,7 @@ import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { featureRowsOf, type PredictResult } from '../../serving/predict-service.js';
 import { isMultipart, readMultipartFiles } from '../multipart-files.js';
+import { notePredictionAnswer } from '../prediction-logging.js';
 import { prediction } from '../route-traits.js';
 import { setServedVersion } from '../served-version.js';
 import { cancelOnDisconnect, servingErrorHandler } from './serving-support.js';
@@ -81,6 +82,7 @@ export function plainFeatureBody(body: unknown): { success: true; data: PredictB
 }
 
 function send(reply: FastifyReply, result: PredictResult) {
+  notePredictionAnswer(reply.request, result);
   return setServedVersion(reply, result.version).type('application/json').send(predictResultJson(result));
 }
 

@@ -10,6 +10,8 @@ import {
   errorSchema,
   modelNameParam,
   predictBodySchema,
+  predictMultipartSchema,
+  predictQuerySchema,
   predictResultSchema,
 } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
@@ -102,15 +104,12 @@ export function predictRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'Or multipart/form-data with one or more `image` file fields. The version is `?version=N`, ' +
             '`?alias=name`, else `production`, else the latest.',
           params: z.object({ name: modelNameParam }),
-          querystring: z.object({
-            version: z.string().max(20).optional(),
-            alias: z.string().max(200).optional(),
-            topK: z.coerce.number().int().min(1).max(100_000).optional(),
-            timeoutMs: z.coerce.number().int().min(1).max(600_000).optional().meta({
-              description:
-                "This request's deadline in ms (default: the version's serving config `timeoutMs`)",
-            }),
-          }),
+          querystring: predictQuerySchema,
+          // Read by the handler (a fast path for plain feature rows, busboy for pictures), not by Fastify.
+          bodyContent: {
+            'application/json': predictBodySchema,
+            'multipart/form-data': predictMultipartSchema,
+          },
           response: {
             200: predictResultSchema,
             400: errorSchema,

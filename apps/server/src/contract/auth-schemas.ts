@@ -27,7 +27,8 @@ export const createUserBody = z
     team: name.nullable().optional(),
     password: z.string().max(256).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'CreateUserBody' });
 
 export const updateUserBody = z
   .object({
@@ -35,7 +36,8 @@ export const updateUserBody = z
     team: name.nullable().optional(),
     disabled: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'UpdateUserBody' });
 
 export const passwordBody = z.object({ password: z.string().max(256).optional() }).strict();
 
@@ -71,7 +73,8 @@ export const createKeyBody = z
     /** Admins may create keys for another user. */
     user: name.optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'CreateKeyBody' });
 
 export const createdKeySchema = apiKeySchema.extend({ key: z.string() }).meta({ id: 'CreatedApiKey' });
 

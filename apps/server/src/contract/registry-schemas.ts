@@ -92,11 +92,13 @@ export const createModelBodySchema = z
     tags: tags.optional(),
     ...access,
   })
-  .strict();
+  .strict()
+  .meta({ id: 'CreateModelBody' });
 
 export const updateModelBodySchema = z
   .object({ description: z.string().max(10_000).nullable().optional(), tags: tags.optional(), ...access })
-  .strict();
+  .strict()
+  .meta({ id: 'UpdateModelBody' });
 
 export const aliasParams = z.object({
   name: z.string().min(1).max(200),

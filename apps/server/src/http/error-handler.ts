@@ -5,7 +5,7 @@
  * the LLM gateway's; by URL prefix (/v2, /v1) when no route matched. Unknown errors are logged and
  * answered as INTERNAL without leaking internals.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ERROR_CODES, type ErrorCode, ModelGardenError } from '../errors/model-garden-error.js';
 import { errorFormatOf } from './route-traits.js';
@@ -122,10 +122,31 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   return sendError(request, reply, normaliseError(error));
 }
 
+/** The methods a route may have (OPTIONS is left out: the CORS preflight answers it on every path). */
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The methods the router has a route for at this path (looked up only when no route matched). */
+export function allowedMethods(app: FastifyInstance, pathname: string): string[] {
+  return ROUTE_METHODS.filter((method) => app.findRoute({ method, url: pathname }) !== null);
+}
+
+/** No route matched: 405 with `Allow` when the path has routes for other methods, else 404. */
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  const pathname = request.url.split('?')[0] ?? '';
+  const allow = allowedMethods(request.server, pathname);
+  if (allow.length > 0) {
+    reply.header('allow', allow.join(', '));
+    return sendError(
+      request,
+      reply,
+      new ModelGardenError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}`, {
+        details: { allow },
+      }),
+    );
+  }
   return sendError(
     request,
     reply,
-    new ModelGardenError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    new ModelGardenError('NOT_FOUND', `No route for ${request.method} ${pathname}`),
   );
 }

@@ -28,6 +28,16 @@ const filterQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
+const cursorQuery = z.coerce.number().int().positive().optional();
+
+/** A window whose `from` is later than its `to` is refused, on every route that takes one. */
+const fromNotAfterTo = <T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(
+  schema: T,
+) =>
+  schema.refine((w) => !w.from || !w.to || Date.parse(w.from) <= Date.parse(w.to), {
+    message: '`from` is later than `to`',
+    path: ['from'],
+  });
 
 const loggedSchema = z.object({
   id: z.number(),
@@ -162,10 +172,12 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Logged predictions, newest first (filter by version, label, time; page with cursor)',
           params,
-          querystring: filterQuery.extend({
-            cursor: z.coerce.number().int().positive().optional(),
-            limit: z.coerce.number().int().min(1).max(1000).default(50),
-          }),
+          querystring: fromNotAfterTo(
+            filterQuery.extend({
+              cursor: cursorQuery,
+              limit: z.coerce.number().int().min(1).max(1000).default(50),
+            }),
+          ),
           response: {
             200: z.object({ items: z.array(loggedSchema), nextCursor: z.number().nullable() }),
             400: errorSchema,
@@ -194,9 +206,9 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: traits(read('models:read'), 'observability', { model: 'existing' }),
         schema: {
           tags,
-          summary: 'Logged predictions as CSV (same filters)',
+          summary: 'Logged predictions as CSV (same filters; `cursor`: only rows older than that id)',
           params,
-          querystring: filterQuery,
+          querystring: fromNotAfterTo(filterQuery.extend({ cursor: cursorQuery })),
           produces: ['text/csv'],
         },
       },
@@ -209,6 +221,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           label: q.label,
           from: toDate(q.from),
           to: toDate(q.to),
+          cursor: q.cursor,
         });
         const csv = stringify({ header: true });
         void (async () => {
@@ -275,9 +288,11 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Use the features logged in a time window as the reference of a version',
           params: versionParams,
-          body: z
-            .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
-            .strict(),
+          body: fromNotAfterTo(
+            z
+              .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+              .strict(),
+          ),
           response: { 200: referenceSchema, 400: errorSchema, 404: errorSchema },
         },
       },
@@ -320,7 +335,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Drift report: live inputs against the reference (PSI, KS test, labels)',
           params,
-          querystring: filterQuery.omit({ label: true }),
+          querystring: fromNotAfterTo(filterQuery.omit({ label: true })),
           response: { 200: driftSchema, 400: errorSchema, 404: errorSchema },
         },
       },

@@ -38,7 +38,16 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: sessionSchema },
         },
       },
-      async (req) => describe(req.principal, settingFor(ctx, req).anonymousReads, req.sessionCsrf),
+      async (req) => {
+        const anonymousReads = settingFor(ctx, req).anonymousReads;
+        const token = req.cookies[SESSION_COOKIE];
+        // Signed in with the cookie: the session's own expiry, as the login answered it.
+        if (req.principal.kind !== 'user' || req.principal.via !== 'session' || !token) {
+          return describe(req.principal, anonymousReads, req.sessionCsrf);
+        }
+        const session = await ctx.auth.sessions.lookup(token);
+        return describe(req.principal, anonymousReads, req.sessionCsrf, session?.expiresAt);
+      },
     );
 
     app.post(

@@ -95,27 +95,47 @@ export const metricsPointSchema = z
   })
   .meta({ id: 'MetricsPoint' });
 
-export const predictionPageQuery = predictionFilterQuery.extend({
-  cursor: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-});
+const cursorQuery = z.coerce.number().int().positive().optional();
+
+/** A window whose `from` is later than its `to` is refused, on every route that takes one. */
+const fromNotAfterTo = <T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(
+  schema: T,
+) =>
+  schema.refine((w) => !w.from || !w.to || Date.parse(w.from) <= Date.parse(w.to), {
+    message: '`from` is later than `to`',
+    path: ['from'],
+  });
+
+/** `GET /api/models/{name}/predictions` */
+export const predictionPageQuery = fromNotAfterTo(
+  predictionFilterQuery.extend({
+    cursor: cursorQuery,
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+  }),
+);
+
+/** `GET /api/models/{name}/predictions.csv` (`cursor`: only rows older than that id) */
+export const predictionCsvQuery = fromNotAfterTo(predictionFilterQuery.extend({ cursor: cursorQuery }));
+
+/** `GET /api/models/{name}/drift` */
+export const driftQuery = fromNotAfterTo(predictionFilterQuery.omit({ label: true }));
+
+export const referenceWindowBody = fromNotAfterTo(
+  z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
+).meta({ id: 'ReferenceWindow' });
 
 export const predictionPageSchema = z
   .object({ items: z.array(loggedPredictionSchema), nextCursor: z.number().nullable() })
   .meta({ id: 'PredictionPage' });
 
-export const driftQuery = predictionFilterQuery.omit({ label: true });
-
-export const referenceWindowBody = z
-  .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
-  .strict()
-  .meta({ id: 'ReferenceWindow' });
-
 /** A reference dataset as CSV text: one column per feature, optional `label`. */
 export const referenceCsvBody = z.string().meta({ id: 'ReferenceCsv' });
 
-/** Logged predictions as CSV, one row per prediction. */
-export const predictionsCsvSchema = z.string();
+/** `GET /metrics`: the Prometheus text exposition format. */
+export const prometheusTextSchema = z.string();
+
+/** Logged predictions as CSV, one row per prediction (streamed: typed unknown so a stream may be sent). */
+export const predictionsCsvSchema = z.unknown().meta({ type: 'string' });
 
 export const metricsSummarySchema = z
   .object({

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { METRICS } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
+import { prometheusTextSchema } from '../../contract/observability-schemas.js';
 import type { BoundHistogramSeries } from '../../observability/bound-metrics.js';
 import { routeOf } from '../route-hooks.js';
 import { traits } from '../route-traits.js';
@@ -76,7 +77,12 @@ export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
     '/metrics',
     {
       config: traits(METRICS, 'observability'),
-      schema: { tags: ['observability'], summary: 'Prometheus metrics', hide: false },
+      schema: {
+        tags: ['observability'],
+        summary: 'Prometheus metrics',
+        hide: false,
+        response: { 200: { content: { 'text/plain': { schema: prometheusTextSchema } } } },
+      },
     },
     async (_req, reply) => {
       reply.header('content-type', m.registry.contentType);

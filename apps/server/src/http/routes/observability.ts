@@ -7,109 +7,25 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { read, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
+import {
+  driftQuery,
+  driftReportSchema as driftSchema,
+  metricsSummarySchema,
+  predictionCsvQuery,
+  predictionPageQuery,
+  predictionPageSchema,
+  predictionsCsvSchema,
+  referenceCsvBody,
+  referenceDatasetSchema as referenceSchema,
+  referenceWindowBody,
+  predictionLogSettingsSchema as settingsSchema,
+} from '../../contract/observability-schemas.js';
 import { errorSchema, modelNameParam, versionParam } from '../../contract/schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import { assertModelName, parseVersion } from '../../registry/names.js';
 import { traits } from '../route-traits.js';
 
 const tags = ['observability'];
-
-const settingsSchema = z
-  .object({
-    enabled: z.boolean(),
-    sampleRate: z.number().min(0).max(1),
-    retentionDays: z.number().int().min(1).max(3650),
-  })
-  .meta({ id: 'PredictionLogSettings' });
-
-const filterQuery = z.object({
-  version: z.coerce.number().int().positive().optional(),
-  label: z.string().max(200).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-});
-const cursorQuery = z.coerce.number().int().positive().optional();
-
-/** A window whose `from` is later than its `to` is refused, on every route that takes one. */
-const fromNotAfterTo = <T extends z.ZodType<{ from?: string | undefined; to?: string | undefined }>>(
-  schema: T,
-) =>
-  schema.refine((w) => !w.from || !w.to || Date.parse(w.from) <= Date.parse(w.to), {
-    message: '`from` is later than `to`',
-    path: ['from'],
-  });
-
-const loggedSchema = z.object({
-  id: z.number(),
-  model: z.string(),
-  version: z.number(),
-  requestId: z.string(),
-  protocol: z.string(),
-  latencyMs: z.number(),
-  features: z.record(z.string(), z.number()).nullable(),
-  imageStats: z.record(z.string(), z.number()).nullable(),
-  output: z.object({
-    label: z.string().optional(),
-    probability: z.number().optional(),
-    value: z.number().optional(),
-  }),
-  label: z.string().nullable(),
-  createdAt: z.string(),
-});
-
-const referenceSchema = z
-  .object({
-    model: z.string(),
-    version: z.number(),
-    source: z.string(),
-    rows: z.number(),
-    features: z.array(z.string()),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'ReferenceDataset' });
-
-const histogramSchema = z.object({
-  edges: z.array(z.number()),
-  reference: z.array(z.number()),
-  live: z.array(z.number()),
-});
-const driftSchema = z
-  .object({
-    model: z.string(),
-    version: z.number(),
-    referenceVersion: z.number(),
-    referenceSource: z.string(),
-    window: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
-    referenceRows: z.number(),
-    liveRows: z.number(),
-    features: z.array(
-      z.object({
-        feature: z.string(),
-        psi: z.number(),
-        ksStatistic: z.number(),
-        ksPValue: z.number(),
-        drifted: z.boolean(),
-        histogram: histogramSchema,
-        referenceMean: z.number(),
-        liveMean: z.number(),
-      }),
-    ),
-    driftedShare: z.number(),
-    drifted: z.boolean(),
-    labels: z.object({ reference: z.record(z.string(), z.number()), live: z.record(z.string(), z.number()) }),
-  })
-  .meta({ id: 'DriftReport' });
-
-const pointSchema = z.object({
-  t: z.string(),
-  rps: z.number(),
-  errorRate: z.number(),
-  p50: z.number().nullable(),
-  p95: z.number().nullable(),
-  p99: z.number().nullable(),
-  queueDepth: z.number(),
-  batchSize: z.number().nullable(),
-});
 
 const toDate = (s: string | undefined) => (s ? new Date(s) : undefined);
 
@@ -172,14 +88,9 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Logged predictions, newest first (filter by version, label, time; page with cursor)',
           params,
-          querystring: fromNotAfterTo(
-            filterQuery.extend({
-              cursor: cursorQuery,
-              limit: z.coerce.number().int().min(1).max(1000).default(50),
-            }),
-          ),
+          querystring: predictionPageQuery,
           response: {
-            200: z.object({ items: z.array(loggedSchema), nextCursor: z.number().nullable() }),
+            200: predictionPageSchema,
             400: errorSchema,
             404: errorSchema,
           },
@@ -208,8 +119,12 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Logged predictions as CSV (same filters; `cursor`: only rows older than that id)',
           params,
-          querystring: fromNotAfterTo(filterQuery.extend({ cursor: cursorQuery })),
-          produces: ['text/csv'],
+          querystring: predictionCsvQuery,
+          response: {
+            200: { content: { 'text/csv': { schema: predictionsCsvSchema } } },
+            400: errorSchema,
+            404: errorSchema,
+          },
         },
       },
       async (req, reply) => {
@@ -261,7 +176,8 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Set the reference dataset of a version from a CSV body (feature columns, optional label)',
           params: versionParams,
-          consumes: ['text/csv'],
+          // Read as text by the parser above; the handler refuses anything but CSV (415).
+          bodyContent: { 'text/csv': referenceCsvBody },
           response: { 200: referenceSchema, 400: errorSchema, 404: errorSchema, 415: errorSchema },
         },
       },
@@ -288,11 +204,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Use the features logged in a time window as the reference of a version',
           params: versionParams,
-          body: fromNotAfterTo(
-            z
-              .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
-              .strict(),
-          ),
+          body: referenceWindowBody,
           response: { 200: referenceSchema, 400: errorSchema, 404: errorSchema },
         },
       },
@@ -335,7 +247,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Drift report: live inputs against the reference (PSI, KS test, labels)',
           params,
-          querystring: fromNotAfterTo(filterQuery.omit({ label: true })),
+          querystring: driftQuery,
           response: { 200: driftSchema, 400: errorSchema, 404: errorSchema },
         },
       },
@@ -358,13 +270,7 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'Recent per-model throughput, latency percentiles, error rate, queue depth and batch size',
-          response: {
-            200: z.object({
-              intervalSeconds: z.number(),
-              models: z.record(z.string(), z.array(pointSchema)),
-              http: z.array(pointSchema),
-            }),
-          },
+          response: { 200: metricsSummarySchema },
         },
       },
       async () => ctx.liveMetrics.summary(),

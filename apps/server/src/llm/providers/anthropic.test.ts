@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeLlm, ScriptedCall } from '../../test-support/fake-llm/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ScriptedCall } from '../../test-support/fake-llm/index.js';
 import {
   chunked,
   collect,
@@ -12,30 +12,21 @@ import {
   turn,
   usage,
 } from '../../test-support/fake-llm/index.js';
-import type { ChatRequest, LlmProvider } from '../spec.js';
-import { ProviderError } from '../spec.js';
+import { providerHarness, rejection } from '../../test-support/fake-llm/provider-harness.js';
+import type { ChatRequest, ProviderError } from '../spec.js';
 import type { ProviderTimeouts } from './index.js';
 import { createProvider } from './index.js';
 
-const fakes: FakeLlm[] = [];
-const providers: LlmProvider[] = [];
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((p) => p.close?.()));
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
+const harness = providerHarness();
 
-async function setup(timeouts?: ProviderTimeouts) {
-  const fake = await startFakeAnthropic({ apiKey: 'sk-ant-test' });
-  fakes.push(fake);
-  const provider = createProvider({
+function setup(timeouts?: ProviderTimeouts) {
+  return harness.connect(startFakeAnthropic({ apiKey: 'sk-ant-test' }), (baseURL) => ({
     kind: 'anthropic',
     name: 'anthropic',
-    baseURL: fake.url,
+    baseURL,
     apiKey: 'sk-ant-test',
     ...(timeouts ? { timeouts } : {}),
-  });
-  providers.push(provider);
-  return { fake, provider };
+  }));
 }
 
 const ASK: ChatRequest = { model: 'claude-test', messages: [{ role: 'user', content: 'hi' }] };
@@ -51,15 +42,6 @@ const FETCH: ScriptedCall = {
   name: 'fetch',
   fragments: chunked('{"url":"https://example.org/a?b=c"}', 5),
 };
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 describe('anthropic provider: streams', () => {
   it('streams text blocks, the stop reason and usage from message_start and message_delta', async () => {
@@ -161,7 +143,7 @@ describe('anthropic provider: errors before the stream', () => {
       baseURL: fake.url,
       apiKey: 'wrong',
     });
-    providers.push(wrongKey);
+    harness.adopt(wrongKey);
     const auth = await rejection(wrongKey.chat(ASK));
     expect(auth).toMatchObject({
       kind: 'auth',
@@ -181,6 +163,11 @@ describe('anthropic provider: errors before the stream', () => {
       expect(e.kind).toBe('invalid-request');
       expect(e.details.param).toBeTruthy();
     }
+    // A stream refuses on its first read, like any other stream failure, not when it is made.
+    const stream = provider.streamChat({ ...ASK, seed: 1 });
+    const { parts, error } = await collect(stream);
+    expect(parts).toEqual([]);
+    expect(error).toMatchObject({ kind: 'invalid-request', details: { param: 'seed' } });
     expect(fake.requests).toHaveLength(0);
   });
 });

@@ -4,6 +4,8 @@
  * (message_start, content_block_start/delta/stop, message_delta, message_stop, ping, error) turned into
  * the canonical parts. No embeddings: Anthropic has none.
  */
+
+import type { EventSourceMessage } from 'eventsource-parser';
 import type {
   CallOptions,
   ChatMessage,
@@ -20,8 +22,8 @@ import type {
   Usage,
 } from '../spec.js';
 import { ProviderError } from '../spec.js';
-import type { ProviderTimeouts, UpstreamErrorBody } from './http.js';
-import { badResponse, HttpClient, parseJson, unsupported } from './http.js';
+import type { EventTranslator, ProviderTimeouts, UpstreamErrorBody } from './http.js';
+import { badResponse, callSpec, HttpClient, parseJson, unsupported } from './http.js';
 
 export interface AnthropicOptions {
   /** The name models are offered under. Default `anthropic`. */
@@ -108,33 +110,11 @@ export function createAnthropicProvider(options: AnthropicOptions): LlmProvider 
       return fromAnthropicResponse(name, res);
     },
 
+    // A generator, so that a refused request throws on the first next(), as a stream's failure, not at the call.
     async *streamChat(request: ChatRequest, call?: CallOptions): AsyncGenerator<ChatStreamPart> {
       const body = toAnthropicRequest(name, request, maxTokens, true);
-      const scope = http.scope(call?.signal, true);
-      try {
-        const events = await http.sse(
-          { method: 'POST', path: '/v1/messages', body, streaming: true, ...callSpec(call) },
-          scope,
-        );
-        const stream = new AnthropicStreamTranslator(name);
-        for await (const event of events) {
-          const data = parseJson<{ type?: string }>(name, event.data);
-          if (data.type === 'error' || event.event === 'error') {
-            throw (
-              http.bodyError(event.data) ?? badResponse(name, `an error event: ${event.data.slice(0, 500)}`)
-            );
-          }
-          const parts = stream.push(data as AnthropicEvent);
-          if (parts.length > 0) scope.firstToken();
-          yield* parts;
-          if (stream.stopped) break;
-        }
-        yield* stream.end();
-      } catch (err) {
-        throw scope.error(err);
-      } finally {
-        scope.dispose();
-      }
+      const translator = new AnthropicStreamTranslator(name, (data) => http.bodyError(data));
+      yield* http.streamParts({ method: 'POST', path: '/v1/messages', body }, call, translator);
     },
 
     async listModels(call?: CallOptions): Promise<ProviderModel[]> {
@@ -163,13 +143,6 @@ export function createAnthropicProvider(options: AnthropicOptions): LlmProvider 
     },
 
     close: () => http.close(),
-  };
-}
-
-function callSpec(call: CallOptions | undefined): { signal?: AbortSignal; headers?: Record<string, string> } {
-  return {
-    ...(call?.signal ? { signal: call.signal } : {}),
-    ...(call?.headers ? { headers: call.headers } : {}),
   };
 }
 
@@ -399,15 +372,30 @@ type OpenBlock = { kind: 'text' } | { kind: 'tool'; index: number } | { kind: 'o
  * index, so interleaved blocks stay apart. Usage is the start's input counts and the last
  * `message_delta`'s (cumulative) output count, emitted once at the end.
  */
-export class AnthropicStreamTranslator {
+export class AnthropicStreamTranslator implements EventTranslator {
   private readonly blocks = new Map<number, OpenBlock>();
   private tools = 0;
   private usage: WireUsage = {};
   private sawUsage = false;
   private finished = false;
-  stopped = false;
+  /** `message_stop` came. */
+  done = false;
+  readonly failure = undefined;
 
-  constructor(private readonly provider: string) {}
+  constructor(
+    private readonly provider: string,
+    private readonly errorOf: (data: string) => ProviderError | undefined,
+  ) {}
+
+  event(event: EventSourceMessage): ChatStreamPart[] {
+    const data = parseJson<{ type?: string }>(this.provider, event.data);
+    if (data.type === 'error' || event.event === 'error') {
+      throw (
+        this.errorOf(event.data) ?? badResponse(this.provider, `an error event: ${event.data.slice(0, 500)}`)
+      );
+    }
+    return this.push(data as AnthropicEvent);
+  }
 
   push(event: AnthropicEvent): ChatStreamPart[] {
     switch (event.type) {
@@ -425,7 +413,7 @@ export class AnthropicStreamTranslator {
         return [{ type: 'finish', finishReason: stopReason(event.delta.stop_reason) }];
       }
       case 'message_stop':
-        this.stopped = true;
+        this.done = true;
         return [];
       default:
         // content_block_stop, ping, and event types added later.

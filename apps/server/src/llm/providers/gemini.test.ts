@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeLlm } from '../../test-support/fake-llm/index.js';
+import { describe, expect, it } from 'vitest';
 import {
   collect,
   expectedParts,
@@ -11,35 +10,21 @@ import {
   turn,
   usage,
 } from '../../test-support/fake-llm/index.js';
-import type { ChatRequest, LlmProvider } from '../spec.js';
-import { ProviderError } from '../spec.js';
-import { createProvider } from './index.js';
+import { providerHarness, rejection } from '../../test-support/fake-llm/provider-harness.js';
+import type { ChatRequest } from '../spec.js';
 
-const fakes: FakeLlm[] = [];
-const providers: LlmProvider[] = [];
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((p) => p.close?.()));
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
+const harness = providerHarness();
 
-async function setup() {
-  const fake = await startFakeGemini({ apiKey: 'AIza-test' });
-  fakes.push(fake);
-  const provider = createProvider({ kind: 'gemini', name: 'gemini', baseURL: fake.url, apiKey: 'AIza-test' });
-  providers.push(provider);
-  return { fake, provider };
+function setup() {
+  return harness.connect(startFakeGemini({ apiKey: 'AIza-test' }), (baseURL) => ({
+    kind: 'gemini',
+    name: 'gemini',
+    baseURL,
+    apiKey: 'AIza-test',
+  }));
 }
 
 const ASK: ChatRequest = { model: 'gemini-test', messages: [{ role: 'user', content: 'hi' }] };
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
-}
 
 /** The parts with each tool-call id replaced by its position: Gemini gives no ids, the provider makes them. */
 function withoutIds<T extends { type: string }>(parts: T[]): T[] {

@@ -4,6 +4,7 @@
  * a synthesized id; a finish that reports a broken function call is an error, never a quiet `stop`.
  */
 import { randomUUID } from 'node:crypto';
+import type { EventSourceMessage } from 'eventsource-parser';
 import type {
   CallOptions,
   ChatMessage,
@@ -22,8 +23,8 @@ import type {
   Usage,
 } from '../spec.js';
 import { ProviderError } from '../spec.js';
-import type { ProviderTimeouts, UpstreamErrorBody } from './http.js';
-import { badResponse, HttpClient, parseJson, unsupported } from './http.js';
+import type { EventTranslator, ProviderTimeouts, UpstreamErrorBody } from './http.js';
+import { badResponse, callSpec, HttpClient, parseJson, unsupported } from './http.js';
 
 export interface GeminiOptions {
   /** The name models are offered under. Default `gemini`. */
@@ -107,39 +108,12 @@ export function createGeminiProvider(options: GeminiOptions): LlmProvider {
       return fromGeminiResponse(name, res);
     },
 
+    // A generator, so that a refused request throws on the first next(), as a stream's failure, not at the call.
     async *streamChat(request: ChatRequest, call?: CallOptions): AsyncGenerator<ChatStreamPart> {
       const body = toGeminiRequest(name, request);
-      const scope = http.scope(call?.signal, true);
-      try {
-        const events = await http.sse(
-          {
-            method: 'POST',
-            path: `/${modelPath(request.model)}:streamGenerateContent?alt=sse`,
-            body,
-            streaming: true,
-            ...callSpec(call),
-          },
-          scope,
-        );
-        const stream = new GeminiStreamTranslator(name);
-        for await (const event of events) {
-          const chunk = parseJson<WireResponse>(name, event.data);
-          if (chunk.error !== undefined) {
-            throw (
-              http.bodyError(event.data) ?? badResponse(name, `an error event: ${event.data.slice(0, 500)}`)
-            );
-          }
-          const parts = stream.push(chunk);
-          if (parts.length > 0) scope.firstToken();
-          yield* parts;
-          if (stream.failure) throw stream.failure;
-        }
-        yield* stream.end();
-      } catch (err) {
-        throw scope.error(err);
-      } finally {
-        scope.dispose();
-      }
+      const path = `/${modelPath(request.model)}:streamGenerateContent?alt=sse`;
+      const translator = new GeminiStreamTranslator(name, (data) => http.bodyError(data));
+      yield* http.streamParts({ method: 'POST', path, body }, call, translator);
     },
 
     async embed(request: EmbeddingRequest, call?: CallOptions): Promise<EmbeddingResult> {
@@ -188,13 +162,6 @@ export function createGeminiProvider(options: GeminiOptions): LlmProvider {
     },
 
     close: () => http.close(),
-  };
-}
-
-function callSpec(call: CallOptions | undefined): { signal?: AbortSignal; headers?: Record<string, string> } {
-  return {
-    ...(call?.signal ? { signal: call.signal } : {}),
-    ...(call?.headers ? { headers: call.headers } : {}),
   };
 }
 
@@ -464,14 +431,29 @@ export function fromGeminiResponse(provider: string, res: WireResponse): ChatRes
  * are deltas; each function call is a start and one delta. `usageMetadata` comes on every chunk, so
  * the last one counts; it is emitted once, after the finish, when the stream ends.
  */
-export class GeminiStreamTranslator {
+export class GeminiStreamTranslator implements EventTranslator {
   private calls = 0;
   private finished = false;
   private usage: WireUsage | undefined;
   /** A finish that is an error (a broken function call), thrown once this chunk's parts are out. */
   failure: ProviderError | undefined;
+  /** Gemini sends no end marker: the stream ends with the body. */
+  readonly done = false;
 
-  constructor(private readonly provider: string) {}
+  constructor(
+    private readonly provider: string,
+    private readonly errorOf: (data: string) => ProviderError | undefined,
+  ) {}
+
+  event(event: EventSourceMessage): ChatStreamPart[] {
+    const chunk = parseJson<WireResponse>(this.provider, event.data);
+    if (chunk.error !== undefined) {
+      throw (
+        this.errorOf(event.data) ?? badResponse(this.provider, `an error event: ${event.data.slice(0, 500)}`)
+      );
+    }
+    return this.push(chunk);
+  }
 
   push(chunk: WireResponse): ChatStreamPart[] {
     if (chunk.usageMetadata) this.usage = chunk.usageMetadata;

@@ -8,7 +8,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { createParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import { Agent, request } from 'undici';
-import type { ProviderErrorKind } from '../spec.js';
+import type { CallOptions, ChatStreamPart, ProviderErrorKind } from '../spec.js';
 import { ProviderError } from '../spec.js';
 
 /** Deadlines for one upstream call; each is off when absent. */
@@ -122,6 +122,29 @@ export class CallScope {
   }
 }
 
+/** Turns one provider's server-sent events into canonical parts (driven by `HttpClient.streamParts`). */
+export interface EventTranslator {
+  /** The parts one event carries, in order; throws a ProviderError for an error event. */
+  event(event: EventSourceMessage): ChatStreamPart[];
+  /** Set once the wire said the answer is over (`[DONE]`, `message_stop`): reading stops there. */
+  readonly done: boolean;
+  /** A failure to raise once the last event's parts are out (a finish that is an error). */
+  readonly failure: ProviderError | undefined;
+  /** The stream ended: the last parts (usage), or the error of an answer cut short. */
+  end(): ChatStreamPart[];
+}
+
+/** A call's signal and extra headers, as a RequestSpec takes them. */
+export function callSpec(call: CallOptions | undefined): {
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+} {
+  return {
+    ...(call?.signal ? { signal: call.signal } : {}),
+    ...(call?.headers ? { headers: call.headers } : {}),
+  };
+}
+
 /** A provider's connection to its upstream; `close()` releases pooled sockets. */
 export class HttpClient {
   private readonly dispatcher: Dispatcher;
@@ -177,6 +200,35 @@ export class HttpClient {
       );
     }
     return sseEvents(res.body);
+  }
+
+  /**
+   * A streamed chat call: `spec` sent for an event stream, each event through `translator`, the parts
+   * yielded as they come; the first part meets the first-token deadline; any failure (status, network,
+   * deadline, abort, error event) is thrown as one ProviderError, and a consumer that stops reading
+   * closes the upstream connection.
+   */
+  async *streamParts(
+    spec: Pick<RequestSpec, 'method' | 'path' | 'body'>,
+    call: CallOptions | undefined,
+    translator: EventTranslator,
+  ): AsyncGenerator<ChatStreamPart> {
+    const scope = this.scope(call?.signal, true);
+    try {
+      const events = await this.sse({ ...spec, streaming: true, ...callSpec(call) }, scope);
+      for await (const event of events) {
+        const parts = translator.event(event);
+        if (parts.length > 0) scope.firstToken();
+        yield* parts;
+        if (translator.failure) throw translator.failure;
+        if (translator.done) break;
+      }
+      yield* translator.end();
+    } catch (err) {
+      throw scope.error(err);
+    } finally {
+      scope.dispose();
+    }
   }
 
   /** A ProviderError from an error event's JSON payload (mid-stream), or undefined when it is not one. */

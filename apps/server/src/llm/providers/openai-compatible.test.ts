@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeLlm, ScriptedCall } from '../../test-support/fake-llm/index.js';
 import {
   chunked,
@@ -13,33 +13,24 @@ import {
   turn,
   usage,
 } from '../../test-support/fake-llm/index.js';
-import type { ChatRequest, ChatStreamPart, LlmProvider } from '../spec.js';
+import { providerHarness, rejection } from '../../test-support/fake-llm/provider-harness.js';
+import type { ChatRequest, ChatStreamPart } from '../spec.js';
 import { ProviderError } from '../spec.js';
 import type { ProviderConfig } from './index.js';
-import { createProvider } from './index.js';
 
-const fakes: FakeLlm[] = [];
-const providers: LlmProvider[] = [];
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map((p) => p.close?.()));
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
+const harness = providerHarness();
 
-async function setup(
+function setup(
   start: () => Promise<FakeLlm> = () => startFakeOpenAI(),
   extra: Partial<Extract<ProviderConfig, { kind: 'openai-compatible' }>> = {},
 ) {
-  const fake = await start();
-  fakes.push(fake);
-  const provider = createProvider({
+  return harness.connect(start(), (baseURL) => ({
     kind: 'openai-compatible',
     name: 'test',
-    baseURL: fake.url,
+    baseURL,
     apiKey: 'sk-test',
     ...extra,
-  });
-  providers.push(provider);
-  return { fake, provider };
+  }));
 }
 
 const ASK: ChatRequest = { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] };
@@ -62,15 +53,6 @@ function argumentsByIndex(parts: ChatStreamPart[]): Record<number, string> {
   for (const p of parts)
     if (p.type === 'tool-call-delta') out[p.index] = (out[p.index] ?? '') + p.argumentsDelta;
   return out;
-}
-
-async function expectProviderError(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('openai-compatible provider: streams', () => {
@@ -287,7 +269,7 @@ describe('openai-compatible provider: failures', () => {
   it('retry-after-ms wins over retry-after', async () => {
     const { fake, provider } = await setup();
     fake.enqueue({ error: { status: 429, headers: { 'retry-after-ms': '350', 'retry-after': '9' } } });
-    const e = await expectProviderError(provider.chat(ASK));
+    const e = await rejection(provider.chat(ASK));
     expect(e.details.retryAfterMs).toBe(350);
   });
 
@@ -299,19 +281,19 @@ describe('openai-compatible provider: failures', () => {
       { error: { status: 401, message: 'Incorrect API key' } },
       { error: { status: 503, message: 'down' } },
     );
-    const bad = await expectProviderError(provider.chat(ASK));
+    const bad = await rejection(provider.chat(ASK));
     expect(bad).toMatchObject({
       kind: 'invalid-request',
       details: { param: 'temperature', upstreamCode: 'invalid_value', status: 400 },
     });
     expect(bad.fallbackAllowed).toBe(false);
-    const missing = await expectProviderError(provider.chat(ASK));
+    const missing = await rejection(provider.chat(ASK));
     expect(missing).toMatchObject({ kind: 'invalid-request', details: { upstreamCode: 'model_not_found' } });
-    const auth = await expectProviderError(provider.chat(ASK));
+    const auth = await rejection(provider.chat(ASK));
     expect(auth).toMatchObject({ kind: 'auth', details: { upstreamCode: 'invalid_api_key' } });
     expect(auth.retryable).toBe(false);
     expect(auth.fallbackAllowed).toBe(true);
-    const down = await expectProviderError(provider.chat(ASK));
+    const down = await rejection(provider.chat(ASK));
     expect(down.kind).toBe('server');
     expect(down.retryable).toBe(true);
   });
@@ -319,7 +301,7 @@ describe('openai-compatible provider: failures', () => {
   it("reads Ollama's error shape", async () => {
     const { fake, provider } = await setup(() => startFakeOllama());
     fake.enqueue({ error: { status: 404, message: 'model "nope" not found, try pulling it first' } });
-    const e = await expectProviderError(provider.chat(ASK));
+    const e = await rejection(provider.chat(ASK));
     expect(e).toMatchObject({
       kind: 'invalid-request',
       message: 'model "nope" not found, try pulling it first',
@@ -380,7 +362,7 @@ describe('openai-compatible provider: failures', () => {
   it('the whole-call deadline ends a non-streaming call to a silent upstream', async () => {
     const { fake, provider } = await setup(undefined, { timeouts: { totalMs: 100 } });
     fake.enqueue({ hang: true });
-    const e = await expectProviderError(provider.chat(ASK));
+    const e = await rejection(provider.chat(ASK));
     expect(e.kind).toBe('timeout');
     expect(e.retryable).toBe(true);
   });
@@ -398,7 +380,7 @@ describe('openai-compatible provider: failures', () => {
   it('a refused connection is a connection error', async () => {
     const { fake, provider } = await setup();
     await fake.close();
-    const e = await expectProviderError(provider.chat(ASK));
+    const e = await rejection(provider.chat(ASK));
     expect(e.kind).toBe('connection');
     expect(e.retryable).toBe(true);
   });

@@ -5,6 +5,7 @@
  * one index), vLLM's opening deltas without `arguments`, and `stop` finishing a turn that called tools.
  */
 import { randomUUID } from 'node:crypto';
+import type { EventSourceMessage } from 'eventsource-parser';
 import type {
   CallOptions,
   ChatRequest,
@@ -20,8 +21,8 @@ import type {
   Usage,
 } from '../spec.js';
 import { ProviderError } from '../spec.js';
-import type { ProviderTimeouts, UpstreamErrorBody } from './http.js';
-import { badResponse, HttpClient, parseJson } from './http.js';
+import type { EventTranslator, ProviderTimeouts, UpstreamErrorBody } from './http.js';
+import { badResponse, callSpec, HttpClient, parseJson } from './http.js';
 
 export interface OpenAICompatibleOptions {
   /** The name models are offered under (`openai`, `ollama`, `vllm`, …). */
@@ -119,39 +120,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
       return fromWireCompletion(name, body);
     },
 
+    // A generator, so that a refused request throws on the first next(), as a stream's failure, not at the call.
     async *streamChat(request: ChatRequest, call?: CallOptions): AsyncGenerator<ChatStreamPart> {
-      const scope = http.scope(call?.signal, true);
-      try {
-        const events = await http.sse(
-          {
-            method: 'POST',
-            path: '/chat/completions',
-            body: toWireRequest(request, options, true),
-            streaming: true,
-            ...callSpec(call),
-          },
-          scope,
-        );
-        const stream = new OpenAIStreamTranslator(name);
-        for await (const event of events) {
-          if (event.data.startsWith('[DONE]')) break;
-          const error =
-            event.event === 'error'
-              ? (http.bodyError(event.data) ?? serverError(name, event.data))
-              : undefined;
-          if (error) throw error;
-          const chunk = parseJson<WireChunk>(name, event.data);
-          if (chunk.error !== undefined) throw http.bodyError(event.data) ?? serverError(name, event.data);
-          const parts = stream.push(chunk);
-          if (parts.length > 0) scope.firstToken();
-          yield* parts;
-        }
-        yield* stream.end();
-      } catch (err) {
-        throw scope.error(err);
-      } finally {
-        scope.dispose();
-      }
+      const body = toWireRequest(request, options, true);
+      const translator = new OpenAIStreamTranslator(name, (data) => http.bodyError(data));
+      yield* http.streamParts({ method: 'POST', path: '/chat/completions', body }, call, translator);
     },
 
     async embed(request: EmbeddingRequest, call?: CallOptions): Promise<EmbeddingResult> {
@@ -203,13 +176,6 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     },
 
     close: () => http.close(),
-  };
-}
-
-function callSpec(call: CallOptions | undefined): { signal?: AbortSignal; headers?: Record<string, string> } {
-  return {
-    ...(call?.signal ? { signal: call.signal } : {}),
-    ...(call?.headers ? { headers: call.headers } : {}),
   };
 }
 
@@ -347,14 +313,30 @@ interface OpenCall {
  * index already in use is a new call (Ollama numbering parallel calls all 0), and one without `index`
  * is a new call when it names one, else more of the last call (Ollama before it sent `index`).
  */
-export class OpenAIStreamTranslator {
+export class OpenAIStreamTranslator implements EventTranslator {
   private readonly byWireIndex = new Map<number, OpenCall>();
   private readonly calls: OpenCall[] = [];
   private last: OpenCall | undefined;
   private finished = false;
   private usage: Usage | undefined;
+  done = false;
+  readonly failure = undefined;
 
-  constructor(private readonly provider: string) {}
+  constructor(
+    private readonly provider: string,
+    private readonly errorOf: (data: string) => ProviderError | undefined,
+  ) {}
+
+  event(event: EventSourceMessage): ChatStreamPart[] {
+    if (event.data.startsWith('[DONE]')) {
+      this.done = true;
+      return [];
+    }
+    if (event.event === 'error') throw this.errorOf(event.data) ?? serverError(this.provider, event.data);
+    const chunk = parseJson<WireChunk>(this.provider, event.data);
+    if (chunk.error !== undefined) throw this.errorOf(event.data) ?? serverError(this.provider, event.data);
+    return this.push(chunk);
+  }
 
   push(chunk: WireChunk): ChatStreamPart[] {
     const parts: ChatStreamPart[] = [];

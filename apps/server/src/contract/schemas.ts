@@ -145,7 +145,3 @@ export const predictResultSchema = z
   })
   .meta({ id: 'PredictResult' });
 
-// Kept while route files move to the split contract files (remove once none imports them from here).
-export { tensorSpecSchema } from './model-metadata-schemas.js';
-export { inferRequestSchema, inferResponseSchema, oipErrorSchema } from './oip-schemas.js';
-export { servingConfigSchema } from './serving-config-schemas.js';

@@ -50,12 +50,50 @@ export const effectiveServingConfigSchema = z
   })
   .meta({ id: 'EffectiveServingConfig' });
 
+export const tuningDecisionSchema = z
+  .object({
+    setting: z.enum(['executor', 'instances', 'intraOpThreads', 'maxBatchSize']),
+    value: z.union([z.number(), z.string()]),
+    source: z.enum(['explicit', 'tuned', 'default']).meta({
+      description:
+        "explicit: set in the version's serving config (or the engine's options); tuned: chosen from measurements; default: the engine default, nothing measured yet",
+    }),
+    reason: z.string(),
+  })
+  .meta({ id: 'TuningDecision' });
+
+export const tuningViewSchema = z
+  .object({
+    cores: z.number().int().meta({ description: 'Cores the engine plans for (os.availableParallelism())' }),
+    shape: z.array(z.number().int()).nullable().meta({
+      description: 'The per-row input shape measured (the commonest live shape, else the warm-up shape)',
+    }),
+    singleRunMs: z.number().nullable(),
+    curve: z.array(
+      z.object({
+        rows: z.number().int(),
+        ms: z.number(),
+        rowsPerSecond: z.number(),
+        samples: z.number().int(),
+      }),
+    ),
+    executions: z.number().int(),
+    decisions: z.array(tuningDecisionSchema),
+  })
+  .meta({
+    id: 'ServingTuning',
+    description:
+      'What the engine measured (execution time by batch size on real request shapes) and what it chose for ' +
+      'each setting the serving config leaves unset, with the reason',
+  });
+
 export const servingConfigViewSchema = z
   .object({
     model: z.string(),
     version: z.number().int(),
     servingConfig: servingConfigSchema,
     effective: effectiveServingConfigSchema,
+    tuning: tuningViewSchema.nullable(),
     loaded: z.boolean(),
   })
   .meta({ id: 'ServingConfigView' });

@@ -4,15 +4,18 @@
  * thread (`executor: inline`) or each in its own worker thread (`executor: worker`). Versions load on first
  * use or eagerly (aliases at start, `prepare` before an alias moves) and are retired by draining.
  */
+import { availableParallelism } from 'node:os';
 import type ort from 'onnxruntime-node';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ModelVersion, ServingConfig } from '../registry/types.js';
 import { isBatchable } from './batching.js';
+import { type Clock, performanceClock } from './clock.js';
 import { onnxRunner, warmUpInputs } from './onnx-runner.js';
 import { openSession, type SessionOptions } from './onnx-session.js';
 import { type InstanceRunner, Scheduler, type SchedulerObserver } from './scheduler.js';
 import { type EffectiveServingConfig, effectiveServingConfig, needsNewSessions } from './serving-config.js';
+import { ServingTuner, type TuningView } from './serving-tuner.js';
 import { type EngineInstance, startWorkerInstance } from './worker-instance.js';
 
 export interface LoadedModel {
@@ -44,6 +47,16 @@ const NO_OBSERVER: EngineObserver = {
 
 const keyOf = (model: string, version: number) => `${model}@${version}`;
 
+export interface ModelManagerOptions {
+  /** Cores the tuner plans instances × threads for; default os.availableParallelism(). */
+  cores?: number;
+  /** The tuner's clock (its measurements and decisions); default performance.now(). */
+  clock?: Clock;
+}
+
+/** The least time between two session changes the tuner makes to one version (a change reloads it). */
+const RETUNE_SESSIONS_MIN_MS = 30_000;
+
 export class ModelManager {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
   /** The settled entries of `loaded`, for callers that must not wait (early load shedding). */
@@ -51,13 +64,21 @@ export class ModelManager {
   private lastShedAt = Number.NEGATIVE_INFINITY;
   /** Configs set through this process; newer than what a cached registry lookup may carry. */
   private readonly configs = new Map<string, ServingConfig>();
+  /** Per version: its measurements and tuned settings, kept across reloads of its sessions. */
+  private readonly tuners = new Map<string, { tuner: ServingTuner; sessionsChangedAt: number }>();
+  private readonly cores: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly registry: RegistryService,
     private readonly sessionOptions: SessionOptions,
     private readonly logger: ModelManagerLogger,
     private readonly observer: EngineObserver = NO_OBSERVER,
-  ) {}
+    options: ModelManagerOptions = {},
+  ) {
+    this.cores = options.cores ?? availableParallelism();
+    this.clock = options.clock ?? performanceClock;
+  }
 
   /** Returns the loaded version, loading and warming it once if needed. */
   get(version: ModelVersion): Promise<LoadedModel> {
@@ -110,6 +131,7 @@ export class ModelManager {
     if (!entry) return;
     this.loaded.delete(key);
     this.ready.delete(key);
+    this.tuners.delete(key);
     this.observer.loadedCount(this.loaded.size);
     const loaded = await entry.catch(() => undefined);
     if (!loaded) return;
@@ -127,7 +149,10 @@ export class ModelManager {
     const entry = this.loaded.get(key);
     if (!entry) return;
     const current = await entry;
-    const next = this.effectiveConfig(version);
+    // The tuner re-decides what the new config leaves to it.
+    const tuner = this.tuners.get(key)?.tuner;
+    if (tuner) this.decide(version, tuner);
+    const next = this.plannedConfig(version);
     if (!needsNewSessions(current.config, next)) {
       current.scheduler.reconfigure(next);
       current.config = next;
@@ -209,11 +234,86 @@ export class ModelManager {
     return this.configs.get(keyOf(version.model, version.version)) ?? version.servingConfig;
   }
 
-  /** The settings the engine uses for a version: its stored config over the defaults. */
+  /**
+   * The settings the engine uses for a version: a loaded version's own, else what loading it would
+   * use (its stored config over the tuned values over the defaults).
+   */
   effectiveConfig(version: ModelVersion): EffectiveServingConfig {
+    return this.ready.get(keyOf(version.model, version.version))?.config ?? this.plannedConfig(version);
+  }
+
+  /** The stored config over the tuned values over the defaults. */
+  private plannedConfig(version: ModelVersion): EffectiveServingConfig {
+    const tuned = this.tuners.get(keyOf(version.model, version.version))?.tuner.tuned;
     return effectiveServingConfig(this.storedConfig(version), {
       intraOpThreads: this.sessionOptions.intraOpThreads ?? 0,
+      ...tuned,
     });
+  }
+
+  /** What the tuner measured for a loaded version and what it chose, with reasons; null when not loaded. */
+  tuning(version: ModelVersion): TuningView | null {
+    return this.tuners.get(keyOf(version.model, version.version))?.tuner.view() ?? null;
+  }
+
+  private tunerOf(version: ModelVersion): ServingTuner {
+    const key = keyOf(version.model, version.version);
+    let entry = this.tuners.get(key);
+    if (entry === undefined) {
+      const tuner = new ServingTuner(isBatchable(version), this.cores, this.clock, () => this.retune(key));
+      entry = { tuner, sessionsChangedAt: Number.NEGATIVE_INFINITY };
+      this.tuners.set(key, entry);
+    }
+    return entry.tuner;
+  }
+
+  /** Decides again from the live measurements and applies what changed (queue settings at once; sessions rarely). */
+  private retune(key: string): void {
+    const loaded = this.ready.get(key);
+    const entry = this.tuners.get(key);
+    if (!loaded || !entry || loaded.scheduler.draining) return;
+    const before = loaded.config;
+    const version = { ...loaded.version, servingConfig: this.storedConfig(loaded.version) };
+    this.decide(version, entry.tuner);
+    const next = this.plannedConfig(version);
+    if (needsNewSessions(before, next)) {
+      const t = this.clock.now();
+      if (t - entry.sessionsChangedAt < RETUNE_SESSIONS_MIN_MS) return;
+      entry.sessionsChangedAt = t;
+      this.logTuning(version, entry.tuner, 'serving retuned: new sessions');
+      this.reconfigure(version).catch((err) =>
+        this.logger.error(
+          { model: loaded.version.model, version: loaded.version.version, err },
+          'retuning failed',
+        ),
+      );
+      return;
+    }
+    if (next.maxBatchSize !== before.maxBatchSize) {
+      loaded.scheduler.reconfigure(next);
+      loaded.config = next;
+      this.logTuning(loaded.version, entry.tuner, 'serving retuned');
+    }
+  }
+
+  private decide(version: ModelVersion, tuner: ServingTuner): void {
+    tuner.decide(this.storedConfig(version), { intraOpThreads: this.sessionOptions.intraOpThreads ?? 0 });
+  }
+
+  private logTuning(version: ModelVersion, tuner: ServingTuner, msg: string): void {
+    const view = tuner.view();
+    this.logger.info(
+      {
+        model: version.model,
+        version: version.version,
+        cores: view.cores,
+        singleRunMs: view.singleRunMs,
+        tuning: Object.fromEntries(
+          view.decisions.map((d) => [d.setting, { value: d.value, source: d.source, reason: d.reason }]),
+        ),
+      },
+      msg,
+    );
   }
 
   private async dispose(loaded: LoadedModel): Promise<void> {
@@ -223,42 +323,73 @@ export class ModelManager {
 
   private async load(version: ModelVersion, adopted?: ort.InferenceSession): Promise<LoadedModel> {
     const started = performance.now();
-    const config = this.effectiveConfig(version);
+    const tuner = this.tunerOf(version);
+    // What the tuner chose before (a reload it asked for, or an edit of the config) holds until measured.
+    let config = this.plannedConfig(version);
     const instances: EngineInstance[] = [];
     const inThread = (s: ort.InferenceSession): EngineInstance => ({
       run: onnxRunner(s, version.outputs),
       release: () => s.release(),
     });
-    if (adopted && config.executor === 'inline') instances.push(inThread(adopted));
+    const adoptable =
+      config.executor === 'inline' && config.intraOpThreads === (this.sessionOptions.intraOpThreads ?? 0);
+    if (adopted && adoptable) instances.push(inThread(adopted));
     else if (adopted) await adopted.release();
+    let bytes: Uint8Array | undefined;
+    const openAll = async (config: EffectiveServingConfig) => {
+      if (instances.length >= config.instances) return;
+      bytes ??= await this.readVerified(version);
+      const options: SessionOptions = {
+        ...this.sessionOptions,
+        intraOpThreads: config.intraOpThreads,
+        interOpThreads: config.interOpThreads,
+      };
+      if (config.executor === 'worker') {
+        const started = await Promise.allSettled(
+          Array.from({ length: config.instances }, () => this.openWorker(version, bytes!, options)),
+        );
+        for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
+        const failed = started.find((s) => s.status === 'rejected');
+        if (failed) throw failed.reason;
+      } else {
+        while (instances.length < config.instances)
+          instances.push(inThread((await this.open(version, bytes!, options)).session));
+      }
+    };
     try {
-      if (instances.length < config.instances) {
-        const bytes = await this.readVerified(version);
-        const options: SessionOptions = {
-          ...this.sessionOptions,
-          intraOpThreads: config.intraOpThreads,
-          interOpThreads: config.interOpThreads,
-        };
-        if (config.executor === 'worker') {
-          const started = await Promise.allSettled(
-            Array.from({ length: config.instances }, () => this.openWorker(version, bytes, options)),
-          );
-          for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
-          const failed = started.find((s) => s.status === 'rejected');
-          if (failed) throw failed.reason;
-        } else {
-          while (instances.length < config.instances)
-            instances.push(inThread((await this.open(version, bytes, options)).session));
+      await openAll(config);
+      await this.warmUp(
+        version,
+        instances.map((s) => s.run),
+      );
+      // Measure the batch curve on the real request shape, decide, and open other sessions once if
+      // the measurements call for them (a heavy model moves to worker threads before taking traffic).
+      for (let pass = 0; pass < 2; pass++) {
+        if (!(await this.sweep(version, tuner, instances[0]!.run))) break;
+        this.decide(version, tuner);
+        const next = this.plannedConfig(version);
+        if (!needsNewSessions(config, next)) {
+          config = next;
+          break;
         }
+        config = next;
+        await Promise.allSettled(instances.splice(0).map((s) => s.release()));
+        await openAll(config);
+        await this.warmUp(
+          version,
+          instances.map((s) => s.run),
+        );
       }
       const runners = instances.map((s) => s.run);
-      await this.warmUp(version, runners);
       const scheduler = new Scheduler(
         runners,
         config,
         isBatchable(version),
         this.watchShedding(this.observer.scheduler(version.model, version.version)),
+        performanceClock,
+        (inputs, rows, ms) => tuner.observe(inputs, rows, ms),
       );
+      this.logTuning(version, tuner, 'serving tuned');
       this.logger.info(
         {
           model: version.model,
@@ -322,9 +453,32 @@ export class ModelManager {
     }
   }
 
-  /** One inference per instance before it takes traffic; a model that rejects zeros still serves. */
+  /**
+   * The tuner's sweep of batch sizes on the warm-up shape, when the shape is known and a setting is
+   * left to the tuner; false when nothing was measured.
+   */
+  private async sweep(version: ModelVersion, tuner: ServingTuner, run: InstanceRunner): Promise<boolean> {
+    const stored = this.storedConfig(version);
+    const open = ['executor', 'instances', 'intraOpThreads', 'maxBatchSize'] as const;
+    if (open.every((k) => stored[k] !== undefined)) return false;
+    const probe = warmUpInputs(version);
+    if (probe === undefined) return false;
+    await tuner.sweep(
+      run,
+      (rows) => warmUpInputs(version, rows)!,
+      version.outputs.map((o) => o.name),
+    );
+    return tuner.view().curve.length > 0;
+  }
+
+  /**
+   * One inference per instance before it takes traffic, in the shape of real requests; a model that
+   * rejects zeros still serves. A model with a dynamic non-batch dimension and no preprocessing
+   * config is not warmed (its first request's shape is what the tuner measures).
+   */
   private async warmUp(version: ModelVersion, runners: InstanceRunner[]): Promise<void> {
     const inputs = warmUpInputs(version);
+    if (inputs === undefined) return;
     const outputs = version.outputs.map((o) => o.name);
     for (const run of runners) {
       try {

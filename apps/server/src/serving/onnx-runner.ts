@@ -39,13 +39,26 @@ export function onnxRunner(session: ort.InferenceSession, outputs: readonly Tens
   };
 }
 
-/** Zero-filled inputs of batch 1 (every dynamic dimension 1) for a warm-up run. */
-export function warmUpInputs(version: ModelVersion): DecodedTensor[] {
-  return version.inputs.map((spec) => {
-    const shape = spec.shape.map((d) => (d < 0 ? 1 : d));
+/**
+ * Zero-filled inputs of `rows` rows for a warm-up or measuring run, in the shape real requests will
+ * have: an image model's dimensions come from its preprocessing config (a 224×224 detector is warmed
+ * on 224×224, not 1×1). Undefined when a non-batch dimension is dynamic and nothing says its size:
+ * the first real request's shape is measured instead.
+ */
+export function warmUpInputs(version: ModelVersion, rows = 1): DecodedTensor[] | undefined {
+  const p = version.preprocessing;
+  const inputs: DecodedTensor[] = [];
+  for (const spec of version.inputs) {
+    let shape = spec.shape.map((d, i) => (i === 0 && d < 0 ? rows : d));
+    if (p && version.inputs.length === 1 && shape.length === 4) {
+      const image = p.layout === 'NCHW' ? [p.channels, p.height, p.width] : [p.height, p.width, p.channels];
+      shape = [shape[0]!, ...image.map((d, i) => (spec.shape[i + 1]! < 0 ? d : spec.shape[i + 1]!))];
+    }
+    if (shape.some((d) => d < 0)) return undefined;
     const count = shape.reduce((a, b) => a * b, 1);
     const data = allocate(spec.datatype, count);
     if (Array.isArray(data)) data.fill('');
-    return { name: spec.name, datatype: spec.datatype, shape, data };
-  });
+    inputs.push({ name: spec.name, datatype: spec.datatype, shape, data });
+  }
+  return inputs;
 }

@@ -114,6 +114,8 @@ export class Scheduler implements PoolState {
     private readonly batchable: boolean,
     private readonly observer: SchedulerObserver,
     private readonly clock: Clock = performanceClock,
+    /** Told of every execution: its first request's inputs, its rows and its time (the tuner's live curve). */
+    private readonly onBatch?: (inputs: DecodedTensor[], rows: number, ms: number) => void,
   ) {
     this.idle = [...instances];
     this.admission = new AdmissionController(config, batchable, instances.length, clock);
@@ -336,7 +338,9 @@ export class Scheduler implements PoolState {
   private async execute(instance: InstanceRunner, batch: Job[]): Promise<void> {
     this.runningBatches.add(batch);
     const started = this.clock.now();
+    let rows = 0;
     for (const job of batch) {
+      rows += job.rows;
       job.state = 'running';
       job.startedAt = started;
       job.trace?.queue.end();
@@ -348,6 +352,7 @@ export class Scheduler implements PoolState {
       const computeMs = this.clock.now() - started;
       this.admission.executed(computeMs);
       this.observer.executed(batch.length, computeMs / 1000);
+      this.onBatch?.(batch[0]!.inputs, rows, computeMs);
       batch.forEach((job, i) => {
         if (job.state === 'done') return;
         const result = results[i]!;

@@ -7,6 +7,7 @@ import type { RegistryService } from '../registry/registry-service.js';
 import type { ModelVersion, ServingConfig } from '../registry/types.js';
 import type { ModelManager } from './model-manager.js';
 import type { EffectiveServingConfig } from './serving-config.js';
+import type { TuningView } from './serving-tuner.js';
 
 export interface ServingConfigView {
   model: string;
@@ -15,6 +16,8 @@ export interface ServingConfigView {
   servingConfig: ServingConfig;
   /** The settings the engine uses. */
   effective: EffectiveServingConfig;
+  /** For a loaded version: what the engine measured and what it chose for the unset settings, and why. */
+  tuning: TuningView | null;
   loaded: boolean;
 }
 
@@ -41,6 +44,7 @@ export class ServingConfigStore {
       version: version.version,
       servingConfig: this.models.storedConfig(version),
       effective: this.models.effectiveConfig(version),
+      tuning: this.models.tuning(version),
       loaded: this.models.isLoaded(version.model, version.version),
     };
   }

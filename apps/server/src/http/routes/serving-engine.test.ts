@@ -294,6 +294,25 @@ describe('serving config API', () => {
     await setConfig('iris', 1, { maxBatchSize: 8 });
   });
 
+  it('shows what the engine tuned and why, and that an explicit setting wins', async () => {
+    await setConfig('iris', 1, {});
+    expect((await infer('iris', 1, 1)).status).toBe(200);
+    const view = await (await json('GET', '/api/models/iris/versions/1/serving-config')).json();
+    expect(view.tuning.shape).toEqual([4]);
+    expect(view.tuning.curve.length).toBeGreaterThan(0);
+    const decisions = Object.fromEntries(view.tuning.decisions.map((d: Body) => [d.setting, d]));
+    // A sub-millisecond model stays on the event loop, one session.
+    expect(decisions.executor).toMatchObject({ value: 'inline', source: 'tuned' });
+    expect(decisions.instances).toMatchObject({ value: 1, source: 'tuned' });
+    expect(decisions.maxBatchSize.reason).toEqual(expect.any(String));
+    expect(view.effective).toMatchObject({ executor: 'inline', maxBatchSize: decisions.maxBatchSize.value });
+    const pinned = await setConfig('iris', 1, { maxBatchSize: 8 });
+    const pinnedDecisions = Object.fromEntries(pinned.tuning.decisions.map((d: Body) => [d.setting, d]));
+    expect(pinnedDecisions.maxBatchSize).toMatchObject({ value: 8, source: 'explicit' });
+    expect(pinned.effective.maxBatchSize).toBe(8);
+    await setConfig('iris', 1, {});
+  });
+
   it('switches to new sessions when instances change, without failing requests', async () => {
     const view = await setConfig('iris', 1, { instances: 2 });
     expect(view.effective.instances).toBe(2);

@@ -1,0 +1,98 @@
+/**
+ * The batch curve of a model on one input shape: how long one execution takes at each batch size,
+ * measured (warm-up sweep and live batches), and the knee where a larger batch stops paying.
+ */
+
+export interface CurvePoint {
+  rows: number;
+  /** Moving average of one execution at this batch size. */
+  ms: number;
+  samples: number;
+}
+
+/** Rows per second at a point of the curve. */
+export const rowsPerSecond = (p: CurvePoint): number => (p.rows * 1000) / Math.max(p.ms, 1e-6);
+
+export class BatchCurve {
+  private readonly points = new Map<number, CurvePoint>();
+
+  /** One execution of `rows` rows took `ms`: the first few are averaged, later ones move the average. */
+  record(rows: number, ms: number): void {
+    const p = this.points.get(rows);
+    if (p === undefined) {
+      this.points.set(rows, { rows, ms, samples: 1 });
+      return;
+    }
+    p.ms = p.samples < 8 ? (p.ms * p.samples + ms) / (p.samples + 1) : p.ms * 0.9 + ms * 0.1;
+    p.samples++;
+  }
+
+  /** A sweep's measurement (the least of a few runs) replaces what was known at that size. */
+  set(rows: number, ms: number): void {
+    this.points.set(rows, { rows, ms, samples: 1 });
+  }
+
+  get size(): number {
+    return this.points.size;
+  }
+
+  /** The points, by batch size. */
+  sorted(): CurvePoint[] {
+    return [...this.points.values()].sort((a, b) => a.rows - b.rows);
+  }
+
+  /** One row's execution: measured at batch 1, else the smallest batch measured, per row (a lower bound). */
+  singleRunMs(): number | undefined {
+    const first = this.sorted()[0];
+    return first === undefined ? undefined : first.ms / first.rows;
+  }
+}
+
+export interface Knee {
+  maxBatchSize: number;
+  reason: string;
+}
+
+/** Within this share of the best throughput measured, the smaller batch is as good (and waits less). */
+export const KNEE_TOLERANCE = 0.1;
+/** A batch that runs faster than this costs no latency worth saving: batching up to it is free. */
+export const FREE_BATCH_MS = 1;
+
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+/**
+ * The knee of a batch curve: the smallest batch whose throughput is within 10 % of the best measured,
+ * extended to larger batches while a run stays under 1 ms (batching is free there). When the best is
+ * the largest batch measured and below `limit`, the curve is still rising: twice that size is allowed,
+ * so live batches can measure further.
+ *
+ * @example
+ * kneeOf([{ rows: 1, ms: 20, samples: 1 }, { rows: 2, ms: 39, samples: 1 }, { rows: 4, ms: 80, samples: 1 }], 32)
+ * // → { maxBatchSize: 1, reason: 'knee of the batch curve: …' } (batching does not pay: linear cost)
+ */
+export function kneeOf(points: readonly CurvePoint[], limit: number): Knee | undefined {
+  if (points.length === 0) return undefined;
+  const inRange = points.filter((p) => p.rows <= limit);
+  if (inRange.length === 0) return undefined;
+  let best = inRange[0]!;
+  for (const p of inRange) if (rowsPerSecond(p) > rowsPerSecond(best)) best = p;
+  const largest = inRange.at(-1)!;
+  if (best === largest && largest.rows < limit && inRange.length > 1) {
+    const next = Math.min(limit, largest.rows * 2);
+    return {
+      maxBatchSize: next,
+      reason: `throughput still rising at the largest batch measured (${largest.rows} rows: ${fmt(rowsPerSecond(largest))} rows/s, ${fmt(largest.ms)} ms a run); up to ${next} rows allowed, to measure further`,
+    };
+  }
+  let knee = inRange.find((p) => rowsPerSecond(p) >= (1 - KNEE_TOLERANCE) * rowsPerSecond(best))!;
+  const freeUpTo = Math.max(knee.ms, FREE_BATCH_MS);
+  for (const p of inRange) if (p.rows > knee.rows && p.ms <= freeUpTo) knee = p;
+  const shape = inRange.map((p) => `${p.rows}: ${fmt(p.ms)} ms`).join(', ');
+  return {
+    maxBatchSize: knee.rows,
+    reason:
+      knee === best
+        ? `knee of the batch curve: ${knee.rows} rows gives the best throughput measured (${fmt(rowsPerSecond(knee))} rows/s)${knee === largest ? `, at the largest batch allowed (${limit})` : '; larger batches add latency, not throughput'} (curve ${shape})`
+        : `knee of the batch curve: ${knee.rows} rows gives ${fmt(rowsPerSecond(knee))} rows/s, within ${KNEE_TOLERANCE * 100} % of the best measured (${best.rows} rows: ${fmt(rowsPerSecond(best))} rows/s) or under ${FREE_BATCH_MS} ms a run; larger batches add latency, not throughput (curve ${shape})`,
+  };
+}

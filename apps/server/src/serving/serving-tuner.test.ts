@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelVersion } from '../registry/types.js';
+import { kneeOf } from './batch-curve.js';
+import { ManualClock } from './clock.js';
+import { warmUpInputs } from './onnx-runner.js';
+import { ServingTuner } from './serving-tuner.js';
+import type { DecodedTensor } from './tensor-codec.js';
+
+/** A model whose run of `rows` rows takes `costMs(rows)` on the tuner's clock. */
+function modelOn(clock: ManualClock, costMs: (rows: number) => number) {
+  return async (inputs: DecodedTensor[]) => {
+    clock.advance(costMs(inputs[0]!.shape[0]!));
+    return [];
+  };
+}
+
+const inputsOf =
+  (...rowShape: number[]) =>
+  (rows: number): DecodedTensor[] => {
+    const shape = [rows, ...rowShape];
+    return [{ name: 'x', datatype: 'FP32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }];
+  };
+
+const byName = (tuner: ServingTuner) => Object.fromEntries(tuner.decisions.map((d) => [d.setting, d]));
+
+async function swept(costMs: (rows: number) => number, cores = 2, batchable = true) {
+  const clock = new ManualClock();
+  const tuner = new ServingTuner(batchable, cores, clock);
+  await tuner.sweep(modelOn(clock, costMs), inputsOf(4), ['y']);
+  return { clock, tuner };
+}
+
+describe('serving tuner (on a controlled clock)', () => {
+  it('batches a model whose batches are cheap per row, inline with one thread', async () => {
+    // iris-like: a fixed cost per call, next to nothing per row.
+    const { tuner } = await swept((rows) => 0.05 + 0.002 * rows);
+    expect(tuner.decide({})).toEqual({
+      executor: 'inline',
+      instances: 1,
+      intraOpThreads: 1,
+      maxBatchSize: 32,
+    });
+    const d = byName(tuner);
+    expect(d.executor!.reason).toMatch(/0\.05 ms/);
+    expect(d.maxBatchSize!.source).toBe('tuned');
+    expect(d.maxBatchSize!.reason).toMatch(/knee of the batch curve/);
+    expect(tuner.view().curve.map((p) => p.rows)).toEqual([1, 2, 4, 8, 16, 32]);
+  });
+
+  it('does not batch a model whose cost grows with every row', async () => {
+    // 1.5 ms per row, nothing saved by stacking rows: a batch only adds waiting.
+    const { tuner } = await swept((rows) => 1.5 * rows);
+    const tuned = tuner.decide({});
+    expect(tuned.maxBatchSize).toBe(1);
+    expect(tuned.executor).toBe('inline');
+    expect(byName(tuner).maxBatchSize!.reason).toMatch(/larger batches add latency, not throughput/);
+  });
+
+  it('moves a model too heavy for the event loop to worker threads, one per core, one thread each', async () => {
+    // A CNN-like 25 ms a run, batching gains ~10 %.
+    const { tuner } = await swept((rows) => 25 * rows * (rows > 1 ? 0.9 : 1), 2);
+    const tuned = tuner.decide({});
+    expect(tuned).toMatchObject({ executor: 'worker', instances: 2, intraOpThreads: 1 });
+    expect(tuned.maxBatchSize).toBeLessThanOrEqual(2);
+    expect(byName(tuner).executor!.reason).toMatch(/25\.0 ms .*worker threads/);
+    expect(byName(tuner).intraOpThreads!.reason).toMatch(/2 instances × 1 thread = 2 of 2 cores/);
+    // The sweep stopped within its budget instead of running batch 32 (800 ms a run).
+    expect(Math.max(...tuner.view().curve.map((p) => p.rows))).toBeLessThan(32);
+    // More cores: at most four instances, the cores shared out as threads.
+    const big = await swept((rows) => 25 * rows, 16);
+    expect(big.tuner.decide({})).toMatchObject({ executor: 'worker', instances: 4, intraOpThreads: 4 });
+  });
+
+  it('lets an explicit serving config (or the engine option) win, and says so', async () => {
+    const { tuner } = await swept((rows) => 25 * rows);
+    const tuned = tuner.decide({ executor: 'inline', maxBatchSize: 8 });
+    expect(tuned.executor).toBeUndefined();
+    expect(tuned.maxBatchSize).toBeUndefined();
+    // Inline by choice: one instance, and a long run may use every core.
+    expect(tuned).toMatchObject({ instances: 1, intraOpThreads: 2 });
+    const d = byName(tuner);
+    expect(d.executor).toMatchObject({ value: 'inline', source: 'explicit' });
+    expect(d.maxBatchSize).toMatchObject({ value: 8, source: 'explicit' });
+    tuner.decide({}, { intraOpThreads: 3 });
+    expect(byName(tuner).intraOpThreads).toMatchObject({ value: 3, source: 'explicit' });
+    expect(tuner.tuned.intraOpThreads).toBeUndefined();
+  });
+
+  it('measures live batches of the real request shape and asks to decide again', async () => {
+    // A detector with dynamic spatial dimensions: nothing to sweep at load; its requests are 224×224.
+    const clock = new ManualClock();
+    let due = 0;
+    const tuner = new ServingTuner(true, 2, clock, () => due++);
+    expect(tuner.decide({}).executor).toBeUndefined();
+    expect(byName(tuner).executor!.source).toBe('default');
+    const request = inputsOf(3, 224, 224)(1);
+    for (let i = 0; i < 8; i++) tuner.observe(request, 1, 30);
+    expect(due).toBe(1); // the first decision comes after a few executions
+    expect(tuner.decide({}).executor).toBe('worker');
+    expect(tuner.view().shape).toEqual([3, 224, 224]);
+    // Later decisions wait for 64 more executions and a second.
+    for (let i = 0; i < 64; i++) tuner.observe(request, 1, 30);
+    expect(due).toBe(1);
+    clock.advance(1_000);
+    for (let i = 0; i < 64; i++) tuner.observe(request, 1, 30);
+    expect(due).toBe(2);
+  });
+
+  it('keeps adapting: a model that got cheap comes back inline, with hysteresis at the threshold', async () => {
+    const clock = new ManualClock();
+    const tuner = new ServingTuner(true, 2, clock);
+    const request = inputsOf(8)(1);
+    for (let i = 0; i < 8; i++) tuner.observe(request, 1, 3);
+    expect(tuner.decide({}).executor).toBe('worker');
+    // 1.5 ms: under the 2 ms threshold, but not under 1 ms: it stays in workers.
+    for (let i = 0; i < 200; i++) tuner.observe(request, 1, 1.5);
+    expect(tuner.decide({}).executor).toBe('worker');
+    for (let i = 0; i < 200; i++) tuner.observe(request, 1, 0.3);
+    expect(tuner.decide({}).executor).toBe('inline');
+  });
+
+  it('finds the knee, and asks to measure further when the curve still rises at its end', () => {
+    const pts = (ms: number[]) => ms.map((m, i) => ({ rows: 2 ** i, ms: m, samples: 1 }));
+    // 1: 10 ms, 2: 11, 4: 14, 8: 26 → 8 is best (308 rows/s) and the largest measured: try 16.
+    expect(kneeOf(pts([10, 11, 14, 26]), 32)?.maxBatchSize).toBe(16);
+    // 4 rows within 10 % of the best (8): the smaller batch.
+    expect(kneeOf(pts([10, 11, 14, 27, 60]), 32)?.maxBatchSize).toBe(4);
+    expect(kneeOf([], 32)).toBeUndefined();
+  });
+});
+
+describe('warm-up inputs', () => {
+  const version = (over: Partial<ModelVersion>) =>
+    ({ inputs: [], preprocessing: null, ...over }) as ModelVersion;
+
+  it('warms an image model on its preprocessing size, not on 1×1', () => {
+    const detector = version({
+      inputs: [{ name: 'image', datatype: 'FP32', shape: [-1, 3, -1, -1] }],
+      preprocessing: {
+        type: 'image',
+        width: 224,
+        height: 224,
+        channels: 3,
+        layout: 'NCHW',
+        scale: 1 / 255,
+        mean: [0, 0, 0],
+        std: [1, 1, 1],
+        invert: false,
+        cropToContent: false,
+      },
+    });
+    expect(warmUpInputs(detector, 4)?.[0]?.shape).toEqual([4, 3, 224, 224]);
+  });
+
+  it('leaves a dynamic non-batch dimension to the first real request instead of guessing 1', () => {
+    const dynamic = version({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3, -1, -1] }] });
+    expect(warmUpInputs(dynamic)).toBeUndefined();
+    const tabular = version({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }] });
+    expect(warmUpInputs(tabular, 2)?.[0]?.shape).toEqual([2, 4]);
+  });
+});

@@ -1,0 +1,339 @@
+/**
+ * Serving that tunes itself: per loaded version, measures executions on real request shapes (a
+ * warm-up sweep of batch sizes on the shape the version declares or preprocesses to, then every live
+ * batch) and chooses what an operator would otherwise tune — the executor, instances × intra-op
+ * threads that fit the machine's cores, maxBatchSize at the knee of the batch curve — with the reason
+ * for each. A setting in the version's serving config always wins. It reads time only from its clock.
+ */
+import type { ServingConfig } from '../registry/types.js';
+import { BatchCurve, kneeOf, rowsPerSecond } from './batch-curve.js';
+import type { Clock } from './clock.js';
+import type { EffectiveServingConfig } from './serving-config.js';
+import type { DecodedTensor } from './tensor-codec.js';
+
+/** Runs one set of feeds (the shape of scheduler.ts's InstanceRunner). */
+type Runner = (inputs: DecodedTensor[], outputNames: string[]) => Promise<unknown>;
+
+export type TunedSetting = 'executor' | 'instances' | 'intraOpThreads' | 'maxBatchSize';
+
+export interface TuningDecision {
+  setting: TunedSetting;
+  value: number | string;
+  /** explicit: set in the version's serving config (or the engine's options); tuned: chosen from measurements. */
+  source: 'explicit' | 'tuned' | 'default';
+  reason: string;
+}
+
+/** What the API shows of the tuner: the measurements and each decision with its reason. */
+export interface TuningView {
+  /** Cores the engine plans for (os.availableParallelism()). */
+  cores: number;
+  /** The per-row input shape the measurements are of (the commonest live shape, else the warm-up's). */
+  shape: number[] | null;
+  /** One request's execution, measured or estimated from the smallest batch measured. */
+  singleRunMs: number | null;
+  curve: Array<{ rows: number; ms: number; rowsPerSecond: number; samples: number }>;
+  /** Live executions measured so far. */
+  executions: number;
+  decisions: TuningDecision[];
+}
+
+/** Above this a request's run moves to worker threads (it would hold the event loop). */
+export const WORKER_ABOVE_MS = 2;
+/** …and back on the event loop only below this (hysteresis: no flapping at the threshold). */
+export const INLINE_BELOW_MS = 1;
+export const MAX_TUNED_INSTANCES = 4;
+/** The largest batch the tuner measures or allows. */
+export const MAX_TUNED_BATCH = 32;
+/** Executions between two decisions, and the least time between them. */
+const DECIDE_EVERY = 64;
+const DECIDE_MIN_MS = 1_000;
+const FIRST_DECISION_AFTER = 8;
+/** The warm-up sweep stops after this much compute, or before a run expected to take longer than the second. */
+const SWEEP_BUDGET_MS = 400;
+const SWEEP_RUN_LIMIT_MS = 150;
+
+interface ShapeStats {
+  rowShape: number[];
+  curve: BatchCurve;
+  executions: number;
+}
+
+const fmt = (ms: number) => (ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+export class ServingTuner {
+  private readonly shapes = new Map<string, ShapeStats>();
+  private lastDims: readonly number[] | undefined;
+  private lastStats: ShapeStats | undefined;
+  private sinceDecision = 0;
+  private lastDecisionAt = Number.NEGATIVE_INFINITY;
+  private executions = 0;
+  /** Whether the last decision had measurements to go on. */
+  private measuredAtDecision = false;
+  private tunedValues: Partial<EffectiveServingConfig> = {};
+  private decided: TuningDecision[] = [];
+
+  /**
+   * @param onDue called (at most every 64 executions and a second) when new measurements may change a
+   *   decision; the owner calls decide() and applies what changed
+   */
+  constructor(
+    private readonly batchable: boolean,
+    readonly cores: number,
+    private readonly clock: Clock,
+    private readonly onDue: () => void = () => {},
+  ) {}
+
+  /** The tuned settings (without the explicit ones, which the owner lays over them). */
+  get tuned(): Partial<EffectiveServingConfig> {
+    return this.tunedValues;
+  }
+
+  get decisions(): TuningDecision[] {
+    return this.decided;
+  }
+
+  /**
+   * Measures batch sizes 1, 2, 4, … 32 (1 only for a model that cannot batch) on inputs of one shape,
+   * the least of two timed runs after an untimed one, within a small compute budget. A model that
+   * rejects the inputs is left unmeasured (live batches measure it).
+   */
+  async sweep(
+    run: Runner,
+    inputsFor: (rows: number) => DecodedTensor[],
+    outputNames: string[],
+  ): Promise<void> {
+    const sizes = this.batchable ? [1, 2, 4, 8, 16, 32] : [1];
+    let spent = 0;
+    for (const rows of sizes) {
+      const inputs = inputsFor(rows);
+      const stats = this.statsOf(inputs);
+      if (stats === undefined) return;
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i++) {
+        const started = this.clock.now();
+        try {
+          await run(inputs, outputNames);
+        } catch {
+          return;
+        }
+        const ms = this.clock.now() - started;
+        spent += ms;
+        if (i === 0) continue; // a new shape allocates on its first run
+        best = Math.min(best, ms);
+        if (ms > 20) break; // a slow run is steady enough once
+      }
+      stats.curve.set(rows, best);
+      if (spent > SWEEP_BUDGET_MS || best * 2 > SWEEP_RUN_LIMIT_MS) return;
+    }
+  }
+
+  /** A live batch of `rows` rows (its first request's inputs given) took `ms`. */
+  observe(inputs: DecodedTensor[], rows: number, ms: number): void {
+    const stats = this.statsOf(inputs);
+    if (stats === undefined) return;
+    stats.curve.record(rows, ms);
+    stats.executions++;
+    this.executions++;
+    // Until something was measured (a shape known only from requests), decide after a few executions.
+    const measured = this.measuredAtDecision;
+    if (++this.sinceDecision < (measured ? DECIDE_EVERY : FIRST_DECISION_AFTER)) return;
+    const t = this.clock.now();
+    if (measured && t - this.lastDecisionAt < DECIDE_MIN_MS) return;
+    this.sinceDecision = 0;
+    this.lastDecisionAt = t;
+    this.onDue();
+  }
+
+  /**
+   * Chooses every tunable setting the version's serving config leaves unset, from the curve of the
+   * commonest shape; `engine` holds engine-wide options (an intra-op thread count set for the
+   * process counts as explicit). Returns the tuned values.
+   */
+  decide(
+    stored: ServingConfig,
+    engine: Partial<EffectiveServingConfig> = {},
+  ): Partial<EffectiveServingConfig> {
+    this.lastDecisionAt = this.clock.now();
+    const stats = this.mainShape();
+    const single = stats?.curve.singleRunMs();
+    this.measuredAtDecision = single !== undefined;
+    this.sinceDecision = 0;
+    const decisions: TuningDecision[] = [];
+    const tuned: Partial<EffectiveServingConfig> = {};
+    const explicit = (
+      setting: TunedSetting,
+      value: number | string,
+      reason = "set in the version's serving config",
+    ) => decisions.push({ setting, value, source: 'explicit', reason });
+
+    // Executor: worker threads for a run that would hold the event loop.
+    let executor: 'inline' | 'worker';
+    if (stored.executor !== undefined) {
+      executor = stored.executor;
+      explicit('executor', executor);
+    } else if (single === undefined) {
+      executor = 'inline';
+      decisions.push({
+        setting: 'executor',
+        value: executor,
+        source: 'default',
+        reason: 'not measured yet (the request shape is known from the first request): inline until measured',
+      });
+    } else {
+      const wasWorker = this.tunedValues.executor === 'worker';
+      const heavy = wasWorker ? single >= INLINE_BELOW_MS : single > WORKER_ABOVE_MS;
+      executor = heavy ? 'worker' : 'inline';
+      tuned.executor = executor;
+      decisions.push({
+        setting: 'executor',
+        value: executor,
+        source: 'tuned',
+        reason: heavy
+          ? `one request's run takes ${fmt(single)} ms (over ${WORKER_ABOVE_MS} ms): in worker threads the event loop keeps serving, and refusing, while onnxruntime computes`
+          : `one request's run takes ${fmt(single)} ms (${wasWorker ? `under ${INLINE_BELOW_MS}` : `at most ${WORKER_ABOVE_MS}`} ms): a worker's message round trip would cost more than it frees`,
+      });
+    }
+
+    // Instances × intra-op threads within the machine's cores.
+    let instances: number;
+    if (stored.instances !== undefined) {
+      instances = stored.instances;
+      explicit('instances', instances);
+    } else if (executor === 'inline') {
+      instances = 1;
+      tuned.instances = 1;
+      decisions.push({
+        setting: 'instances',
+        value: 1,
+        source: 'tuned',
+        reason: "inline sessions share the event loop's thread: more instances would add no parallelism",
+      });
+    } else {
+      instances = Math.max(1, Math.min(this.cores, MAX_TUNED_INSTANCES));
+      tuned.instances = instances;
+      decisions.push({
+        setting: 'instances',
+        value: instances,
+        source: 'tuned',
+        reason: `one worker instance per core (${this.cores} cores from os.availableParallelism(), at most ${MAX_TUNED_INSTANCES}): instances run in parallel`,
+      });
+    }
+    if (stored.intraOpThreads !== undefined) explicit('intraOpThreads', stored.intraOpThreads);
+    else if (engine.intraOpThreads) {
+      explicit(
+        'intraOpThreads',
+        engine.intraOpThreads,
+        "set for the whole engine (the server's intra-op thread option)",
+      );
+    } else {
+      const kneeRun = stats === undefined ? undefined : this.runAtKnee(stats);
+      let threads: number;
+      let reason: string;
+      if (executor === 'worker') {
+        threads = Math.max(1, Math.floor(this.cores / instances));
+        reason = `${instances} instance${instances > 1 ? 's' : ''} × ${threads} thread${threads > 1 ? 's' : ''} = ${instances * threads} of ${this.cores} cores: every core computes, none is oversubscribed (2×2 threads on 2 cores ran at 0.6× of 2×1)`;
+      } else if (kneeRun === undefined || kneeRun < 1) {
+        threads = 1;
+        reason =
+          kneeRun === undefined
+            ? "not measured yet: one thread, so no spinning pool competes with the event loop's HTTP work"
+            : `a batch runs in ${fmt(kneeRun)} ms: too short for a thread pool to pay, and its spinning threads would take cores from the event loop's HTTP work`;
+      } else {
+        threads = this.cores;
+        reason = `an inline batch runs ${fmt(kneeRun)} ms and holds the event loop meanwhile: onnxruntime may use all ${this.cores} cores to finish sooner`;
+      }
+      tuned.intraOpThreads = threads;
+      decisions.push({ setting: 'intraOpThreads', value: threads, source: 'tuned', reason });
+    }
+
+    // maxBatchSize at the knee of the batch curve.
+    if (stored.maxBatchSize !== undefined) explicit('maxBatchSize', stored.maxBatchSize);
+    else if (!this.batchable) {
+      decisions.push({
+        setting: 'maxBatchSize',
+        value: MAX_TUNED_BATCH,
+        source: 'default',
+        reason: 'the model has no dynamic batch dimension on every input and output: each request runs alone',
+      });
+    } else {
+      const knee = stats === undefined ? undefined : kneeOf(stats.curve.sorted(), MAX_TUNED_BATCH);
+      if (knee === undefined) {
+        decisions.push({
+          setting: 'maxBatchSize',
+          value: MAX_TUNED_BATCH,
+          source: 'default',
+          reason: 'not measured yet: greedy batching up to the default',
+        });
+      } else {
+        tuned.maxBatchSize = knee.maxBatchSize;
+        decisions.push({
+          setting: 'maxBatchSize',
+          value: knee.maxBatchSize,
+          source: 'tuned',
+          reason: knee.reason,
+        });
+      }
+    }
+    this.tunedValues = tuned;
+    this.decided = decisions;
+    return tuned;
+  }
+
+  view(): TuningView {
+    const stats = this.mainShape();
+    return {
+      cores: this.cores,
+      shape: stats?.rowShape ?? null,
+      singleRunMs: stats?.curve.singleRunMs() ?? null,
+      curve: (stats?.curve.sorted() ?? []).map((p) => ({
+        rows: p.rows,
+        ms: Math.round(p.ms * 1000) / 1000,
+        rowsPerSecond: Math.round(rowsPerSecond(p)),
+        samples: p.samples,
+      })),
+      executions: this.executions,
+      decisions: this.decided,
+    };
+  }
+
+  /** The run time at the batch size the knee picks (or the largest measured). */
+  private runAtKnee(stats: ShapeStats): number | undefined {
+    const points = stats.curve.sorted();
+    const knee = kneeOf(points, MAX_TUNED_BATCH);
+    const at = points.filter((p) => p.rows <= (knee?.maxBatchSize ?? MAX_TUNED_BATCH)).at(-1);
+    return at?.ms;
+  }
+
+  /** The shape most live executions had (the sweep's shape until there are some). */
+  private mainShape(): ShapeStats | undefined {
+    let main: ShapeStats | undefined;
+    for (const s of this.shapes.values()) {
+      if (s.curve.size === 0) continue;
+      if (main === undefined || s.executions > main.executions) main = s;
+    }
+    return main;
+  }
+
+  /** The statistics of the inputs' shape (the first input's non-batch dimensions), made on first sight. */
+  private statsOf(inputs: DecodedTensor[]): ShapeStats | undefined {
+    const dims = inputs[0]?.shape;
+    if (dims === undefined || dims.length === 0) return undefined;
+    if (this.lastStats !== undefined && sameRowShape(this.lastDims!, dims)) return this.lastStats;
+    const key = dims.slice(1).join('x');
+    let stats = this.shapes.get(key);
+    if (stats === undefined) {
+      stats = { rowShape: dims.slice(1), curve: new BatchCurve(), executions: 0 };
+      this.shapes.set(key, stats);
+    }
+    this.lastDims = dims;
+    this.lastStats = stats;
+    return stats;
+  }
+}
+
+function sameRowShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 1; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

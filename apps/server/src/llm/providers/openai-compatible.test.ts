@@ -385,6 +385,28 @@ describe('openai-compatible provider: failures', () => {
     expect(e.retryable).toBe(true);
   });
 
+  it('a 200 JSON error answer to a stream request is that error, not an empty stream', async () => {
+    const { fake, provider } = await setup();
+    fake.enqueue({
+      response: {
+        kind: 'json',
+        body: {
+          error: {
+            message: 'context length exceeded',
+            type: 'invalid_request_error',
+            code: 'context_length_exceeded',
+          },
+        },
+      },
+    });
+    const { parts, error } = await collect(provider.streamChat(ASK));
+    expect(parts).toEqual([]);
+    expect(error).toMatchObject({
+      message: 'context length exceeded',
+      details: { upstreamCode: 'context_length_exceeded' },
+    });
+  });
+
   it('a stream that ends without a finish reason or [DONE] is an error', async () => {
     const { fake, provider } = await setup();
     fake.enqueue({

@@ -119,16 +119,18 @@ export class InferenceService {
       this.registry.resolveCached(name, selector) ?? (await this.registry.resolve(name, selector));
     let decoded: DecodedTensor[];
     let outputNames: string[] | undefined;
+    let timeoutMs: number | undefined;
     try {
       decoded = this.decodeInputs(version, request, options.binary);
       outputNames = this.outputNames(version, request);
+      timeoutMs = timeoutParameter(request.parameters);
     } catch (err) {
       this.observer?.rejected(version.model, version.version, 'invalid_input');
       throw err;
     }
     const outputs = await this.run(version, decoded, outputNames, {
       ...options,
-      timeoutMs: options.timeoutMs ?? timeoutParameter(request.parameters),
+      timeoutMs: options.timeoutMs ?? timeoutMs,
     });
     return {
       model_name: version.model,
@@ -173,7 +175,10 @@ export class InferenceService {
   private outputNames(version: ModelVersion, request: InferRequest): string[] | undefined {
     if (!request.outputs || request.outputs.length === 0) return undefined;
     const names = request.outputs.map((o) => o.name);
-    for (const o of names) {
+    for (const [i, o] of names.entries()) {
+      // One answer per output: the same output asked for twice is a mistake in the request.
+      if (names.indexOf(o) !== i)
+        throw new ModelGardenError('INVALID_INPUT', `Output "${o}" is requested twice`);
       if (!version.outputs.some((s) => s.name === o)) {
         throw new ModelGardenError(
           'UNKNOWN_OUTPUT',
@@ -185,8 +190,18 @@ export class InferenceService {
   }
 }
 
-/** Triton's request parameter `timeout` is in microseconds; we take it as the request's deadline. */
+/**
+ * Triton's request parameter `timeout` is in microseconds; we take it as the request's deadline.
+ * Checked as REST's `?timeoutMs=` is: a whole number of µs from 1 up to MAX_REQUEST_TIMEOUT_MS.
+ */
 function timeoutParameter(parameters: Record<string, unknown> | undefined): number | undefined {
   const us = parameters?.timeout;
-  return typeof us === 'number' && us > 0 ? Math.ceil(us / 1000) : undefined;
+  if (us === undefined) return undefined;
+  if (typeof us !== 'number' || !Number.isInteger(us) || us < 1 || us > MAX_REQUEST_TIMEOUT_MS * 1000) {
+    throw new ModelGardenError(
+      'INVALID_INPUT',
+      `parameters.timeout must be a whole number of microseconds from 1 to ${MAX_REQUEST_TIMEOUT_MS * 1000}`,
+    );
+  }
+  return Math.ceil(us / 1000);
 }

@@ -3,6 +3,7 @@
  * intermediate arrays, no generic serializer), and outputs the client asked for in binary appended
  * after the JSON header (binary tensor data extension).
  */
+import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { Datatype } from '../registry/types.js';
 import type { RawOutput } from './batching.js';
 import { encodeBinaryData } from './binary-tensor.js';
@@ -23,15 +24,29 @@ function wantsBinary(request: InferRequest, name: string): boolean {
   return request.parameters?.binary_data_output === true;
 }
 
-/** JSON array text of tensor data; NaN and ±Infinity become null, as JSON.stringify writes them. */
+/**
+ * A float output JSON cannot carry (NaN, ±Infinity): refused rather than written as `null`, which
+ * would read as a number that is missing. The binary extension carries such values as they are.
+ */
+function notFinite(datatype: Datatype): never {
+  throw new ModelGardenError(
+    'INFERENCE_FAILED',
+    `The model produced a ${datatype} output that is NaN or infinite, which JSON cannot carry; ask for the output in binary (binary_data_output)`,
+  );
+}
+
+/** JSON array text of tensor data; a NaN or ±Infinity in a float output is INFERENCE_FAILED. */
 export function jsonArrayText(datatype: Datatype, data: RawOutput['data']): string {
   if (Array.isArray(data)) return JSON.stringify(data);
   if (datatype === 'BOOL') return JSON.stringify(Array.from(data as ArrayLike<number>, Boolean));
-  if (datatype === 'FP16') return JSON.stringify(Array.from(data as Uint16Array, fromHalfBits));
-  const text = `[${(data as Float32Array).join(',')}]`;
-  if (datatype.startsWith('FP') && (text.includes('N') || text.includes('I'))) {
-    return JSON.stringify(Array.from(data as Float32Array));
+  if (datatype === 'FP16') {
+    const values = Array.from(data as Uint16Array, fromHalfBits);
+    if (!values.every(Number.isFinite)) notFinite(datatype);
+    return JSON.stringify(values);
   }
+  const text = `[${(data as Float32Array).join(',')}]`;
+  // Only NaN and Infinity put these letters in a float's text (exponents are written "e").
+  if (datatype.startsWith('FP') && (text.includes('N') || text.includes('I'))) notFinite(datatype);
   return text;
 }
 

@@ -26,45 +26,85 @@ export interface JsonTensor {
 /** Hard cap on elements in one tensor, so a request cannot allocate without bound. */
 export const MAX_TENSOR_ELEMENTS = 16 * 1024 * 1024;
 
+/** The largest finite float32 and float16 values: anything beyond would be stored as ±Infinity. */
+const FP32_MAX = 3.4028234663852886e38;
+const FP16_MAX = 65504;
+const FLOAT_MAX: Partial<Record<Datatype, number>> = {
+  FP16: FP16_MAX,
+  FP32: FP32_MAX,
+  FP64: Number.MAX_VALUE,
+};
+
+function outOfRange(name: string, datatype: Datatype, i: number, v: number): never {
+  fail('INVALID_INPUT', `Input "${name}" element ${i} (${v}) is out of range for ${datatype}`);
+}
+
+function ragged(name: string, shape: number[], depth: number): never {
+  throw new ModelGardenError(
+    'INPUT_SHAPE_MISMATCH',
+    `Input "${name}" has nested data that does not match its shape [${shape.join(',')}] (at depth ${depth})`,
+    { details: { input: name, shape, depth } },
+  );
+}
+
 /**
- * Writes nested (or flat) JSON data straight into the typed array, depth-first, without an
- * intermediate array. Returns the number of leaves seen (which may exceed the array's length).
+ * Writes a flat run of JSON values (no arrays in it) into the typed array from `start`; returns
+ * where the run ends (which may be past the array's end: the caller compares the count).
  */
-function writeLeaves(
+function writeFlat(
   name: string,
   datatype: Datatype,
-  value: unknown,
+  value: unknown[],
   out: NumericArray | string[],
   start: number,
+  shape: number[],
   depth: number,
 ): number {
-  if (depth > 32)
-    throw new ModelGardenError('INVALID_INPUT', 'Tensor data is nested more than 32 levels deep');
-  if (!Array.isArray(value)) {
-    if (start < out.length) fillElement(name, datatype, value, out, start);
-    return start + 1;
-  }
   const n = value.length;
   if (datatype === 'FP32' || datatype === 'FP64') {
-    // Hot path: a run of floats goes into the array in one tight loop.
+    // Hot path: a run of floats goes into the array in one tight loop, each checked to fit.
     const f = out as Float32Array;
-    let flat = true;
+    const max = datatype === 'FP32' ? FP32_MAX : Number.MAX_VALUE;
     for (let i = 0; i < n; i++) {
       const v = value[i];
-      if (typeof v === 'number') {
+      if (typeof v === 'number' && v <= max && v >= -max) {
         f[start + i] = v; // a write past the end is a no-op; the leaf count catches it
         continue;
       }
-      if (Array.isArray(v)) {
-        flat = false;
-        break;
-      }
+      if (Array.isArray(v)) ragged(name, shape, depth + 1);
+      if (typeof v === 'number') outOfRange(name, datatype, start + i, v);
       fail('INVALID_INPUT', `Input "${name}" element ${start + i} must be a number`);
     }
-    if (flat) return start + n;
+    return start + n;
   }
+  for (let i = 0; i < n; i++) {
+    const v = value[i];
+    if (Array.isArray(v)) ragged(name, shape, depth + 1);
+    if (start + i < out.length) fillElement(name, datatype, v, out, start + i);
+  }
+  return start + n;
+}
+
+/**
+ * Writes nested JSON data whose structure must be the shape's: at depth d an array of shape[d]
+ * elements, numbers only at the last dimension. Returns where the written values end.
+ */
+function writeNested(
+  name: string,
+  datatype: Datatype,
+  value: unknown[],
+  out: NumericArray | string[],
+  start: number,
+  shape: number[],
+  depth: number,
+): number {
+  if (value.length !== shape[depth]) ragged(name, shape, depth);
+  if (depth === shape.length - 1) return writeFlat(name, datatype, value, out, start, shape, depth);
   let cursor = start;
-  for (let i = 0; i < n; i++) cursor = writeLeaves(name, datatype, value[i], out, cursor, depth + 1);
+  for (const row of value) {
+    if (!Array.isArray(row)) ragged(name, shape, depth + 1);
+    cursor = writeNested(name, datatype, row, out, cursor, shape, depth + 1);
+  }
   return cursor;
 }
 
@@ -118,11 +158,14 @@ function fillElement(
       return;
     case 'FP16':
     case 'FP32':
-    case 'FP64':
+    case 'FP64': {
       if (typeof v !== 'number') fail('INVALID_INPUT', `Input "${name}" element ${i} must be a number`);
+      const max = FLOAT_MAX[datatype]!;
+      if (!(v <= max && v >= -max)) outOfRange(name, datatype, i, v);
       if (datatype === 'FP16') (out as Uint16Array)[i] = toHalfBits(v);
       else (out as Float32Array | Float64Array)[i] = v;
       return;
+    }
     case 'INT64':
     case 'UINT64': {
       if (typeof v !== 'number' || !Number.isInteger(v)) {
@@ -191,6 +234,24 @@ function checkHeader(input: JsonTensor, spec: TensorSpec): number {
   return count;
 }
 
+/**
+ * Writes an input's JSON `data` into the typed array: a scalar, a flat array in row-major order, or
+ * nested arrays that follow the shape exactly (ragged or mixed nesting is refused). Returns the
+ * number of values the data holds.
+ */
+function writeData(input: JsonTensor, datatype: Datatype, out: NumericArray | string[]): number {
+  const { name, shape, data } = input;
+  if (!Array.isArray(data)) {
+    if (out.length > 0) fillElement(name, datatype, data, out, 0);
+    return 1;
+  }
+  if (data.length === 0 || !Array.isArray(data[0])) return writeFlat(name, datatype, data, out, 0, shape, 0);
+  if (shape.length > 32) {
+    throw new ModelGardenError('INVALID_INPUT', 'Tensor data is nested more than 32 levels deep');
+  }
+  return writeNested(name, datatype, data, out, 0, shape, 0);
+}
+
 /** Decodes one OIP JSON input against its signature. */
 export function decodeJsonTensor(input: JsonTensor, spec: TensorSpec): DecodedTensor {
   const count = checkHeader(input, spec);
@@ -198,7 +259,7 @@ export function decodeJsonTensor(input: JsonTensor, spec: TensorSpec): DecodedTe
     throw new ModelGardenError('INVALID_INPUT', `Input "${input.name}" has no "data" (nor binary_data_size)`);
   }
   const data = allocate(spec.datatype, count);
-  const leaves = writeLeaves(input.name, spec.datatype, input.data, data, 0, 0);
+  const leaves = writeData(input, spec.datatype, data);
   if (leaves !== count) {
     throw new ModelGardenError(
       'INPUT_SHAPE_MISMATCH',

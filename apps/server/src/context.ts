@@ -9,7 +9,9 @@ import { createInitialAdmin } from './auth/initial-admin.js';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
+import { createLlmServices, type LlmServices } from './llm/llm-services.js';
 import type { DriftService } from './observability/drift-service.js';
+import { createLlmMetrics } from './observability/llm-metrics.js';
 import type { LiveMetrics } from './observability/live-metrics.js';
 import { createMetrics, engineObserver, type Metrics } from './observability/metrics.js';
 import { createObservability } from './observability/observability-services.js';
@@ -48,6 +50,8 @@ export interface AppContext {
   inspect: ModelInspector;
   /** Users, API keys, sessions, audit log. */
   auth: AuthServices;
+  /** The LLM gateway: providers, catalog, router, limits, usage (llm/llm-services.ts). */
+  llm: LlmServices;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: {
     done: boolean;
@@ -115,6 +119,10 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     maxImages: 64,
     maxImagePixels: config.maxImagePixels,
   });
+  const llm = createLlmServices(database.db, config.llm, {
+    observers: createLlmMetrics(metrics.registry),
+    onError: (what, err) => logger.warn({ err }, `LLM gateway: ${what} failed`),
+  });
   const inspect: ModelInspector = async (bytes) => {
     const loaded = await openSession(bytes, sessionOptions);
     return {
@@ -144,9 +152,11 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     servingConfig: new ServingConfigStore(registry, models),
     inspect,
     auth,
+    llm,
     startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();
+      await llm.close();
       await observability.close();
       await models.close();
       await auth.close();
@@ -178,6 +188,8 @@ export async function warmUp(ctx: AppContext): Promise<void> {
   }
   if (ctx.config.seedDemoModels) await seedObservability(ctx.config.modelsDir, ctx);
   ctx.startObservability();
+  // Not awaited: a provider that is down must not hold up readiness (its models list when it answers).
+  void ctx.llm.start();
   if (ctx.config.role !== 'api') ctx.startup.failures = await ctx.models.preloadAlias(DEFAULT_ALIAS);
   for (const f of ctx.startup.failures) ctx.logger.error(f, 'production model failed to load');
   ctx.startup.done = true;

@@ -29,6 +29,8 @@ import { aliasRoutes } from './routes/aliases.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { llmRoutes } from './routes/llm.js';
+import { llmAdminRoutes } from './routes/llm-admin.js';
 import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { observabilityRoutes } from './routes/observability.js';
@@ -113,6 +115,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'health', description: 'Probes' },
         { name: 'observability', description: 'Metrics' },
         { name: 'access', description: 'Sessions, users, API keys, audit log' },
+        { name: 'llm', description: 'LLM gateway: OpenAI-compatible chat, embeddings, models (/v1)' },
       ],
     },
     transform: openApiTransform,
@@ -142,6 +145,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(userRoutes(ctx));
   await app.register(keyRoutes(ctx));
   await app.register(auditRoutes(ctx));
+  await app.register(llmRoutes(ctx));
+  await app.register(llmAdminRoutes(ctx));
 
   const hasWeb = await registerWebApp(app, ctx);
   app.setNotFoundHandler((req, reply) => {

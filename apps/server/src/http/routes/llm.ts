@@ -1,0 +1,169 @@
+/**
+ * The LLM gateway's OpenAI-compatible routes: `POST /v1/chat/completions` (JSON or SSE),
+ * `POST /v1/embeddings`, `GET /v1/models`, `GET /v1/models/{id}`. Thin: validate, one gateway call,
+ * render. Every error is OpenAI's shape with Retry-After where it helps; LLM calls need an API key
+ * or a session even on a loopback bind; a client that disconnects aborts the upstream at once.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { SIGNED_IN, write } from '../../auth/authorize.js';
+import type { Principal } from '../../auth/principal.js';
+import type { AppContext } from '../../context.js';
+import { ERROR_CODES, type ErrorCode, ModelGardenError } from '../../errors/model-garden-error.js';
+import type { GatewayCaller, GatewayStream } from '../../llm/gateway.js';
+import { ChunkWriter, openAiModel, sseError } from '../../llm/openai-format.js';
+import { parseChatCompletion, parseEmbedding } from '../../llm/openai-request.js';
+import { normaliseError, openAiError } from '../error-handler.js';
+import { traits } from '../route-traits.js';
+
+const tags = ['llm'];
+
+/** OpenAI's own codes (and types) for the errors its clients know; the rest are ours in lower case. */
+const OPENAI_CODES: Partial<Record<ErrorCode, { code: string; type?: string }>> = {
+  UNAUTHENTICATED: { code: 'invalid_api_key' },
+  INVALID_CREDENTIALS: { code: 'invalid_api_key' },
+  RATE_LIMITED: { code: 'rate_limit_exceeded', type: 'requests' },
+  BUDGET_EXCEEDED: { code: 'insufficient_quota', type: 'insufficient_quota' },
+  MODEL_NOT_ALLOWED: { code: 'model_not_allowed' },
+};
+
+/** `{"error": {"message", "type", "param", "code"}}` for a gateway error. */
+export function openAiErrorBody(error: ModelGardenError) {
+  const body = openAiError(error, ERROR_CODES[error.code]);
+  const known = OPENAI_CODES[error.code];
+  if (known) {
+    body.error.code = known.code;
+    if (known.type) body.error.type = known.type;
+  }
+  return body;
+}
+
+/** The /v1 error handler: Retry-After (seconds and ms) on 429s, `x-should-retry: false` on a spent budget. */
+export function llmErrorHandler(error: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const e = normaliseError(error);
+  const status = ERROR_CODES[e.code];
+  const retryAfterMs = e.details?.retryAfterMs;
+  if (typeof retryAfterMs === 'number') {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    reply.header('retry-after-ms', String(Math.round(retryAfterMs)));
+  }
+  if (e.code === 'BUDGET_EXCEEDED' || e.code === 'MODEL_NOT_ALLOWED') reply.header('x-should-retry', 'false');
+  if (status === 401) reply.header('www-authenticate', 'Bearer');
+  if (status >= 500) req.log.error({ err: e.cause ?? e, code: e.code }, e.message);
+  else req.log.info({ code: e.code }, e.message);
+  return reply.status(status).send(openAiErrorBody(e));
+}
+
+/** Who the gateway counts the call against. Anonymous callers never reach a provider. */
+export function callerOf(principal: Principal, requestId: string): GatewayCaller {
+  if (principal.kind === 'user') {
+    return principal.via === 'key' && principal.keyId !== undefined
+      ? { subject: `key:${principal.keyId}`, keyId: principal.keyId, userId: principal.userId, requestId }
+      : { subject: `user:${principal.userId}`, userId: principal.userId, requestId };
+  }
+  if (principal.kind === 'bootstrap') return { subject: 'admin-key', requestId };
+  throw new ModelGardenError(
+    'UNAUTHENTICATED',
+    'LLM calls need credentials: send an API key as "Authorization: Bearer <key>" (or sign in)',
+  );
+}
+
+/** Aborts when the client goes away before the answer is complete. */
+function disconnectSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const ctl = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ctl.abort();
+  });
+  req.raw.once('aborted', () => ctl.abort());
+  return ctl.signal;
+}
+
+async function* sse(stream: GatewayStream, includeUsage: boolean): AsyncGenerator<string> {
+  const writer = new ChunkWriter(stream.id, stream.created, stream.model, includeUsage);
+  try {
+    for await (const part of stream.parts) {
+      const text = writer.part(part);
+      if (text) yield text;
+    }
+    yield writer.end(stream.usage());
+  } catch (err) {
+    // A failure mid-stream ends it with an error event (the SDK raises APIError), then closes.
+    const e = normaliseError(err);
+    if (e.code !== 'CANCELLED') yield sseError(openAiErrorBody(e));
+  }
+}
+
+export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.setErrorHandler(llmErrorHandler);
+    const gateway = ctx.llm.gateway;
+
+    app.post(
+      '/v1/chat/completions',
+      {
+        config: traits(write('chat'), 'llm', { errors: 'openai' }),
+        schema: {
+          tags,
+          summary: "Chat completion in OpenAI's wire format (JSON, or SSE with stream: true)",
+          description:
+            "The body is OpenAI's CreateChatCompletionRequest (contract/openai-schemas.ts); `model` is an alias or `<provider>/<id>` from GET /v1/models.",
+        },
+      },
+      async (req, reply) => {
+        const caller = callerOf(req.principal, req.id);
+        const body = parseChatCompletion(req.body);
+        const signal = disconnectSignal(req, reply);
+        if (!body.stream) return gateway.chat(caller, body, signal);
+        const stream = await gateway.stream(caller, body, signal);
+        reply
+          .header('content-type', 'text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          .header('x-accel-buffering', 'no');
+        return reply.send(
+          Readable.from(sse(stream, body.stream_options?.include_usage === true), { objectMode: false }),
+        );
+      },
+    );
+
+    app.post(
+      '/v1/embeddings',
+      {
+        config: traits(write('embeddings'), 'llm', { errors: 'openai' }),
+        schema: {
+          tags,
+          summary: "Embeddings in OpenAI's wire format (float or base64 little-endian float32)",
+        },
+      },
+      async (req, reply) => {
+        const caller = callerOf(req.principal, req.id);
+        const body = parseEmbedding(req.body);
+        return gateway.embed(caller, body, disconnectSignal(req, reply));
+      },
+    );
+
+    app.get(
+      '/v1/models',
+      {
+        config: traits(SIGNED_IN, 'llm', { errors: 'openai' }),
+        schema: { tags, summary: 'The models and aliases on offer (those your key may use)' },
+      },
+      async (req) => {
+        const models = await gateway.models(callerOf(req.principal, req.id));
+        return { object: 'list', data: models.map(openAiModel) };
+      },
+    );
+
+    app.get(
+      '/v1/models/*',
+      {
+        config: traits(SIGNED_IN, 'llm', { errors: 'openai' }),
+        schema: { tags, summary: 'One model or alias (ids contain a slash: /v1/models/ollama/llama3.2)' },
+      },
+      async (req) => {
+        const id = decodeURIComponent((req.params as { '*': string })['*']);
+        return openAiModel(await gateway.model(callerOf(req.principal, req.id), id));
+      },
+    );
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * The model catalog: every model each provider lists, offered as `<provider>/<id>`, plus the
+ * configured aliases on top. Listed at start and refreshed periodically; a provider that is down
+ * keeps its last list (and its configured `models`), and never blocks the others or readiness.
+ */
+import type { LlmAliasConfig } from '../config/llm-config.js';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+import type { Deployment, Route } from './router.js';
+import type { LlmProvider, ProviderModel } from './spec.js';
+
+export interface CatalogModel {
+  /** The name callers use: `<provider>/<id>` or an alias. */
+  id: string;
+  created: number;
+  ownedBy: string;
+  kind?: 'chat' | 'embedding';
+  /** For aliases: the deployments' refs. */
+  deployments?: string[];
+}
+
+export interface ProviderStatus {
+  name: string;
+  kind: LlmProvider['kind'];
+  /** Null until the first listing finished. */
+  listedAt: number | null;
+  models: number;
+  error: string | null;
+}
+
+interface Listing {
+  at: number | null;
+  models: ProviderModel[];
+  error: string | null;
+}
+
+export interface CatalogOptions {
+  /** Models offered per provider even when its listing is down (config `models`). */
+  staticModels?: Record<string, string[]>;
+  /** One listing may take this long before it counts as failed. */
+  listTimeoutMs?: number;
+  now?: () => number;
+  onListError?: (provider: string, error: unknown) => void;
+}
+
+export class ModelCatalog {
+  private readonly listings = new Map<string, Listing>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly started = Math.floor(Date.now() / 1000);
+
+  constructor(
+    readonly providers: ReadonlyMap<string, LlmProvider>,
+    private readonly aliases: Readonly<Record<string, LlmAliasConfig>>,
+    private readonly options: CatalogOptions = {},
+  ) {
+    for (const name of providers.keys()) this.listings.set(name, { at: null, models: [], error: null });
+  }
+
+  /** Lists every provider once more, in parallel; failures keep the previous list. */
+  async refresh(): Promise<void> {
+    await Promise.all(
+      [...this.providers.values()].map(async (p) => {
+        const listing = this.listings.get(p.name)!;
+        try {
+          const signal = AbortSignal.timeout(this.options.listTimeoutMs ?? 10_000);
+          listing.models = await p.listModels({ signal });
+          listing.at = (this.options.now ?? Date.now)();
+          listing.error = null;
+        } catch (err) {
+          listing.error = (err as Error)?.message ?? String(err);
+          this.options.onListError?.(p.name, err);
+        }
+      }),
+    );
+  }
+
+  /** Starts listing (not awaited: readiness does not wait on a provider) and refreshing every `intervalMs`. */
+  start(intervalMs: number): Promise<void> {
+    const first = this.refresh();
+    if (intervalMs > 0) {
+      this.timer = setInterval(() => void this.refresh(), intervalMs);
+      this.timer.unref();
+    }
+    return first;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  status(): ProviderStatus[] {
+    return [...this.providers.values()].map((p) => {
+      const l = this.listings.get(p.name)!;
+      return { name: p.name, kind: p.kind, listedAt: l.at, models: l.models.length, error: l.error };
+    });
+  }
+
+  /** Every model and alias on offer, aliases first, then by id. */
+  list(): CatalogModel[] {
+    const out: CatalogModel[] = Object.entries(this.aliases).map(([id, a]) => ({
+      id,
+      created: this.started,
+      ownedBy: 'modelgarden',
+      deployments: a.deployments.map((d) => d.model),
+    }));
+    for (const [name, listing] of this.listings) {
+      const seen = new Set<string>();
+      for (const m of listing.models) {
+        seen.add(m.id);
+        out.push({
+          id: `${name}/${m.id}`,
+          created: m.created ?? this.started,
+          ownedBy: m.ownedBy ?? name,
+          ...(m.kind ? { kind: m.kind } : {}),
+        });
+      }
+      for (const id of this.options.staticModels?.[name] ?? [])
+        if (!seen.has(id)) out.push({ id: `${name}/${id}`, created: this.started, ownedBy: name });
+    }
+    return out;
+  }
+
+  get(id: string): CatalogModel | undefined {
+    if (this.aliases[id]) return this.list().find((m) => m.id === id);
+    const ref = splitRef(id);
+    if (!ref || !this.known(ref.provider, ref.model)) return undefined;
+    const m = this.listings.get(ref.provider)!.models.find((x) => x.id === ref.model);
+    return {
+      id,
+      created: m?.created ?? this.started,
+      ownedBy: m?.ownedBy ?? ref.provider,
+      ...(m?.kind ? { kind: m.kind } : {}),
+    };
+  }
+
+  /**
+   * Whether `<provider>/<model>` is on offer. A provider whose listing never succeeded is taken at
+   * its word: the request goes through and the upstream's own 404 answers.
+   */
+  private known(provider: string, model: string): boolean {
+    const listing = this.listings.get(provider);
+    if (!listing) return false;
+    if (listing.at === null) return true;
+    return (
+      listing.models.some((m) => m.id === model) ||
+      (this.options.staticModels?.[provider] ?? []).includes(model)
+    );
+  }
+
+  /** The route for a model name a caller sent; 404 MODEL_NOT_FOUND when nothing serves it. */
+  resolve(name: string): Route {
+    const alias = this.aliases[name];
+    if (alias) {
+      const toDeployment = (model: string, weight: number) => this.deployment(model, weight);
+      return {
+        model: name,
+        deployments: alias.deployments.map((d) => toDeployment(d.model, d.weight)),
+        fallbacks: alias.fallbacks.map((f) => toDeployment(f, 1)),
+      };
+    }
+    const ref = splitRef(name);
+    if (!ref || !this.known(ref.provider, ref.model)) throw notFound(name);
+    return { model: name, deployments: [this.deployment(name, 1)], fallbacks: [] };
+  }
+
+  private deployment(ref: string, weight: number): Deployment {
+    const parts = splitRef(ref)!;
+    const provider = this.providers.get(parts.provider);
+    if (!provider) throw notFound(ref);
+    return { ref, provider, model: parts.model, weight };
+  }
+}
+
+export function notFound(model: string): ModelGardenError {
+  return new ModelGardenError(
+    'MODEL_NOT_FOUND',
+    `The model \`${model.slice(0, 200)}\` does not exist or you do not have access to it.`,
+    { details: { param: 'model' } },
+  );
+}
+
+function splitRef(id: string): { provider: string; model: string } | undefined {
+  const slash = id.indexOf('/');
+  if (slash <= 0 || slash === id.length - 1) return undefined;
+  return { provider: id.slice(0, slash), model: id.slice(slash + 1) };
+}

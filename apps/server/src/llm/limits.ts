@@ -1,0 +1,186 @@
+/**
+ * Limits and budgets, held in Postgres so every replica sees the same counts: requests and tokens
+ * per minute, tokens per UTC day and month, per subject (an API key, or a user on a web session).
+ * A call first reserves its worst case (prompt tokens + the completion tokens it may use) with one
+ * conditional upsert — the row lock makes concurrent reservations take turns and each sees the
+ * others' — and settles the difference when it ends, so concurrent requests never overspend.
+ */
+import { sql } from 'drizzle-orm';
+import type { LlmLimits } from '../config/llm-config.js';
+import type { Db } from '../db/database.js';
+import { llmCounters } from '../db/llm-schema.js';
+import { ModelGardenError } from '../errors/model-garden-error.js';
+
+/** A reservation to settle: which windows it was counted in and how many tokens. */
+export interface Reservation {
+  subject: string;
+  tokens: number;
+  minuteStart: number;
+  dayStart: number;
+  monthStart: number;
+}
+
+interface Windows {
+  minuteStart: number;
+  dayStart: number;
+  monthStart: number;
+  /** When each ends (for Retry-After). */
+  minuteEnd: number;
+  dayEnd: number;
+  monthEnd: number;
+}
+
+export function windowsAt(now: number): Windows {
+  const d = new Date(now);
+  const minuteStart = Math.floor(now / 60_000) * 60_000;
+  const dayStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  const monthStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return {
+    minuteStart,
+    dayStart,
+    monthStart,
+    minuteEnd: minuteStart + 60_000,
+    dayEnd: dayStart + 86_400_000,
+    monthEnd: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1),
+  };
+}
+
+export function hasLimits(l: LlmLimits): boolean {
+  return (
+    l.requestsPerMinute !== undefined ||
+    l.tokensPerMinute !== undefined ||
+    l.tokensPerDay !== undefined ||
+    l.tokensPerMonth !== undefined
+  );
+}
+
+interface CounterRow {
+  minute_start: string | number;
+  minute_requests: string | number;
+  minute_tokens: string | number;
+  day_start: string | number;
+  day_tokens: string | number;
+  month_start: string | number;
+  month_tokens: string | number;
+}
+
+const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
+const n = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
+
+export class LimitStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Counts one request and `tokens` against every limit in `limits`, or refuses with 429
+   * (RATE_LIMITED for the per-minute limits, BUDGET_EXCEEDED for the day and month) and the seconds
+   * until the window that refused ends. Returns null when there is nothing to count against.
+   */
+  async reserve(subject: string, limits: LlmLimits, tokens: number): Promise<Reservation | null> {
+    if (!hasLimits(limits)) return null;
+    const w = windowsAt(this.now());
+    const rpm = limits.requestsPerMinute ?? null;
+    const tpm = limits.tokensPerMinute ?? null;
+    const tpd = limits.tokensPerDay ?? null;
+    const tpmo = limits.tokensPerMonth ?? null;
+    // A request bigger than a whole window can never pass: say so instead of counting it.
+    for (const [limit, name] of [
+      [tpm, 'tokensPerMinute'],
+      [tpd, 'tokensPerDay'],
+      [tpmo, 'tokensPerMonth'],
+    ] as const)
+      if (limit !== null && tokens > limit) throw this.refusal(name, w, tokens, limit);
+    if (rpm !== null && rpm < 1) throw this.refusal('requestsPerMinute', w, tokens, rpm);
+    const c = llmCounters;
+    const minuteReq = sql`(case when ${c.minuteStart} = ${w.minuteStart} then ${c.minuteRequests} else 0 end)`;
+    const minuteTok = sql`(case when ${c.minuteStart} = ${w.minuteStart} then ${c.minuteTokens} else 0 end)`;
+    const dayTok = sql`(case when ${c.dayStart} = ${w.dayStart} then ${c.dayTokens} else 0 end)`;
+    const monthTok = sql`(case when ${c.monthStart} = ${w.monthStart} then ${c.monthTokens} else 0 end)`;
+    const result = await this.db.execute(sql`
+      insert into ${c} (subject, minute_start, minute_requests, minute_tokens, day_start, day_tokens, month_start, month_tokens)
+      values (${subject}, ${w.minuteStart}, 1, ${tokens}, ${w.dayStart}, ${tokens}, ${w.monthStart}, ${tokens})
+      on conflict (subject) do update set
+        minute_requests = ${minuteReq} + 1,
+        minute_tokens = ${minuteTok} + ${tokens},
+        minute_start = ${w.minuteStart},
+        day_tokens = ${dayTok} + ${tokens},
+        day_start = ${w.dayStart},
+        month_tokens = ${monthTok} + ${tokens},
+        month_start = ${w.monthStart}
+      where (${rpm}::bigint is null or ${minuteReq} + 1 <= ${rpm}::bigint)
+        and (${tpm}::bigint is null or ${minuteTok} + ${tokens} <= ${tpm}::bigint)
+        and (${tpd}::bigint is null or ${dayTok} + ${tokens} <= ${tpd}::bigint)
+        and (${tpmo}::bigint is null or ${monthTok} + ${tokens} <= ${tpmo}::bigint)
+      returning subject`);
+    if (rowsOf(result).length > 0) return { subject, tokens, ...w };
+    throw await this.explain(subject, limits, tokens, w);
+  }
+
+  /** Replaces a reservation's tokens by what the call used (in the windows it was counted in). */
+  async settle(reservation: Reservation, usedTokens: number): Promise<void> {
+    const delta = usedTokens - reservation.tokens;
+    if (delta === 0) return;
+    const c = llmCounters;
+    await this.db.execute(sql`
+      update ${c} set
+        minute_tokens = case when ${c.minuteStart} = ${reservation.minuteStart} then greatest(${c.minuteTokens} + ${delta}, 0) else ${c.minuteTokens} end,
+        day_tokens = case when ${c.dayStart} = ${reservation.dayStart} then greatest(${c.dayTokens} + ${delta}, 0) else ${c.dayTokens} end,
+        month_tokens = case when ${c.monthStart} = ${reservation.monthStart} then greatest(${c.monthTokens} + ${delta}, 0) else ${c.monthTokens} end
+      where ${c.subject} = ${reservation.subject}`);
+  }
+
+  /** What a subject has used in the current windows. */
+  async usage(subject: string): Promise<{
+    minuteRequests: number;
+    minuteTokens: number;
+    dayTokens: number;
+    monthTokens: number;
+  }> {
+    const w = windowsAt(this.now());
+    const [row] = rowsOf<CounterRow>(
+      await this.db.execute(sql`select * from ${llmCounters} where subject = ${subject}`),
+    );
+    if (!row) return { minuteRequests: 0, minuteTokens: 0, dayTokens: 0, monthTokens: 0 };
+    const same = (start: string | number, at: number) => Number(start) === at;
+    return {
+      minuteRequests: same(row.minute_start, w.minuteStart) ? Number(row.minute_requests) : 0,
+      minuteTokens: same(row.minute_start, w.minuteStart) ? Number(row.minute_tokens) : 0,
+      dayTokens: same(row.day_start, w.dayStart) ? Number(row.day_tokens) : 0,
+      monthTokens: same(row.month_start, w.monthStart) ? Number(row.month_tokens) : 0,
+    };
+  }
+
+  /** Which limit refused (read after the fact; the refusal itself was atomic). */
+  private async explain(subject: string, limits: LlmLimits, tokens: number, w: Windows) {
+    const used = await this.usage(subject);
+    const checks = [
+      ['requestsPerMinute', limits.requestsPerMinute, used.minuteRequests + 1],
+      ['tokensPerMinute', limits.tokensPerMinute, used.minuteTokens + tokens],
+      ['tokensPerDay', limits.tokensPerDay, used.dayTokens + tokens],
+      ['tokensPerMonth', limits.tokensPerMonth, used.monthTokens + tokens],
+    ] as const;
+    for (const [name, limit, wanted] of checks)
+      if (limit !== undefined && wanted > limit) return this.refusal(name, w, tokens, limit);
+    // A concurrent request took the room between the two statements: the minute's is the likely one.
+    return this.refusal('tokensPerMinute', w, tokens, n(limits.tokensPerMinute) ?? 0);
+  }
+
+  private refusal(limit: keyof LlmLimits, w: Windows, tokens: number, value: number): ModelGardenError {
+    const now = this.now();
+    const ends = limit === 'tokensPerDay' ? w.dayEnd : limit === 'tokensPerMonth' ? w.monthEnd : w.minuteEnd;
+    const retryAfterMs = Math.max(1000, ends - now);
+    const budget = limit === 'tokensPerDay' || limit === 'tokensPerMonth';
+    const what =
+      limit === 'requestsPerMinute'
+        ? `${value} requests per minute`
+        : `${value} tokens per ${limit === 'tokensPerMinute' ? 'minute' : limit === 'tokensPerDay' ? 'day' : 'month'}`;
+    return new ModelGardenError(
+      budget ? 'BUDGET_EXCEEDED' : 'RATE_LIMITED',
+      `${budget ? 'Token budget' : 'Rate limit'} reached: ${what}` +
+        (limit === 'requestsPerMinute' ? '' : ` (this request reserves ${tokens} tokens)`),
+      { details: { limit, value, retryAfterMs, reservedTokens: tokens } },
+    );
+  }
+}

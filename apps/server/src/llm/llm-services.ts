@@ -1,0 +1,91 @@
+/**
+ * Builds the LLM gateway's services from its configuration: one provider per configured provider
+ * (providers/index.ts), the catalog over them, the router, limits, key settings, the usage log and
+ * the gateway. context.ts calls this; anything else that needs to call a model (the tool loop, MCP)
+ * takes the gateway from the context.
+ */
+import type { LlmConfig, LlmProviderConfig } from '../config/llm-config.js';
+import type { Db } from '../db/database.js';
+import { ModelCatalog } from './catalog.js';
+import type { Clock } from './clock.js';
+import { type GatewayObserver, LlmGateway } from './gateway.js';
+import { KeySettingsStore } from './key-settings.js';
+import { LimitStore } from './limits.js';
+import { createProvider, type ProviderConfig } from './providers/index.js';
+import { LlmRouter, type RouterObserver } from './router.js';
+import type { LlmProvider } from './spec.js';
+import { UsageLog } from './usage-log.js';
+
+export interface LlmServices {
+  gateway: LlmGateway;
+  catalog: ModelCatalog;
+  router: LlmRouter;
+  limits: LimitStore;
+  keySettings: KeySettingsStore;
+  usage: UsageLog;
+  /** Whether any provider is configured (the chat page says which variable to set otherwise). */
+  configured: boolean;
+  /** Lists the providers' models (not awaited by readiness) and starts the periodic refresh. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LlmServiceOptions {
+  observers?: { gateway?: GatewayObserver; router?: RouterObserver };
+  onError?: (what: string, err: unknown) => void;
+  /** Providers to use instead of building them from the config (tests). */
+  providers?: LlmProvider[];
+  clock?: Clock;
+}
+
+export function providerConfig(p: LlmProviderConfig, timeouts: LlmConfig['timeouts']): ProviderConfig {
+  const base = {
+    name: p.name,
+    baseURL: p.baseUrl,
+    ...(Object.keys(p.headers).length > 0 ? { headers: p.headers } : {}),
+    // The router keeps the first-token and whole-request clocks over retries and fallbacks.
+    timeouts: { connectMs: timeouts.connectMs, totalMs: timeouts.totalMs },
+  };
+  if (p.kind === 'openai-compatible')
+    return { ...base, kind: p.kind, ...(p.apiKey ? { apiKey: p.apiKey } : {}) };
+  return { ...base, kind: p.kind, apiKey: p.apiKey ?? '' };
+}
+
+export function createLlmServices(db: Db, config: LlmConfig, options: LlmServiceOptions = {}): LlmServices {
+  const providers =
+    options.providers ?? config.providers.map((p) => createProvider(providerConfig(p, config.timeouts)));
+  const catalog = new ModelCatalog(new Map(providers.map((p) => [p.name, p])), config.aliases, {
+    staticModels: Object.fromEntries(config.providers.map((p) => [p.name, p.models])),
+    listTimeoutMs: config.timeouts.connectMs + 5000,
+    onListError: (provider, err) => options.onError?.(`listing the models of ${provider}`, err),
+  });
+  const router = new LlmRouter(config, options.clock, options.observers?.router);
+  const limits = new LimitStore(db, options.clock ? () => options.clock!.now() : Date.now);
+  const keySettings = new KeySettingsStore(db);
+  const usage = new UsageLog(db, { onError: (err) => options.onError?.('writing LLM usage', err) });
+  const gateway = new LlmGateway({
+    catalog,
+    router,
+    limits,
+    keySettings,
+    usage,
+    config,
+    ...(options.observers?.gateway ? { observer: options.observers.gateway } : {}),
+    onBackgroundError: (err) => options.onError?.('settling an LLM budget reservation', err),
+  });
+  return {
+    gateway,
+    catalog,
+    router,
+    limits,
+    keySettings,
+    usage,
+    configured: providers.length > 0,
+    start: () => catalog.start(config.catalogRefreshMs),
+    async close() {
+      catalog.close();
+      await usage.close();
+      await Promise.all(providers.map((p) => p.close?.().catch(() => {})));
+    },
+  };
+}

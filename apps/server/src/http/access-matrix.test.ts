@@ -94,7 +94,7 @@ beforeAll(async () => {
   callers.push({
     label: 'member',
     headers: await login('member1'),
-    scopes: ['models:write', 'models:read', 'predict'],
+    scopes: ['models:write', 'models:read', 'predict', 'chat', 'embeddings'],
   });
   callers.push({ label: 'admin', headers: await login('admin1'), scopes: [...SCOPES] });
   callers.push({
@@ -143,8 +143,9 @@ async function routes(): Promise<Array<{ method: string; template: string; url: 
     for (const method of Object.keys(ops)) {
       out.push({
         method: method.toUpperCase(),
-        template: p.replace(/\{(\w+)\}/g, ':$1'),
-        url: p.replace(/\{(\w+)\}/g, (_m, k: string) => FILL[k] ?? 'x'),
+        // `{*}` is a wildcard route (/v1/models/*: model ids hold slashes).
+        template: p.replace(/\{\*\}/g, '*').replace(/\{(\w+)\}/g, ':$1'),
+        url: p.replace(/\{\*\}/g, 'x').replace(/\{(\w+)\}/g, (_m, k: string) => FILL[k] ?? 'x'),
       });
     }
   }

@@ -91,6 +91,16 @@ describe('openai-compatible provider: streams', () => {
     expect(JSON.parse(args[1]!)).toEqual({ zone: 'Europe/Oslo' });
   });
 
+  it('finished streams hand their connection back: sequential streams reuse kept-alive connections', async () => {
+    const { fake, provider } = await setup();
+    for (let i = 0; i < 6; i++) {
+      fake.enqueue(turn(say('a', 'b'), finish('stop'), usage(1, 1)));
+      expect((await collect(provider.streamChat(ASK))).error).toBeUndefined();
+    }
+    const connections = new Set(fake.requests.map((r) => r.remotePort));
+    expect(connections.size).toBeLessThan(fake.requests.length);
+  });
+
   it("normalises vLLM's opening tool-call deltas that carry no arguments", async () => {
     const { fake, provider } = await setup(() => startFakeOpenAI({ variant: 'vllm' }));
     const t = turn(interleaved(WEATHER, TIME), finish('tool_calls'));

@@ -42,6 +42,8 @@ export interface RecordedRequest {
   /** The parsed JSON body (undefined when there was none or it was not JSON). */
   body: unknown;
   rawBody: string;
+  /** The client's port: requests sharing one came over one (kept-alive) connection. */
+  remotePort: number | undefined;
   /** Settles when the exchange ends: `complete` when the answer was sent in full, `aborted` when the client left first. */
   readonly ended: Promise<'complete' | 'aborted'>;
 }
@@ -97,6 +99,7 @@ export async function startFakeServer(respond: Responder): Promise<FakeServer> {
       headers: req.headers,
       body,
       rawBody,
+      remotePort: req.socket.remotePort,
       ended,
     };
     requests.push(recorded);

@@ -4,24 +4,16 @@
 
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { type BrowserSuiteOptions, describeInBrowser, modelsDir } from './support.js';
+import { adminEnv, type BrowserSuiteOptions, createUser, describeInBrowser, modelsDir } from './support.js';
 
-const ADMIN_KEY = 'bootstrap-admin-key-for-the-browser-sign-in-test';
 const PASSWORD = 'member password for the browser';
 
 const suiteOptions = {
-  env: { ...process.env, MODELGARDEN_ADMIN_KEY: ADMIN_KEY },
+  env: adminEnv(),
   page: 'suite',
   viewport: { width: 1280, height: 1000 },
-  /** A member to sign in as, made with the bootstrap admin key. */
-  async setUp(server) {
-    const res = await fetch(`${server.url}/api/users`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'mia', role: 'member', password: PASSWORD }),
-    });
-    expect(res.status).toBe(201);
-  },
+  /** A member to sign in as. */
+  setUp: (server) => createUser(server, { name: 'mia', role: 'member', password: PASSWORD }),
 } satisfies BrowserSuiteOptions;
 
 describeInBrowser('sign in', suiteOptions, (suite) => {

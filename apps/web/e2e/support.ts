@@ -2,10 +2,11 @@
 // (demo models seeded) on an ephemeral port with a throwaway data directory. A suite is written as
 // `describeInBrowser(title, options, (suite) => { it(...) })`: the helper starts the server and the
 // browser before the suite, opens the page(s), closes everything after it, and skips the suite with a
-// message when Chromium is missing.
+// message when Chromium is missing. The helpers below it read and change what the server holds over
+// real HTTP, outside the browser, so a test can check what a click did.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,4 +165,81 @@ export function describeInBrowser(
       },
     });
   });
+}
+
+/** The bootstrap admin key of suites started with `adminEnv()`. */
+export const ADMIN_KEY = 'bootstrap-admin-key-for-the-browser-tests';
+
+/** A server environment with the bootstrap admin key and anonymous loopback writes off (the default). */
+export function adminEnv(): Record<string, string | undefined> {
+  return { ...process.env, MODELGARDEN_ADMIN_KEY: ADMIN_KEY };
+}
+
+export interface ServerCall {
+  method?: string;
+  /** Sent as JSON, or as it is when a FormData or a string (then with `contentType`). */
+  body?: unknown;
+  contentType?: string;
+  /** Sign the call with the bootstrap admin key (`adminEnv()` suites). */
+  admin?: boolean;
+}
+
+/**
+ * One call to the server outside the browser: its status and its parsed JSON answer (null when empty).
+ * @example const { body } = await callServer<{ aliases: unknown[] }>(server, '/api/models/iris/aliases');
+ */
+export async function callServer<T = unknown>(
+  server: TestServer,
+  path: string,
+  { method = 'GET', body, contentType, admin = false }: ServerCall = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const headers: Record<string, string> = admin ? { authorization: `Bearer ${ADMIN_KEY}` } : {};
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (typeof body === 'string') {
+    payload = body;
+    headers['content-type'] = contentType ?? 'text/plain';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${server.url}${path}`, { method, headers, body: payload });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+}
+
+/** Creates a user with the bootstrap admin key (`adminEnv()` suites). */
+export async function createUser(
+  server: TestServer,
+  user: { name: string; role: 'admin' | 'member' | 'viewer'; password: string },
+): Promise<void> {
+  const { status, body } = await callServer(server, '/api/users', {
+    method: 'POST',
+    body: user,
+    admin: true,
+  });
+  if (status !== 201) throw new Error(`creating ${user.name} answered ${status}: ${JSON.stringify(body)}`);
+}
+
+/** Signs in through the login page and waits until the header shows the user. */
+export async function signIn(page: Page, server: TestServer, name: string, password: string): Promise<void> {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in-user').getByText(name).waitFor();
+}
+
+/** Pushes models/iris/iris.onnx as the next version of iris (same inputs, so no `force` is needed). */
+export async function pushIrisVersion(server: TestServer, options: ServerCall = {}): Promise<number> {
+  const form = new FormData();
+  const onnx = await readFile(path.join(modelsDir, 'iris', 'iris.onnx'));
+  form.append('file', new Blob([onnx]), 'iris.onnx');
+  const { status, body } = await callServer<{ version: number }>(server, '/api/models/iris/versions', {
+    ...options,
+    method: 'POST',
+    body: form,
+  });
+  if (status !== 201) throw new Error(`pushing iris answered ${status}: ${JSON.stringify(body)}`);
+  return body.version;
 }

@@ -34,8 +34,10 @@ export async function request<T>(
   }
   const text = await response.text();
   if (!response.ok) {
-    onUnauthenticated(response.status);
-    throw errorFromResponse(response.status, response.statusText, text);
+    const error = errorFromResponse(response.status, response.statusText, text);
+    // A wrong password typed into a form (changing one's own) is not a lost session.
+    if (error.code !== 'INVALID_CREDENTIALS') onUnauthenticated(response.status);
+    throw error;
   }
   if (response.status === 204) return undefined as T;
   try {

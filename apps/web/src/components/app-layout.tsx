@@ -3,6 +3,7 @@
 import { NavLink, Outlet, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/auth-context';
 import { Button } from './button';
+import { navItems } from './nav-items';
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
   `rounded-md px-3 py-2 text-sm font-medium transition-colors ${
@@ -25,13 +26,24 @@ function Logo() {
   );
 }
 
-function AdminLinks() {
+function MainNav() {
   const { session } = useAuth();
-  if (!session?.scopes.includes('admin')) return null;
   return (
-    <NavLink to="/audit" className={navClass}>
-      Audit
-    </NavLink>
+    <nav aria-label="Main" className="flex items-center gap-1">
+      {navItems
+        .filter((item) => item.show?.(session) ?? true)
+        .map((item) =>
+          item.external ? (
+            <a key={item.to} href={item.to} className={navClass({ isActive: false })}>
+              {item.label}
+            </a>
+          ) : (
+            <NavLink key={item.to} to={item.to} end={item.end} className={navClass}>
+              {item.label}
+            </NavLink>
+          ),
+        )}
+    </nav>
   );
 }
 
@@ -47,9 +59,11 @@ function SessionControls() {
           <NavLink to="/keys" className={navClass}>
             API keys
           </NavLink>
-          <span data-testid="signed-in-user" className="text-slate-600">
-            {session.user.name} <span className="text-slate-400">({session.user.role})</span>
-          </span>
+          <NavLink to="/account" className={navClass} aria-label={`Account of ${session.user.name}`}>
+            <span data-testid="signed-in-user" className="text-slate-600">
+              {session.user.name} <span className="text-slate-400">({session.user.role})</span>
+            </span>
+          </NavLink>
           <Button
             variant="ghost"
             onClick={async () => {
@@ -80,21 +94,7 @@ export function AppLayout() {
             <Logo />
             Model Garden
           </NavLink>
-          <nav aria-label="Main" className="flex items-center gap-1">
-            <NavLink to="/" end className={navClass}>
-              Models
-            </NavLink>
-            <NavLink to="/upload" className={navClass}>
-              Upload
-            </NavLink>
-            <NavLink to="/monitoring" className={navClass}>
-              Metrics
-            </NavLink>
-            <a href="/docs" className={navClass({ isActive: false })}>
-              API docs
-            </a>
-            <AdminLinks />
-          </nav>
+          <MainNav />
           <SessionControls />
         </div>
       </header>

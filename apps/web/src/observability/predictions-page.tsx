@@ -1,6 +1,6 @@
 // The prediction-log browser: filters, paging, CSV export, and the model's logging settings.
 
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { Card } from '../components/card';
@@ -9,47 +9,7 @@ import { PageHeader } from '../components/page-header';
 import { Spinner } from '../components/spinner';
 import { formatDate } from '../lib/format';
 import { observabilityApi, type PredictionFilter } from './api';
-
-function LoggingSettings({ name }: { name: string }) {
-  const client = useQueryClient();
-  const settings = useQuery({ queryKey: ['logging', name], queryFn: () => observabilityApi.settings(name) });
-  const save = useMutation({
-    mutationFn: (patch: { enabled?: boolean; sampleRate?: number }) =>
-      observabilityApi.setSettings(name, patch),
-    onSuccess: (data) => client.setQueryData(['logging', name], data),
-  });
-  if (!settings.data) return settings.isError ? <ErrorAlert error={settings.error} /> : null;
-  const s = settings.data;
-  return (
-    <div className="flex flex-wrap items-center gap-4 text-sm">
-      <label className="flex items-center gap-2">
-        <input
-          type="checkbox"
-          checked={s.enabled}
-          data-testid="logging-enabled"
-          onChange={(e) => save.mutate({ enabled: e.target.checked })}
-        />
-        Log predictions
-      </label>
-      <label className="flex items-center gap-2">
-        Sample rate
-        <select
-          value={s.sampleRate}
-          className="rounded border border-slate-300 px-2 py-1"
-          onChange={(e) => save.mutate({ sampleRate: Number(e.target.value) })}
-        >
-          {[1, 0.5, 0.1, 0.01].map((r) => (
-            <option key={r} value={r}>
-              {r * 100}%
-            </option>
-          ))}
-        </select>
-      </label>
-      <span className="text-slate-500">Kept {s.retentionDays} days</span>
-      {save.isError && <ErrorAlert error={save.error} />}
-    </div>
-  );
-}
+import { LoggingSettings } from './logging-settings';
 
 export function PredictionsPage() {
   const { name = '' } = useParams();

@@ -1,10 +1,15 @@
-// The catalog: every registered model as a card, with its task, latest version and aliases.
+// The catalog: every registered model as a card, with its task, latest version, aliases and tags;
+// searched, filtered by task and tag, and sorted.
 
-import type { ModelSummary } from '@modelgarden/sdk';
+import type { ModelList, ModelSummary } from '@modelgarden/sdk';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
-import { useModels } from '../api/queries';
+import type { ApiError } from '../api/api-error';
+import { catalogApi } from '../api/catalog';
+import { queryKeys } from '../api/queries';
 import { AliasBadge } from '../components/alias-badge';
 import { buttonClass } from '../components/button';
+import { CatalogFilters, SORTS, useCatalogView } from '../components/catalog-filters';
 import { ErrorAlert } from '../components/error-alert';
 import { PageHeader } from '../components/page-header';
 import { Spinner } from '../components/spinner';
@@ -35,6 +40,15 @@ function ModelCard({ model }: { model: ModelSummary }) {
         <p className="mt-3 line-clamp-3 flex-1 text-sm text-slate-600">
           {model.description ?? <span className="text-slate-400">No description.</span>}
         </p>
+        {Object.keys(model.tags).length > 0 && (
+          <ul className="mt-3 flex flex-wrap gap-1" aria-label={`Tags of ${model.name}`}>
+            {Object.entries(model.tags).map(([key, value]) => (
+              <li key={key} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-600">
+                {value ? `${key}:${value}` : key}
+              </li>
+            ))}
+          </ul>
+        )}
         <div className="mt-4 flex flex-wrap items-center gap-1.5">
           {aliases.map(([alias, version]) => (
             <AliasBadge key={alias} alias={alias} version={version} />
@@ -62,7 +76,14 @@ function EmptyCatalog() {
 }
 
 export function CatalogPage() {
-  const models = useModels();
+  const [view, setView] = useCatalogView();
+  const filtered = view.q !== '' || view.task !== '' || view.tag !== '';
+  const models = useQuery<ModelList, ApiError>({
+    queryKey: [...queryKeys.models, 'search', { q: view.q, task: view.task, tag: view.tag }],
+    queryFn: () => catalogApi.search({ q: view.q, task: view.task || undefined, tag: view.tag }),
+    placeholderData: keepPreviousData,
+  });
+  const sorted = models.data ? [...models.data.models].sort(SORTS[view.sort].compare) : [];
   return (
     <>
       <PageHeader
@@ -74,19 +95,31 @@ export function CatalogPage() {
           </Link>
         }
       />
+      {(filtered || (models.data?.total ?? 0) > 0) && <CatalogFilters view={view} onChange={setView} />}
       {models.isPending && <Spinner label="Loading models" />}
       {models.isError && (
         <ErrorAlert error={models.error} title="Could not load the models" onRetry={() => models.refetch()} />
       )}
       {models.data &&
-        (models.data.length === 0 ? (
+        (models.data.total === 0 && !filtered ? (
           <EmptyCatalog />
+        ) : sorted.length === 0 ? (
+          <p className="text-sm text-slate-500" data-testid="no-match">
+            No model matches these filters.
+          </p>
         ) : (
-          <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Models">
-            {models.data.map((model) => (
-              <ModelCard key={model.name} model={model} />
-            ))}
-          </ul>
+          <>
+            <p className="mb-3 text-sm text-slate-500" data-testid="catalog-count">
+              {models.data.total} model{models.data.total === 1 ? '' : 's'}
+              {filtered ? ' match' : ''}
+              {models.data.total > sorted.length ? ` (showing the first ${sorted.length})` : ''}
+            </p>
+            <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Models">
+              {sorted.map((model) => (
+                <ModelCard key={model.name} model={model} />
+              ))}
+            </ul>
+          </>
         ))}
     </>
   );

@@ -1,4 +1,5 @@
-// One model: try it, its versions and aliases, its schema and metadata, and how to call it.
+// One model: try it, its versions and aliases, its traffic, managing a version, logging, its schema
+// and metadata, and how to call it.
 
 import type { ModelDetail } from '@modelgarden/sdk';
 import { useState } from 'react';
@@ -10,14 +11,17 @@ import { ApiExamples } from '../components/api-examples';
 import { buttonClass } from '../components/button';
 import { Card } from '../components/card';
 import { ErrorAlert } from '../components/error-alert';
+import { ManageVersion } from '../components/manage-version';
 import { PageHeader } from '../components/page-header';
 import { PromoteControl } from '../components/promote-control';
 import { SchemaTable } from '../components/schema-table';
 import { Spinner } from '../components/spinner';
+import { TrafficSplit } from '../components/traffic-split';
 import { TryItPanel } from '../components/try-it-panel';
 import { VersionMetadata } from '../components/version-metadata';
 import { VersionsTable } from '../components/versions-table';
 import { taskLabels } from '../lib/task';
+import { LoggingSettings } from '../observability/logging-settings';
 import { ModelObservabilityCard } from '../observability/model-observability-card';
 
 function Breadcrumb({ name }: { name: string }) {
@@ -101,6 +105,26 @@ function ModelView({ model }: { model: ModelDetail }) {
               <h3 className="mb-2 text-sm font-semibold text-slate-800">Production history</h3>
               <AliasHistory model={model.name} alias="production" />
             </div>
+          </Card>
+
+          <Card
+            title="Traffic"
+            testId="traffic"
+            description="Split an alias's requests over versions (a canary), copy them to a shadow, promote or end the split."
+          >
+            <TrafficSplit model={model} />
+          </Card>
+
+          <Card title={`Manage v${version.version}`} testId="manage-version">
+            <ManageVersion model={model.name} version={version} />
+          </Card>
+
+          <Card
+            title="Prediction logging"
+            testId="prediction-logging"
+            description="Keep a sample of this model's inputs and outputs for the prediction log and drift."
+          >
+            <LoggingSettings name={model.name} />
           </Card>
 
           <div className="grid gap-6 lg:grid-cols-2">

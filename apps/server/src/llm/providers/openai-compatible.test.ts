@@ -369,6 +369,22 @@ describe('openai-compatible provider: failures', () => {
     expect(await fake.requests[0]?.ended).toBe('aborted');
   });
 
+  it('an abort mid-stream ends the stream as aborted after the parts sent, and closes the upstream request', async () => {
+    const { fake, provider } = await setup();
+    fake.enqueue(turn(say('first'), { type: 'stall' }));
+    const controller = new AbortController();
+    const parts: ChatStreamPart[] = [];
+    const error = await (async () => {
+      for await (const part of provider.streamChat(ASK, { signal: controller.signal })) {
+        parts.push(part);
+        controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect(parts).toEqual([{ type: 'text-delta', text: 'first' }]);
+    expect(error).toMatchObject({ kind: 'aborted' });
+    expect(await fake.requests[0]?.ended).toBe('aborted');
+  });
+
   it('the whole-call deadline ends a non-streaming call to a silent upstream', async () => {
     const { fake, provider } = await setup(undefined, { timeouts: { totalMs: 100 } });
     fake.enqueue({ hang: true });

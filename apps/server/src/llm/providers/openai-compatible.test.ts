@@ -7,6 +7,7 @@ import {
   fakeEmbedding,
   finish,
   interleaved,
+  paced,
   say,
   startFakeOllama,
   startFakeOpenAI,
@@ -344,7 +345,7 @@ describe('openai-compatible provider: failures', () => {
 
   it('a slow first token is waited for; a first-token deadline shorter than it is a timeout', async () => {
     const { fake, provider } = await setup(undefined, { timeouts: { firstTokenMs: 5_000 } });
-    const slow = turn({ type: 'text', text: 'finally', delayMs: 300 }, finish('stop'));
+    const slow = turn(paced(['fin', 'ally'], { firstMs: 300, everyMs: 10 }), finish('stop'));
     fake.enqueue(slow);
     expect((await collect(provider.streamChat(ASK))).parts).toEqual(expectedParts(slow));
 

@@ -14,6 +14,7 @@
  *   { destroy: true },                                           // connection dropped, no answer
  *   { ...turn(say('late')), headerDelayMs: 500 },                // slow to answer at all
  *   turn({ type: 'text', text: 'slow', delayMs: 300 }, finish('stop')),  // a slow first token
+ *   turn(paced(chunked(text, 4), { firstMs: 200, everyMs: 20 }), finish('stop')),  // streams like an LLM
  *   turn(say('a'), { type: 'error', message: 'overloaded' }),    // a mid-stream error event
  *   turn(say('a'), { type: 'disconnect' }),                       // the connection dies mid-stream
  *   turn(say('a'), { type: 'stall' }),                            // the stream goes quiet, connection open
@@ -67,6 +68,7 @@ export {
   type FakeTurn,
   finish,
   interleaved,
+  paced,
   type ScriptedCall,
   say,
   type TurnStep,

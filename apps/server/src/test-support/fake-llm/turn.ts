@@ -46,6 +46,18 @@ export function say(...chunks: string[]): TurnStep[] {
   return chunks.map((text) => ({ type: 'text', text }));
 }
 
+/**
+ * Text that streams like an LLM: the first chunk after `firstMs`, each next one `everyMs` later.
+ * @example turn(paced(chunked(answer, 4), { firstMs: 200, everyMs: 20 }), finish('stop'), usage(30, 50))
+ */
+export function paced(chunks: string[], timing: { firstMs: number; everyMs: number }): TurnStep[] {
+  return chunks.map((text, i) => ({
+    type: 'text',
+    text,
+    delayMs: i === 0 ? timing.firstMs : timing.everyMs,
+  }));
+}
+
 export interface ScriptedCall {
   index: number;
   id: string;

@@ -106,10 +106,14 @@ export function openAiError(error: ModelGardenError, status: number) {
 }
 
 /** Answers in the error format the route declares (route-traits.ts), by URL prefix when none matched. */
+const causeOf = (error: ModelGardenError) =>
+  error.cause instanceof Error ? { cause: error.cause.message.slice(0, 2000) } : {};
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ModelGardenError) {
   const status = ERROR_CODES[error.code];
   if (status >= 500) request.log.error({ err: error.cause ?? error, code: error.code }, error.message);
-  else request.log.info({ code: error.code }, error.message);
+  // A client error's cause (the parser's or the runtime's own text) is logged, never sent.
+  else request.log.info({ code: error.code, ...causeOf(error) }, error.message);
   const format = errorFormatOf(request);
   if (format === 'oip') return reply.status(status).send({ error: error.message });
   if (format === 'openai') return reply.status(status).send(openAiError(error, status));

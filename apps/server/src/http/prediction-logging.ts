@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import type { AppContext } from '../context.js';
 import type { PredictionLogEntry } from '../observability/prediction-log.js';
 import type { ModelVersion } from '../registry/types.js';
+import { imageFormatOf } from '../serving/image-preprocess.js';
 import type { InferResult } from '../serving/inference-service.js';
 import { type FeatureRow, featureRowsOf, type PredictResult } from '../serving/predict-service.js';
 import { addRouteHook, routeOf } from './route-hooks.js';
@@ -25,6 +26,7 @@ function featuresOf(row: FeatureRow, names: string[] | null): Record<string, num
 async function imageStats(base64: string, maxPixels: number): Promise<Record<string, number> | null> {
   try {
     const bytes = Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
+    if (!imageFormatOf(bytes)) return null;
     const img = sharp(bytes, { limitInputPixels: maxPixels });
     const [meta, stats] = await Promise.all([img.metadata(), img.stats()]);
     const channels = stats.channels.slice(0, 3);

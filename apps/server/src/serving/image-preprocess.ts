@@ -27,15 +27,36 @@ function invalid(message: string, cause?: unknown): ModelGardenError {
   return new ModelGardenError('INVALID_IMAGE', message, { cause });
 }
 
+/** The documented image formats, told by their first bytes. */
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
+
+const ascii = (bytes: Uint8Array, at: number, text: string) =>
+  bytes.length >= at + text.length && [...text].every((c, i) => bytes[at + i] === c.charCodeAt(0));
+
 /**
- * Reads the header only (sharp decodes lazily) and refuses a picture that claims more than
+ * The format of a picture from its magic bytes, or undefined for anything else (TIFF, SVG, HEIF,
+ * AVIF, BMP…): checked before any decoder, even a header parser, sees the bytes.
+ */
+export function imageFormatOf(bytes: Uint8Array): ImageFormat | undefined {
+  if (bytes[0] === 0x89 && ascii(bytes, 1, 'PNG\r\n\x1a\n')) return 'png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (ascii(bytes, 0, 'RIFF') && ascii(bytes, 8, 'WEBP')) return 'webp';
+  if (ascii(bytes, 0, 'GIF87a') || ascii(bytes, 0, 'GIF89a')) return 'gif';
+  return undefined;
+}
+
+const UNSUPPORTED = 'Unsupported image format; send PNG, JPEG, WebP or GIF';
+
+/**
+ * Refuses anything but PNG, JPEG, WebP and GIF by its first bytes, then reads the header only (sharp decodes lazily) and refuses a picture that claims more than
  * `maxPixels` before any pixel is decoded: a 100000×100000 PNG of zeros is a few KB.
  */
 async function checkHeader(bytes: Uint8Array, maxPixels: number): Promise<void> {
+  const format = imageFormatOf(bytes);
+  if (!format) throw invalid(UNSUPPORTED);
   const meta = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
-  if (!meta.format || !['png', 'jpeg', 'webp', 'gif', 'tiff', 'avif'].includes(meta.format)) {
-    throw invalid(`Unsupported image format ${meta.format ?? 'unknown'}; send PNG, JPEG, WebP or GIF`);
-  }
+  // libvips picks its loader by content too: it must be the one the magic bytes named.
+  if (meta.format !== format) throw invalid(UNSUPPORTED);
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width * height > maxPixels) {

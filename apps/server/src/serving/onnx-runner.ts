@@ -7,6 +7,7 @@ import ort from 'onnxruntime-node';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { ModelVersion, TensorSpec } from '../registry/types.js';
 import type { RawOutput } from './batching.js';
+import { clientReasonOf } from './ort-error.js';
 import type { InstanceRunner } from './scheduler.js';
 import type { DecodedTensor } from './tensor-codec.js';
 import { allocate, ortTypeOf } from './tensor-types.js';
@@ -24,7 +25,8 @@ export function onnxRunner(session: ort.InferenceSession, outputs: readonly Tens
     } catch (err) {
       // onnxruntime rejects inputs that pass the signature check but break the graph (e.g. a
       // dimension the graph fixes internally): that is the caller's input, not our failure.
-      const reason = err instanceof Error ? err.message : String(err);
+      // Without the library's internals (ort-error.ts); the full text stays the cause, for the log.
+      const reason = clientReasonOf(err instanceof Error ? err.message : String(err));
       throw new ModelGardenError('INVALID_INPUT', `The model rejected the input: ${reason}`, { cause: err });
     }
     return outputNames.map((name) => {

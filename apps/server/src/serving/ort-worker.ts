@@ -28,8 +28,13 @@ try {
         port.postMessage(reply, transferablesOf(outputs));
       },
       (err: unknown) => {
-        const e = err as { code?: string; message?: string };
-        const reply: WorkerReply = { id: msg.id, error: { code: e.code, message: e.message ?? String(err) } };
+        const e = err as { code?: string; message?: string; cause?: unknown };
+        // The library's full text (the cause) travels too, for the main thread's log.
+        const cause = e.cause instanceof Error ? e.cause.message : undefined;
+        const reply: WorkerReply = {
+          id: msg.id,
+          error: { code: e.code, message: e.message ?? String(err), ...(cause ? { cause } : {}) },
+        };
         port.postMessage(reply);
       },
     );

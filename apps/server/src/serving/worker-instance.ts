@@ -33,7 +33,11 @@ export interface WorkerRequest {
 
 export type WorkerReply =
   | { id: number; outputs: RawOutput[]; error?: undefined }
-  | { id: number; error: { code?: string | undefined; message: string }; outputs?: undefined };
+  | {
+      id: number;
+      error: { code?: string | undefined; message: string; cause?: string };
+      outputs?: undefined;
+    };
 
 type StartReply = { ready: true } | { ready: false; error: { code?: string; message: string } };
 
@@ -65,9 +69,9 @@ function workerEntry(): { target: string | URL; eval: boolean } {
   };
 }
 
-const errorOf = (e: { code?: string | undefined; message: string }) =>
+const errorOf = (e: { code?: string | undefined; message: string; cause?: string }) =>
   e.code === 'INVALID_INPUT' || e.code === 'INVALID_MODEL_FILE'
-    ? new ModelGardenError(e.code, e.message)
+    ? new ModelGardenError(e.code, e.message, e.cause ? { cause: new Error(e.cause) } : {})
     : new ModelGardenError('INTERNAL', `Inference worker failed: ${e.message}`);
 
 interface Pending {

@@ -123,3 +123,42 @@ export function pngBomb(width = 100_000, height = 100_000): Buffer {
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/** A tensor type: FLOAT with one dimension, named (`dim_param`) or fixed (`dim_value`). */
+function floatVector(dim: string | number): Buffer {
+  const d = typeof dim === 'string' ? pbMessage(2, dim) : pbVarint(1, dim);
+  return pbMessage(1, Buffer.concat([pbVarint(1, 1), pbMessage(2, pbMessage(1, d))]));
+}
+
+/**
+ * A well-formed ONNX model whose input `x` is FLOAT [N] and whose graph reshapes it to [4]: any N
+ * but 4 passes the signature check and fails inside onnxruntime (its Reshape kernel's own error).
+ */
+export function reshapeModel(): Buffer {
+  const shape = Buffer.alloc(8);
+  shape.writeBigInt64LE(4n);
+  const initializer = Buffer.concat([
+    pbVarint(1, 1), // dims [1]
+    pbVarint(2, 7), // data_type INT64
+    pbMessage(8, 'shape'),
+    pbMessage(9, shape), // raw_data
+  ]);
+  const node = Buffer.concat([
+    pbMessage(1, 'x'),
+    pbMessage(1, 'shape'),
+    pbMessage(2, 'y'),
+    pbMessage(4, 'Reshape'),
+  ]);
+  const graph = Buffer.concat([
+    pbMessage(1, node),
+    pbMessage(2, 'reshaper'),
+    pbMessage(5, initializer),
+    pbMessage(11, Buffer.concat([pbMessage(1, 'x'), pbMessage(2, floatVector('N'))])),
+    pbMessage(12, Buffer.concat([pbMessage(1, 'y'), pbMessage(2, floatVector(4))])),
+  ]);
+  return Buffer.concat([
+    pbVarint(1, 8), // ir_version
+    pbMessage(8, Buffer.concat([pbMessage(1, ''), pbVarint(2, 13)])), // opset_import ai.onnx 13
+    pbMessage(7, graph),
+  ]);
+}

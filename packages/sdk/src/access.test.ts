@@ -86,4 +86,45 @@ describe('access control through the SDK', () => {
     expect(items.map((e) => e.action)).toContain('PATCH /api/users/:name');
     expect(items.every((e) => e.actor === 'admin-key')).toBe(true);
   });
+
+  it('signs in with a cookie session: the CSRF token from the login goes with every change', async () => {
+    await admin.createUser({ name: 'cookie-user', role: 'member', password: 'first password, long enough' });
+    // Node's fetch keeps no cookies: this one does, as a browser would for the web app.
+    let cookie: string | undefined;
+    const jar: typeof fetch = async (input, init) => {
+      const headers = new Headers(init?.headers);
+      if (cookie) headers.set('cookie', cookie);
+      const response = await fetch(input, { ...init, headers });
+      const set = response.headers.get('set-cookie');
+      if (set) cookie = set.split(';')[0];
+      return response;
+    };
+    let csrf: string | null = null;
+    const errors: string[] = [];
+    const browser = new ModelGardenClient({
+      baseUrl: server.url,
+      fetch: jar,
+      credentials: 'include',
+      csrfToken: () => csrf,
+      onError: (error) => errors.push(error.code),
+    });
+    const session = await browser.login('cookie-user', 'first password, long enough');
+    expect(session).toMatchObject({ authenticated: true, via: 'session', user: { name: 'cookie-user' } });
+    expect(session.csrfToken).toEqual(expect.any(String));
+    // Without the token a change is refused; with it, it goes through.
+    expect(await codeOf(browser.changePassword('first password, long enough', 'second password, long'))).toBe(
+      'CSRF_TOKEN_INVALID',
+    );
+    csrf = session.csrfToken;
+    expect(await codeOf(browser.changePassword('wrong password', 'second password, long'))).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    expect(errors).toEqual(['CSRF_TOKEN_INVALID', 'INVALID_CREDENTIALS']);
+    await browser.changePassword('first password, long enough', 'second password, long');
+    const again = await browser.login('cookie-user', 'second password, long');
+    expect(again.authenticated).toBe(true);
+    csrf = again.csrfToken;
+    await browser.logout();
+    expect(await browser.whoami()).toMatchObject({ authenticated: false });
+  });
 });

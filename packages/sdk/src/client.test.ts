@@ -50,6 +50,15 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
+async function failure(promise: Promise<unknown>): Promise<ModelGardenApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ModelGardenApiError);
+  return error as ModelGardenApiError;
+}
+
 function top(prediction: unknown): ClassificationPrediction {
   expect(prediction).toHaveProperty('probabilities');
   return prediction as ClassificationPrediction;
@@ -230,15 +239,6 @@ describe('predictions', { timeout: 20_000 }, () => {
 });
 
 describe('errors', { timeout: 20_000 }, () => {
-  async function failure(promise: Promise<unknown>): Promise<ModelGardenApiError> {
-    const error = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ModelGardenApiError);
-    return error as ModelGardenApiError;
-  }
-
   it('an unknown model is MODEL_NOT_FOUND (404) on every registry and predict route', async () => {
     for (const call of [
       client.getModel('no-such-model'),
@@ -335,5 +335,111 @@ describe('pushModel with a reference dataset', () => {
     );
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ source: 'csv', features: IRIS_FEATURES });
+  });
+});
+
+describe('serving config', { timeout: 20_000 }, () => {
+  it('reads the stored config with the settings in effect, and replaces it', async () => {
+    const before = await client.getServingConfig('iris', 1);
+    expect(before).toMatchObject({ model: 'iris', version: 1 });
+    expect(before.effective.maxBatchSize).toBeGreaterThan(0);
+    const after = await client.setServingConfig('iris', 1, { maxBatchSize: 8, maxQueueDelayMs: 1 });
+    expect(after.servingConfig).toEqual({ maxBatchSize: 8, maxQueueDelayMs: 1 });
+    expect(after.effective).toMatchObject({ maxBatchSize: 8, maxQueueDelayMs: 1 });
+    expect((await client.getVersion('iris', 1)).servingConfig).toEqual({
+      maxBatchSize: 8,
+      maxQueueDelayMs: 1,
+    });
+    expect((await failure(client.setServingConfig('iris', 1, { maxBatchSize: 0 }))).code).toBe(
+      'VALIDATION_FAILED',
+    );
+    await client.setServingConfig('iris', 1, {});
+  });
+});
+
+describe('prediction logging, references and drift', { timeout: 30_000 }, () => {
+  const MODEL = 'iris-observed';
+
+  beforeAll(async () => {
+    await client.pushModel(MODEL, IRIS_FILE, {
+      metadata: { labels: IRIS_LABELS, featureNames: IRIS_FEATURES },
+    });
+  });
+
+  it('turns logging on, logs predictions, pages them and exports them as CSV', async () => {
+    expect((await client.getPredictionLogging(MODEL)).enabled).toBe(false);
+    const settings = await client.setPredictionLogging(MODEL, { enabled: true, sampleRate: 1 });
+    expect(settings).toMatchObject({ enabled: true, sampleRate: 1 });
+    const rows = Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? VIRGINICA : SETOSA));
+    await client.predict(MODEL, rows);
+    // The log is written by a background flush: wait for the rows, then look at them.
+    let page = await client.listPredictions(MODEL);
+    for (const deadline = Date.now() + 10_000; page.items.length < rows.length && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      page = await client.listPredictions(MODEL);
+    }
+    expect(page.items).toHaveLength(rows.length);
+    expect(page.items[0]).toMatchObject({ model: MODEL, version: 1, protocol: 'predict' });
+    expect(Object.keys(page.items[0]?.features ?? {}).sort()).toEqual([...IRIS_FEATURES].sort());
+    const setosa = await client.listPredictions(MODEL, { label: 'setosa', limit: 1 });
+    expect(setosa.items.map((item) => item.label)).toEqual(['setosa']);
+
+    const csv = await client.exportPredictionsCsv(MODEL, { label: 'setosa' });
+    const [header, ...lines] = csv.trim().split('\n');
+    expect(header?.split(',')).toContain('request_id');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((line) => line.includes('setosa'))).toBe(true);
+    expect((await failure(client.listPredictions('no-such-model'))).code).toBe('MODEL_NOT_FOUND');
+  });
+
+  it('sets a reference from CSV and from a logged window, and reports drift against it', async () => {
+    expect((await failure(client.getReference(MODEL, 1))).code).toBe('REFERENCE_NOT_FOUND');
+    const csv = await readFile(repo('models/iris/reference.csv'), 'utf8');
+    const reference = await client.setReference(MODEL, 1, csv);
+    expect(reference).toMatchObject({ model: MODEL, version: 1, source: 'csv', features: IRIS_FEATURES });
+    expect(await client.getReference(MODEL, 1)).toEqual(reference);
+    expect((await failure(client.setReference(MODEL, 1, 'not,the,features\n1,2,3\n'))).code).toBe(
+      'INVALID_REFERENCE',
+    );
+
+    const from = new Date(Date.now() - 60 * 60_000).toISOString();
+    const report = await client.drift(MODEL, { version: 1, from });
+    expect(report).toMatchObject({
+      model: MODEL,
+      version: 1,
+      referenceVersion: 1,
+      window: { from, to: null },
+    });
+    expect(report.features.map((f) => f.feature).sort()).toEqual([...IRIS_FEATURES].sort());
+
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const fromWindow = await client.setReferenceFromWindow(MODEL, 1, { from, to });
+    expect(fromWindow.source).not.toBe('csv');
+    expect(fromWindow.rows).toBe(12);
+    expect((await failure(client.drift(MODEL, { from: to, to: from }))).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('reads the live metrics summary and the Prometheus exposition', async () => {
+    const summary = await client.metricsSummary();
+    expect(summary.intervalSeconds).toBeGreaterThan(0);
+    expect(Array.isArray(summary.http)).toBe(true);
+    const text = await client.prometheusMetrics();
+    expect(text).toContain('http_server_request_duration_seconds');
+  });
+});
+
+describe('Open Inference Protocol metadata and readiness', { timeout: 20_000 }, () => {
+  it('answers server liveness and readiness, model metadata and model readiness', async () => {
+    expect(await client.serverLive()).toEqual({ live: true });
+    expect(await client.serverReady()).toEqual({ ready: true });
+    const metadata = await client.modelMetadata('iris');
+    expect(metadata).toMatchObject({ name: 'iris', platform: 'onnx_onnxv1' });
+    expect(metadata.inputs[0]).toMatchObject({ datatype: 'FP32' });
+    expect((await client.modelMetadata('iris', { version: 1 })).versions).toContain('1');
+    expect(await client.modelReady('iris')).toEqual({ name: 'iris', ready: true });
+    expect(await client.modelReady('iris', { version: 1 })).toEqual({ name: 'iris', ready: true });
+    const unknown = await failure(client.modelReady('no-such-model'));
+    expect(unknown.status).toBe(404);
+    expect((await failure(client.modelMetadata('iris', { version: 99 }))).status).toBe(404);
   });
 });

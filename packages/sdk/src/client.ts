@@ -12,8 +12,12 @@ import type {
   AuditEntry,
   AuditQuery,
   CreatedApiKey,
+  DeletedVersion,
+  DriftQuery,
+  DriftReport,
   FeatureRow,
   HealthStatus,
+  MetricsSummary,
   ModelDetail,
   ModelList,
   ModelQuery,
@@ -23,9 +27,17 @@ import type {
   NewUser,
   OipInferRequest,
   OipInferResponse,
+  OipModelMetadata,
+  OipModelReady,
   OipServerMetadata,
+  PredictionLogSettings,
+  PredictionPage,
+  PredictionQuery,
   PredictResponse,
   PushMetadata,
+  ReferenceDataset,
+  ServingConfig,
+  ServingConfigView,
   SessionInfo,
   User,
   UserPatch,
@@ -43,6 +55,18 @@ export interface ModelGardenClientOptions {
   fetch?: typeof fetch;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
+  /**
+   * Browsers: whether fetch sends cookies (the session cookie of the web app). Defaults to fetch's own
+   * default (`same-origin`).
+   */
+  credentials?: RequestInit['credentials'];
+  /**
+   * The CSRF token of a cookie session (`GET /api/session`'s `csrfToken`), sent as `x-csrf-token` on
+   * every request that changes something; asked for per request, so it can change after a login.
+   */
+  csrfToken?: () => string | null | undefined;
+  /** Called with every error answer before it is thrown (e.g. to send a browser to its login page on 401). */
+  onError?: (error: ModelGardenApiError) => void;
 }
 
 export interface CallOptions {
@@ -109,14 +133,23 @@ export class ModelGardenClient {
   readonly #apiKey: string | undefined;
   readonly #fetch: typeof fetch;
   readonly #headers: Record<string, string>;
+  readonly #credentials: RequestInit['credentials'] | undefined;
+  readonly #csrfToken: (() => string | null | undefined) | undefined;
+  readonly #onError: ((error: ModelGardenApiError) => void) | undefined;
 
   constructor(options: ModelGardenClientOptions) {
     if (!options?.baseUrl) throw new TypeError('ModelGardenClient: options.baseUrl is required');
-    this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
-    new URL(this.baseUrl); // fail here, not on the first call, when the URL is malformed
+    const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
+    // A path (`/`) is relative to the page in a browser; anywhere else the URL must be absolute.
+    const page = (globalThis as { location?: { href?: string } }).location?.href;
+    // fail here, not on the first call, when the URL is malformed
+    this.baseUrl = base.startsWith('/') && page ? new URL(base, page).toString() : new URL(base).toString();
     this.#apiKey = options.apiKey;
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#headers = options.headers ?? {};
+    this.#credentials = options.credentials;
+    this.#csrfToken = options.csrfToken;
+    this.#onError = options.onError;
   }
 
   /** `GET /api/models` */
@@ -213,11 +246,7 @@ export class ModelGardenClient {
   }
 
   /** `DELETE …/versions/{version}` (409 while an alias uses it); the artifact goes when no version shares it. */
-  deleteVersion(
-    name: string,
-    version: number,
-    options: MutationOptions = {},
-  ): Promise<{ model: string; version: number; deleted: true; artifactRemoved: boolean }> {
+  deleteVersion(name: string, version: number, options: MutationOptions = {}): Promise<DeletedVersion> {
     return this.#mutate('DELETE', `api/models/${segment(name)}/versions/${segment(version)}`, options);
   }
 
@@ -318,8 +347,10 @@ export class ModelGardenClient {
   /** `POST /v2/models/{name}[/versions/{v}]/infer`: an Open Inference Protocol v2 request, as is. */
   infer(name: string, request: OipInferRequest, options: InferOptions = {}): Promise<OipInferResponse> {
     const { version, signal } = options;
-    const versionPath = version === undefined ? '' : `/versions/${segment(version)}`;
-    return this.#json('POST', `v2/models/${segment(name)}${versionPath}/infer`, { signal, json: request });
+    return this.#json('POST', `v2/models/${segment(name)}${versionPath(version)}/infer`, {
+      signal,
+      json: request,
+    });
   }
 
   /** `GET /v2`: the OIP server metadata. */
@@ -335,6 +366,129 @@ export class ModelGardenClient {
   /** `GET /health/ready`: resolves with `status: 'not_ready'` (not a throw) when the server answers 503. */
   ready(options?: CallOptions): Promise<HealthStatus> {
     return this.#json('GET', 'health/ready', { ...options, alsoOk: [503] });
+  }
+
+  /** `GET /v2/health/live` (OIP): `{ live: true }` while the process is up. */
+  serverLive(options?: CallOptions): Promise<{ live: boolean }> {
+    return this.#json('GET', 'v2/health/live', { ...options });
+  }
+
+  /** `GET /v2/health/ready` (OIP): resolves with `ready: false` (not a throw) when the server answers 503. */
+  serverReady(options?: CallOptions): Promise<{ ready: boolean }> {
+    return this.#json('GET', 'v2/health/ready', { ...options, alsoOk: [503] });
+  }
+
+  /** `GET /v2/models/{name}[/versions/{v}]`: the OIP model metadata (versions, inputs, outputs). */
+  modelMetadata(name: string, options: InferOptions = {}): Promise<OipModelMetadata> {
+    const { version, signal } = options;
+    return this.#json('GET', `v2/models/${segment(name)}${versionPath(version)}`, { signal });
+  }
+
+  /**
+   * `GET /v2/models/{name}[/versions/{v}]/ready`: loads the version if needed. A version that cannot
+   * load throws (503, `HTTP_503`), an unknown one 404.
+   */
+  modelReady(name: string, options: InferOptions = {}): Promise<OipModelReady> {
+    const { version, signal } = options;
+    return this.#json('GET', `v2/models/${segment(name)}${versionPath(version)}/ready`, { signal });
+  }
+
+  // Serving config and observability.
+
+  /** `GET …/versions/{version}/serving-config`: what is stored, and the settings in effect. */
+  getServingConfig(name: string, version: number, options?: CallOptions): Promise<ServingConfigView> {
+    return this.#json('GET', `${versionPathOf(name, version)}/serving-config`, { ...options });
+  }
+
+  /**
+   * `PUT …/versions/{version}/serving-config`: replaces the config (unset fields take the defaults).
+   *
+   * @example
+   * await client.setServingConfig('iris', 1, { maxBatchSize: 32, maxQueueDelayMs: 2 });
+   */
+  setServingConfig(
+    name: string,
+    version: number,
+    config: ServingConfig,
+    options: MutationOptions = {},
+  ): Promise<ServingConfigView> {
+    return this.#mutate('PUT', `${versionPathOf(name, version)}/serving-config`, options, config);
+  }
+
+  /** `GET /api/models/{name}/prediction-logging` */
+  getPredictionLogging(name: string, options?: CallOptions): Promise<PredictionLogSettings> {
+    return this.#json('GET', `api/models/${segment(name)}/prediction-logging`, { ...options });
+  }
+
+  /** `PUT /api/models/{name}/prediction-logging`: fields left out keep their value. */
+  setPredictionLogging(
+    name: string,
+    settings: Partial<PredictionLogSettings>,
+    options: MutationOptions = {},
+  ): Promise<PredictionLogSettings> {
+    return this.#mutate('PUT', `api/models/${segment(name)}/prediction-logging`, options, settings);
+  }
+
+  /** `GET /api/models/{name}/predictions`: logged predictions, newest first; pass `nextCursor` as `cursor`. */
+  listPredictions(name: string, query: PredictionQuery = {}, options?: CallOptions): Promise<PredictionPage> {
+    return this.#json('GET', `api/models/${segment(name)}/predictions`, { ...options, query: { ...query } });
+  }
+
+  /** `GET /api/models/{name}/predictions.csv`: the same filters, as CSV text. */
+  exportPredictionsCsv(
+    name: string,
+    query: Omit<PredictionQuery, 'limit'> = {},
+    options?: CallOptions,
+  ): Promise<string> {
+    return this.#text('GET', `api/models/${segment(name)}/predictions.csv`, {
+      ...options,
+      query: { ...query },
+      headers: { accept: 'text/csv' },
+    });
+  }
+
+  /** `PUT …/versions/{version}/reference`: the drift reference from CSV (one column per feature, optional `label`). */
+  setReference(
+    name: string,
+    version: number,
+    csv: string,
+    options: MutationOptions = {},
+  ): Promise<ReferenceDataset> {
+    return this.#json('PUT', `${versionPathOf(name, version)}/reference`, {
+      signal: options.signal,
+      body: csv,
+      headers: { 'content-type': 'text/csv', ...idempotencyHeader(options) },
+    });
+  }
+
+  /** `POST …/versions/{version}/reference/from-window`: the features logged between `from` and `to` (ISO 8601). */
+  setReferenceFromWindow(
+    name: string,
+    version: number,
+    window: { from: string; to: string },
+    options: MutationOptions = {},
+  ): Promise<ReferenceDataset> {
+    return this.#mutate('POST', `${versionPathOf(name, version)}/reference/from-window`, options, window);
+  }
+
+  /** `GET …/versions/{version}/reference` (404 `REFERENCE_NOT_FOUND` when there is none). */
+  getReference(name: string, version: number, options?: CallOptions): Promise<ReferenceDataset> {
+    return this.#json('GET', `${versionPathOf(name, version)}/reference`, { ...options });
+  }
+
+  /** `GET /api/models/{name}/drift`: live inputs against the reference (PSI, KS test, labels). */
+  drift(name: string, query: DriftQuery = {}, options?: CallOptions): Promise<DriftReport> {
+    return this.#json('GET', `api/models/${segment(name)}/drift`, { ...options, query: { ...query } });
+  }
+
+  /** `GET /api/metrics/summary`: recent per-model throughput, latency percentiles, errors, queue depth. */
+  metricsSummary(options?: CallOptions): Promise<MetricsSummary> {
+    return this.#json('GET', 'api/metrics/summary', { ...options });
+  }
+
+  /** `GET /metrics`: the Prometheus text exposition. */
+  prometheusMetrics(options?: CallOptions): Promise<string> {
+    return this.#text('GET', 'metrics', { ...options, headers: { accept: 'text/plain' } });
   }
 
   #predict(
@@ -354,6 +508,28 @@ export class ModelGardenClient {
   /** `GET /api/session`: who this client is (its key's user and scopes), or anonymous. */
   whoami(options?: CallOptions): Promise<SessionInfo> {
     return this.#json('GET', 'api/session', { ...options });
+  }
+
+  /**
+   * `POST /api/session`: signs in with a name and password; in a browser the answer sets the session
+   * cookie, and its `csrfToken` goes with every change (the `csrfToken` option).
+   */
+  login(name: string, password: string, options?: CallOptions): Promise<SessionInfo> {
+    return this.#json('POST', 'api/session', { ...options, json: { name, password } });
+  }
+
+  /** `DELETE /api/session`: signs out (ends the cookie session). */
+  async logout(options?: CallOptions): Promise<void> {
+    await this.#json('DELETE', 'api/session', { ...options, empty: true });
+  }
+
+  /** `POST /api/session/password`: changes the signed-in user's own password. */
+  async changePassword(currentPassword: string, newPassword: string, options?: CallOptions): Promise<void> {
+    await this.#json('POST', 'api/session/password', {
+      ...options,
+      json: { currentPassword, newPassword },
+      empty: true,
+    });
   }
 
   /** `GET /api/users` (admin) */
@@ -421,15 +597,44 @@ export class ModelGardenClient {
   }
 
   async #json<T>(method: string, path: string, init: SendInit): Promise<T> {
+    const { response, text, url } = await this.#send(method, path, init);
+    if (init.empty && text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new ModelGardenApiError({
+        status: response.status,
+        code: 'INVALID_RESPONSE',
+        message: `expected JSON from ${method} ${url}, got: ${text.slice(0, 200)}`,
+        method,
+        url,
+        cause: error,
+      });
+    }
+  }
+
+  /** A call whose answer is text (CSV, the Prometheus exposition). */
+  async #text(method: string, path: string, init: SendInit): Promise<string> {
+    return (await this.#send(method, path, init)).text;
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    init: SendInit,
+  ): Promise<{ response: Response; text: string; url: string }> {
     const url = this.#url(path, init.query);
     const headers: Record<string, string> = { accept: 'application/json', ...this.#headers, ...init.headers };
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    const csrf = method !== 'GET' && method !== 'HEAD' ? this.#csrfToken?.() : undefined;
+    if (csrf) headers['x-csrf-token'] = csrf;
     let body = init.body;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(init.json);
     }
     const requestInit: RequestInit & { duplex?: 'half' } = { method, headers, body, signal: init.signal };
+    if (this.#credentials) requestInit.credentials = this.#credentials;
     // fetch refuses a stream body unless told the request is sent before the answer is read.
     if (body instanceof ReadableStream) requestInit.duplex = 'half';
 
@@ -444,21 +649,11 @@ export class ModelGardenClient {
       throw new ModelGardenNetworkError(method, url, error);
     }
     if (!response.ok && !init.alsoOk?.includes(response.status)) {
-      throw ModelGardenApiError.fromResponse(method, url, response.status, response.statusText, text);
+      const error = ModelGardenApiError.fromResponse(method, url, response.status, response.statusText, text);
+      this.#onError?.(error);
+      throw error;
     }
-    if (init.empty && text === '') return undefined as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (error) {
-      throw new ModelGardenApiError({
-        status: response.status,
-        code: 'INVALID_RESPONSE',
-        message: `expected JSON from ${method} ${url}, got: ${text.slice(0, 200)}`,
-        method,
-        url,
-        cause: error,
-      });
-    }
+    return { response, text, url };
   }
 
   #url(path: string, query: Query = {}): string {
@@ -476,6 +671,14 @@ function idempotencyHeader(options: MutationOptions): Record<string, string> {
 
 function segment(value: string | number): string {
   return encodeURIComponent(String(value));
+}
+
+function versionPath(version: number | string | undefined): string {
+  return version === undefined ? '' : `/versions/${segment(version)}`;
+}
+
+function versionPathOf(name: string, version: number): string {
+  return `api/models/${segment(name)}/versions/${segment(version)}`;
 }
 
 // Node (and Bun, Deno) stream request bodies over HTTP/1.1; browsers do not, so they get a FormData body.

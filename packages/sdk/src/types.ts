@@ -1,382 +1,162 @@
-// The request and answer shapes of the Model Garden HTTP API, exactly as docs/api.md gives them.
+// The request and answer shapes of the Model Garden HTTP API. Each is an alias of a type generated
+// from the server's OpenAPI document (./generated/openapi.ts, `npm run sdk:generate`), so the SDK
+// cannot drift from the server. A few are narrowed where the wire type is looser than what the
+// server sends (a prediction row is one of two shapes); those are built from the generated types too.
 
+import type { components, operations, paths } from './generated/openapi.js';
+
+type Schemas = components['schemas'];
+/** The JSON answer of `method path` with status `status`. */
+type Answer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+/** The query parameters of `method path`. */
+type QueryOf<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  parameters: { query?: infer Q };
+}
+  ? NonNullable<Q>
+  : never;
+
+/** Every operation of the API, keyed by its generated name. */
+export type Operations = operations;
+export type { components, paths };
+
+export type TensorSpec = Schemas['TensorSpec'];
 /** An ONNX / Open Inference Protocol tensor element type. */
-export type Datatype =
-  | 'BOOL'
-  | 'UINT8'
-  | 'UINT16'
-  | 'UINT32'
-  | 'UINT64'
-  | 'INT8'
-  | 'INT16'
-  | 'INT32'
-  | 'INT64'
-  | 'FP16'
-  | 'FP32'
-  | 'FP64'
-  | 'BYTES';
-
-/** One input or output of a model; `-1` in `shape` is a dynamic dimension. */
-export interface TensorSpec {
-  name: string;
-  datatype: Datatype;
-  shape: number[];
-}
-
-export type Task = 'tabular-classification' | 'tabular-regression' | 'image-classification' | 'tensor';
-
+export type Datatype = TensorSpec['datatype'];
+export type Task = Schemas['ModelVersion']['task'];
 /** How the server turns a picture into the model's input tensor. */
-export interface ImagePreprocessing {
-  type: 'image';
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  layout: 'NCHW' | 'NHWC';
-  /** pixel (0..255) * scale, default 1/255 */
-  scale: number;
-  /** per channel, after scaling: (x - mean) / std */
-  mean: number[];
-  std: number[];
-  /** 255 - pixel before scaling (dark-on-light pictures for a light-on-dark model) */
-  invert: boolean;
-  /** trim the uniform border and centre the content in a square before resizing */
-  cropToContent: boolean;
-}
-
-export interface ModelVersion {
-  model: string;
-  version: number;
-  sha256: string;
-  sizeBytes: number;
-  framework: 'onnx';
-  task: Task;
-  status: 'ready' | 'failed';
-  statusReason?: string | null;
-  description: string | null;
-  labels: string[] | null;
-  featureNames: string[] | null;
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
-  preprocessing: ImagePreprocessing | null;
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-  /** aliases currently pointing here */
-  aliases: string[];
-  /** set when the inputs differed from `production` at push time; promoting it then needs `force` */
-  schemaChange: SchemaChange | null;
-  /** archived versions keep their artifact but do not serve */
-  archived: boolean;
-  archivedAt: string | null;
-  /** ISO 8601 */
-  createdAt: string;
-}
-
+export type ImagePreprocessing = Schemas['ImagePreprocessing'];
+/** Per-version serving settings (batching, queue, deadline, instances, threads); unset fields take the defaults. */
+export type ServingConfig = Schemas['ServingConfig'];
+/** The settings the engine uses for a version. */
+export type EffectiveServingConfig = Schemas['EffectiveServingConfig'];
+/** `GET|PUT /api/models/{name}/versions/{v}/serving-config` */
+export type ServingConfigView = Schemas['ServingConfigView'];
+export type ModelVersion = Schemas['ModelVersion'];
 /** How a version's inputs differ from another's. */
-export interface SchemaDiff {
-  added: TensorSpec[];
-  removed: TensorSpec[];
-  changed: Array<{ name: string; before: TensorSpec; after: TensorSpec }>;
-  featureNames: { before: string[] | null; after: string[] | null } | null;
-}
-
-export interface SchemaChange {
-  comparedTo: { alias: string; version: number };
-  diff: SchemaDiff;
-}
-
-export interface ModelSummary {
-  name: string;
-  description: string | null;
-  /** `team`: only that team's users (and admins) see the model. */
-  visibility: 'public' | 'team';
-  team: string | null;
-  tags: Record<string, string>;
-  task: Task | null;
-  latestVersion: number | null;
-  versionCount: number;
-  /** e.g. `{ production: 1 }` */
-  aliases: Record<string, number>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ModelDetail extends ModelSummary {
-  /** newest first */
-  versions: ModelVersion[];
-  /** every alias with its targets (weights for a split) and shadow */
-  routes: AliasInfo[];
-}
-
+export type SchemaDiff = SchemaChange['diff'];
+export type SchemaChange = Schemas['SchemaChange'];
+export type ModelSummary = Schemas['ModelSummary'];
+export type ModelDetail = Schemas['ModelDetail'];
 /** `GET /api/models` */
-export interface ModelList {
-  models: ModelSummary[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
+export type ModelList = Schemas['ModelList'];
 /** Filters and paging for `GET /api/models`. */
-export interface ModelQuery {
-  /** substring of the name or description */
-  q?: string;
-  /** `key` or `key:value` */
-  tag?: string;
-  task?: Task;
-  limit?: number;
-  offset?: number;
-}
-
-/** A version an alias sends traffic to; weights are relative (90 and 10 split 90/10). */
-export interface AliasTarget {
-  version: number;
-  weight: number;
-}
-
-/** A version that receives a copy of `percent` % of the traffic; its answers are only logged. */
-export interface ShadowTarget {
-  version: number;
-  percent: number;
-}
-
-export interface AliasRoute {
-  targets: AliasTarget[];
-  shadow: ShadowTarget | null;
-}
-
+export type ModelQuery = QueryOf<'/api/models', 'get'>;
 /** An alias: its primary `version`, every target, and the shadow. */
-export interface AliasInfo extends AliasRoute {
-  model: string;
-  alias: string;
-  version: number;
-  updatedAt: string;
-}
-
-/** One alias move. `actor` is null until users exist. */
-export interface AliasHistoryEntry {
-  id: number;
-  model: string;
-  alias: string;
-  action: 'set' | 'rollback' | 'delete';
-  from: AliasRoute | null;
-  to: AliasRoute | null;
-  fromVersion: number | null;
-  toVersion: number | null;
-  actor: string | null;
-  at: string;
-}
-
-/** A metadata edit: fields left out keep their value; null clears. */
-export interface VersionMetadataPatch {
-  description?: string | null;
-  task?: Task;
-  labels?: string[] | null;
-  featureNames?: string[] | null;
-  preprocessing?: (Partial<ImagePreprocessing> & { type: 'image' }) | null;
-  metrics?: Record<string, number>;
-  tags?: Record<string, string>;
-}
-
-/**
- * The optional `metadata` part of a push. Anything left out is read from the ONNX graph or inferred;
- * preprocessing fields other than `type` fall back to the server's defaults.
- */
-export interface PushMetadata {
-  description?: string;
-  task?: Task;
-  labels?: string[];
-  featureNames?: string[];
-  preprocessing?: Partial<ImagePreprocessing> & { type: 'image' };
-  metrics?: Record<string, number>;
-  tags?: Record<string, string>;
-}
-
+export type AliasInfo = Schemas['AliasInfo'];
+export type AliasRoute = Pick<AliasInfo, 'targets' | 'shadow'>;
+/** A version an alias sends traffic to; weights are relative (90 and 10 split 90/10). */
+export type AliasTarget = AliasInfo['targets'][number];
+/** A version that receives a copy of `percent` % of the traffic; its answers are only logged. */
+export type ShadowTarget = NonNullable<AliasInfo['shadow']>;
+/** One alias move. */
+export type AliasHistoryEntry = Schemas['AliasHistoryEntry'];
 /** `PUT /api/models/{name}/aliases/{alias}` */
 export type AliasAssignment = AliasInfo;
+/** A metadata edit: fields left out keep their value; null clears. */
+export type VersionMetadataPatch = Schemas['VersionMetadataPatchInput'];
+/**
+ * The optional `metadata` part of a push. Anything left out is read from the ONNX graph or inferred;
+ * preprocessing fields other than `type`, `width` and `height` fall back to the server's defaults.
+ */
+export type PushMetadata = Schemas['PushMetadataInput'];
+/** `DELETE /api/models/{name}/versions/{v}` */
+export type DeletedVersion = Schemas['DeletedVersion'];
 
+/** The body of `POST /api/models/{name}/predict` as JSON. */
+export type PredictRequest = Schemas['PredictRequestInput'];
 /** One tabular row: feature name → value. */
 export type FeatureRow = Record<string, number>;
-
 /** `POST /api/models/{name}/predict` with JSON rows. */
-export interface TabularPredictRequest {
-  inputs: FeatureRow | FeatureRow[];
-  topK?: number;
-}
-
+export type TabularPredictRequest = Pick<PredictRequest, 'topK'> & { inputs: FeatureRow | FeatureRow[] };
 /** `POST /api/models/{name}/predict` with base64 (or `data:` URL) pictures. */
-export type ImagePredictRequest = ({ image: string } | { images: string[] }) & { topK?: number };
-
-export interface LabelProbability {
-  label: string;
-  probability: number;
-}
-
+export type ImagePredictRequest = Pick<PredictRequest, 'topK'> &
+  (Required<Pick<PredictRequest, 'image'>> | Required<Pick<PredictRequest, 'images'>>);
+export type PredictResponse = Omit<Schemas['PredictResult'], 'predictions'> & { predictions: Prediction[] };
+type PredictionRow = Schemas['PredictResult']['predictions'][number];
+export type LabelProbability = NonNullable<PredictionRow['probabilities']>[number];
 /** A classification row. `probabilities` is sorted high to low and cut to `topK`. */
-export interface ClassificationPrediction {
-  label: string;
-  probability: number;
-  probabilities: LabelProbability[];
-}
-
+export type ClassificationPrediction = Required<
+  Pick<PredictionRow, 'label' | 'probability' | 'probabilities'>
+>;
 /** A regression row: `value` for one output column, `values` for several. */
-export type RegressionPrediction = { value: number } | { values: number[] };
-
+export type RegressionPrediction =
+  | Required<Pick<PredictionRow, 'value'>>
+  | Required<Pick<PredictionRow, 'values'>>;
 export type Prediction = ClassificationPrediction | RegressionPrediction;
 
-export interface PredictResponse {
-  model: string;
-  version: number;
-  predictions: Prediction[];
-}
-
 /** `GET /health/live` and `GET /health/ready`. */
-export interface HealthStatus {
-  status: 'ok' | 'ready' | 'not_ready';
-  checks?: Record<string, unknown>;
-}
+export type HealthStatus = Schemas['HealthLive'] | Schemas['HealthReady'];
+
+// Observability: prediction logging, drift, live metrics.
+
+/** `GET|PUT /api/models/{name}/prediction-logging` */
+export type PredictionLogSettings = Schemas['PredictionLogSettings'];
+/** One logged prediction. */
+export type LoggedPrediction = Schemas['LoggedPrediction'];
+/** `GET /api/models/{name}/predictions`: newest first; pass `nextCursor` as `cursor` for the next page. */
+export type PredictionPage = Schemas['PredictionPage'];
+/** Filters of `GET /api/models/{name}/predictions` (and its CSV form). */
+export type PredictionQuery = QueryOf<'/api/models/{name}/predictions', 'get'>;
+/** A version's reference dataset (what drift reports compare live inputs with). */
+export type ReferenceDataset = Schemas['ReferenceDataset'];
+/** `GET /api/models/{name}/drift` */
+export type DriftReport = Schemas['DriftReport'];
+export type FeatureDrift = DriftReport['features'][number];
+export type DriftQuery = QueryOf<'/api/models/{name}/drift', 'get'>;
+/** `GET /api/metrics/summary` */
+export type MetricsSummary = Schemas['MetricsSummary'];
+export type MetricsPoint = Schemas['MetricsPoint'];
 
 // Open Inference Protocol v2 (KServe / Triton REST).
 
-export type OipParameters = Record<string, string | number | boolean>;
-
+type WireInferInput = Schemas['InferenceRequestInput']['inputs'][number];
+type WireInferOutput = Schemas['InferenceResponse']['outputs'][number];
+export type OipParameters = NonNullable<Schemas['InferenceRequestInput']['parameters']>;
 export type OipTensorData = number[] | string[] | boolean[] | number[][] | string[][] | boolean[][];
-
-export interface OipInferInput {
-  name: string;
-  shape: number[];
+/** A JSON input tensor (the wire type also allows binary data, which this client does not send). */
+export type OipInferInput = Omit<WireInferInput, 'datatype' | 'data'> & {
   datatype: Datatype;
-  parameters?: OipParameters;
   data: OipTensorData;
-}
-
-export interface OipRequestedOutput {
-  name: string;
-  parameters?: OipParameters;
-}
-
-export interface OipInferRequest {
-  id?: string;
-  parameters?: OipParameters;
-  inputs: OipInferInput[];
-  outputs?: OipRequestedOutput[];
-}
-
-export interface OipInferOutput {
-  name: string;
-  shape: number[];
-  datatype: Datatype;
-  parameters?: OipParameters;
-  data: OipTensorData;
-}
-
-export interface OipInferResponse {
-  model_name: string;
-  model_version?: string;
-  id?: string;
-  parameters?: OipParameters;
-  outputs: OipInferOutput[];
-}
-
+};
+export type OipRequestedOutput = NonNullable<Schemas['InferenceRequestInput']['outputs']>[number];
+export type OipInferRequest = Omit<Schemas['InferenceRequestInput'], 'inputs'> & { inputs: OipInferInput[] };
+export type OipInferOutput = Omit<WireInferOutput, 'datatype'> & { datatype: Datatype };
+export type OipInferResponse = Omit<Schemas['InferenceResponse'], 'outputs'> & { outputs: OipInferOutput[] };
 /** `GET /v2` */
-export interface OipServerMetadata {
-  name: string;
-  version: string;
-  extensions: string[];
-}
+export type OipServerMetadata = Schemas['OipServerMetadata'];
+/** `GET /v2/models/{name}[/versions/{v}]` */
+export type OipModelMetadata = Schemas['OipModelMetadata'];
+/** `GET /v2/models/{name}[/versions/{v}]/ready` */
+export type OipModelReady = Schemas['OipModelReady'];
 
 // Access control: users, API keys, sessions, audit (docs/security-access.md).
 
-export type Role = 'admin' | 'member' | 'viewer';
-export type Scope = 'predict' | 'models:read' | 'models:write' | 'admin';
-
-export interface User {
-  id: number;
-  name: string;
-  role: Role;
-  team: string | null;
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface NewUser {
-  name: string;
-  role?: Role;
-  team?: string | null;
-  /** Generated by the server and returned once when absent. */
-  password?: string;
-}
-
-export interface UserPatch {
-  role?: Role;
-  team?: string | null;
-  disabled?: boolean;
-}
-
+export type User = Schemas['User'];
+export type Role = User['role'];
+export type Scope = Schemas['ApiKey']['scopes'][number];
+export type NewUser = Schemas['CreateUserBodyInput'];
+export type UserPatch = Schemas['UpdateUserBodyInput'];
 /** A user with the password the server generated for them (present only then; shown once). */
-export interface UserWithPassword {
-  user: User;
-  password?: string;
-}
-
-export interface ApiKeyInfo {
-  id: number;
-  user: string;
-  name: string;
-  /** The key's first characters, to tell keys apart; the key itself is never shown again. */
-  prefix: string;
-  scopes: Scope[];
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  requestCount: number;
-  createdAt: string;
-}
-
-export interface NewApiKey {
-  name: string;
-  scopes: Scope[];
-  /** ISO 8601. */
-  expiresAt?: string;
-  /** Admins: create the key for this user. */
-  user?: string;
-}
-
+export type UserWithPassword = Schemas['UserWithPassword'];
+/** A key as listed: `prefix` tells keys apart; the key itself is never shown again. */
+export type ApiKeyInfo = Schemas['ApiKey'];
+export type NewApiKey = Schemas['CreateKeyBodyInput'];
 /** The answer to creating a key: `key` is shown this once. */
-export interface CreatedApiKey extends ApiKeyInfo {
-  key: string;
-}
-
+export type CreatedApiKey = Schemas['CreatedApiKey'];
 /** `GET /api/session`: who the caller is. */
-export interface SessionInfo {
-  authenticated: boolean;
-  user: { name: string; role: Role; team: string | null } | null;
-  via: string | null;
-  scopes: Scope[];
-  csrfToken: string | null;
-  expiresAt: string | null;
-  anonymousReads: boolean;
-}
+export type SessionInfo = Schemas['Session'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type AuditQuery = QueryOf<'/api/audit', 'get'>;
+/** `GET /api/audit` */
+export type AuditPage = Schemas['AuditPage'];
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string | null;
-  via: string;
-  action: string;
-  target: string;
-  status: number;
-  ip: string | null;
-  requestId: string | null;
-  details: Record<string, unknown> | null;
-}
-
-export interface AuditQuery {
-  actor?: string;
-  action?: string;
-  /** Prefix of the target, e.g. `model:iris`. */
-  target?: string;
-  from?: string;
-  to?: string;
-  cursor?: number;
-  limit?: number;
-}
+/** The answer type of an operation, for calls this client does not wrap. */
+export type ApiAnswer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = Answer<
+  P,
+  M,
+  S
+>;

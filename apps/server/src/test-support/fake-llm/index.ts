@@ -2,6 +2,7 @@
  * Fake LLM upstreams for tests: real HTTP on 127.0.0.1 (node:http), each speaking one provider's
  * wire format as its API reference and recorded streams show it, scriptable per test, recording
  * every request. Use them wherever a test needs a provider's cloud (provider modules, the gateway).
+ * The `*-fidelity.test.ts` files read each fake back with the provider's official client.
  *
  * ```ts
  * const fake = await startFakeOpenAI();            // or startFakeOllama / startFakeAnthropic / startFakeGemini

@@ -86,11 +86,7 @@ export function VersionLifecycle({ model, version }: { model: string; version: M
         <>
           <ErrorAlert
             error={run.error}
-            title={
-              inUse
-                ? `v${run.variables?.version} is in use`
-                : `Could not ${run.variables?.action} v${run.variables?.version}`
-            }
+            title={`Could not ${run.variables?.action} v${run.variables?.version}${inUse ? ': an alias uses it' : ''}`}
           />
           {inUse && (
             <p className="text-sm text-slate-600" data-testid="version-in-use-hint">

@@ -66,6 +66,8 @@ export function LoggingSettings({ name }: { name: string }) {
   if (settings.isError)
     return <ErrorAlert error={settings.error} title="Could not load the logging settings" />;
   const s = settings.data;
+  // The switch moves at once; it goes back if the server refuses.
+  const enabled = save.isPending && save.variables.enabled !== undefined ? save.variables.enabled : s.enabled;
   return (
     <div className="space-y-3" data-testid="logging-settings">
       <div className="flex flex-wrap items-end gap-6 text-sm">
@@ -73,8 +75,8 @@ export function LoggingSettings({ name }: { name: string }) {
           <input
             type="checkbox"
             role="switch"
-            aria-checked={s.enabled}
-            checked={s.enabled}
+            aria-checked={enabled}
+            checked={enabled}
             disabled={save.isPending}
             data-testid="logging-enabled"
             onChange={(e) => save.mutate({ enabled: e.target.checked })}

@@ -20,10 +20,10 @@ const ROLES: Role[] = ['admin', 'member', 'viewer'];
 const USERS_KEY = ['users'];
 
 /** A password the server generated, shown this once. */
-function GeneratedPassword({ result }: { result: UserWithPassword }) {
+function GeneratedPassword({ result, testId }: { result: UserWithPassword; testId: string }) {
   if (!result.password) return null;
   return (
-    <div className="mt-4" data-testid="generated-password">
+    <div className="mt-4" data-testid={testId}>
       <p className="mb-2 text-sm text-slate-600">
         Password for <strong>{result.user.name}</strong>: copy it now, it is not shown again.
       </p>
@@ -91,7 +91,7 @@ function NewUserForm() {
         </Button>
       </form>
       {create.isError && <ErrorAlert error={create.error} title="Could not create the user" />}
-      {create.data && <GeneratedPassword result={create.data} />}
+      {create.data && <GeneratedPassword result={create.data} testId="created-password" />}
     </Card>
   );
 }
@@ -210,7 +210,7 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
-          {reset && <GeneratedPassword result={reset} />}
+          {reset && <GeneratedPassword result={reset} testId="reset-password" />}
         </Card>
       )}
     </div>

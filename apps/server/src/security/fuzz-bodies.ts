@@ -151,3 +151,80 @@ export function hostileBody(keys: string[]): fc.Arbitrary<string> {
     },
   );
 }
+
+/** A multipart body and the Content-Type it is sent with. */
+export interface MultipartBody {
+  payload: Buffer;
+  contentType: string;
+}
+
+const BOUNDARY = 'fuzzboundary7f3a';
+
+/** One part: a file or a field, with (sometimes broken) headers. */
+const part = (names: string[]) =>
+  fc
+    .record({
+      name: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...names) }, fc.string({ maxLength: 12 })),
+      filename: fc.option(fc.constantFrom('m.onnx', 'd.png', '../../etc/passwd', '', '\u0000.png'), {
+        nil: undefined,
+      }),
+      data: fc.oneof(
+        fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+        fc.constantFrom('{}', '{"labels":[1]}', CANARY, '--', `--${BOUNDARY}`).map((s) => Buffer.from(s)),
+      ),
+      header: fc.constantFrom(
+        '',
+        'Content-Type: application/octet-stream\r\n',
+        'Content-Type: image/png\r\n',
+        `X-Long: ${'x'.repeat(9000)}\r\n`,
+        'Content-Transfer-Encoding: base64\r\n',
+      ),
+      disposition: fc.constantFrom('form-data', 'attachment', 'form-data; name', ''),
+    })
+    .map(({ name, filename, data, header, disposition }) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${BOUNDARY}\r\nContent-Disposition: ${disposition}; name="${name}"` +
+            `${filename === undefined ? '' : `; filename="${filename}"`}\r\n${header}\r\n`,
+        ),
+        data,
+        Buffer.from('\r\n'),
+      ]),
+    );
+
+/**
+ * A multipart body for a route whose parts have the given field names, broken in one of the ways a
+ * client can break it: cut anywhere, no closing boundary, no boundary (or another one) in the
+ * Content-Type, a preamble, an empty body, or a well-formed body.
+ */
+export function hostileMultipart(names: string[]): fc.Arbitrary<MultipartBody> {
+  const good = `multipart/form-data; boundary=${BOUNDARY}`;
+  return fc
+    .tuple(
+      fc.array(part(names), { minLength: 0, maxLength: 4 }),
+      fc.constantFrom('whole', 'cut', 'no-end', 'no-boundary', 'other-boundary', 'preamble', 'empty'),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+    )
+    .map(([parts, breakage, at]) => {
+      const body = Buffer.concat(parts);
+      const end = Buffer.from(`--${BOUNDARY}--\r\n`);
+      switch (breakage) {
+        case 'cut': {
+          const whole = Buffer.concat([body, end]);
+          return { payload: whole.subarray(0, Math.floor(whole.length * at)), contentType: good };
+        }
+        case 'no-end':
+          return { payload: body, contentType: good };
+        case 'no-boundary':
+          return { payload: Buffer.concat([body, end]), contentType: 'multipart/form-data' };
+        case 'other-boundary':
+          return { payload: Buffer.concat([body, end]), contentType: 'multipart/form-data; boundary=other' };
+        case 'preamble':
+          return { payload: Buffer.concat([Buffer.from('garbage\r\n'), body, end]), contentType: good };
+        case 'empty':
+          return { payload: Buffer.alloc(0), contentType: good };
+        default:
+          return { payload: Buffer.concat([body, end]), contentType: good };
+      }
+    });
+}

@@ -2,14 +2,19 @@
  * Fuzzes every JSON endpoint in the OpenAPI document with fast-check: thousands of hostile bodies and
  * hostile path parameters. No answer is a 5xx, every error has the documented shape and never echoes
  * a request value, Object.prototype stays clean, memory stays bounded, and the server serves after.
+ * Then the classes issue 18 found: malformed multipart on both multipart routes, Idempotency-Keys
+ * reused across principals, and numeric values at and past each OIP datatype's range.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Datatype } from '../registry/types.js';
+import { decodeJsonTensor } from '../serving/tensor-codec.js';
+import { INTEGER_RANGES } from '../serving/tensor-types.js';
 import { AUTH, expectClientError, startAttackServer } from '../test-support/attack-server.js';
 import type { TestServer } from '../test-support/test-server.js';
-import { CANARY, hostileBody } from './fuzz-bodies.js';
+import { CANARY, hostileBody, hostileMultipart } from './fuzz-bodies.js';
 
 /** Requests across all endpoints; each endpoint gets its share. */
 const TOTAL_RUNS = 3000;
@@ -191,5 +196,176 @@ describe('fuzzing every JSON endpoint', () => {
       payload: { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] },
     });
     expect(res.statusCode, res.body).toBe(200);
+  });
+});
+
+describe('fuzzing the multipart routes (issue 18.5, 18.6)', () => {
+  it.each([
+    ['/api/models/iris/versions', ['file', 'metadata', 'reference']],
+    ['/api/models/digits/predict', ['image']],
+  ])(
+    'answers malformed multipart on %s with coded 4xx errors, never a 5xx or 499',
+    {
+      timeout: 60_000,
+    },
+    async (url, names) => {
+      await fc.assert(
+        fc.asyncProperty(hostileMultipart(names), async ({ payload, contentType }) => {
+          const res = await server.app.inject({
+            method: 'POST',
+            url,
+            payload,
+            headers: { ...AUTH, 'content-type': contentType },
+          });
+          // The whole body reached the server and the client waits: never CANCELLED, never a 5xx.
+          expect(
+            res.statusCode,
+            `${contentType} ${payload.length} bytes → ${res.body.slice(0, 300)}`,
+          ).not.toBe(499);
+          if (res.statusCode >= 400) {
+            expectClientError(res, url);
+            expect(res.body).not.toContain(CANARY);
+          }
+        }),
+        { numRuns: 150, seed: 2026_12_03 },
+      );
+      const iris = (await server.app.inject({ url: '/api/models/iris', headers: AUTH })).json();
+      expect(iris.versionCount).toBe(1);
+    },
+  );
+});
+
+describe('Idempotency-Keys reused across principals (issue 18.1)', () => {
+  const principals: Record<string, Record<string, string>> = { admin: AUTH, anonymous: {} };
+  beforeAll(async () => {
+    const created = await server.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: AUTH,
+      payload: { name: 'fuzz-member', role: 'member', team: null, password: 'a long enough password' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const key = await server.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: AUTH,
+      payload: { name: 'fuzz', scopes: ['models:write'], user: 'fuzz-member' },
+    });
+    expect(key.statusCode, key.body).toBe(201);
+    principals.member = { authorization: `Bearer ${key.json().key}` };
+  });
+
+  /** Valid changes (a key is claimed only once a body passes validation), by a number that varies them. */
+  const changes: Array<(n: number) => { method: 'POST' | 'PATCH' | 'PUT'; url: string; payload: object }> = [
+    (n) => ({ method: 'POST', url: '/api/models', payload: { name: `idem-fuzz-${n}` } }),
+    (n) => ({ method: 'PATCH', url: '/api/models/iris', payload: { description: `fuzzed ${n}` } }),
+    () => ({ method: 'PUT', url: '/api/models/iris/aliases/staging', payload: { version: 1 } }),
+    (n) => ({
+      method: 'PUT',
+      url: '/api/models/iris/prediction-logging',
+      payload: { enabled: n % 2 === 0, sampleRate: (n % 10) / 10, retentionDays: 1 + (n % 30) },
+    }),
+  ];
+
+  it("never replays one principal's answer to another, nor refuses another's first use", {
+    timeout: 60_000,
+  }, async () => {
+    let run = 0;
+    let replays = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: changes.length - 1 }),
+        fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
+        fc.shuffledSubarray(['admin', 'member', 'anonymous'], { minLength: 3, maxLength: 3 }),
+        async (which, key, [a, b, c]) => {
+          run++;
+          const k = `${key}-${run}`;
+          const send = (who: string, n: number) => {
+            const change = changes[which]!(n);
+            return server.app.inject({
+              ...change,
+              headers: { ...principals[who!], 'idempotency-key': k },
+            });
+          };
+          const first = await send(a!, run * 2);
+          // Another principal, another body, the same key: its own first use.
+          const other = await send(b!, run * 2 + 1);
+          expect(other.headers['idempotent-replayed'], `${b} after ${a}`).toBeUndefined();
+          if (other.statusCode === 422) expect(other.json().error.code).not.toBe('IDEMPOTENCY_KEY_REUSED');
+          // A third principal, the first one's body: not the first one's answer.
+          const same = await send(c!, run * 2);
+          expect(same.headers['idempotent-replayed'], `${c} after ${a}`).toBeUndefined();
+          // The key still works for its owner (so the checks above are not vacuous).
+          const again = await send(a!, run * 2);
+          if (first.statusCode < 500 && first.statusCode !== 401 && first.statusCode !== 403) {
+            expect(again.headers['idempotent-replayed'], `${a}: ${first.statusCode} ${first.body}`).toBe(
+              'true',
+            );
+            expect(again.body).toBe(first.body);
+            replays++;
+          }
+        },
+      ),
+      { numRuns: 40, seed: 2026_12_04 },
+    );
+    expect(replays).toBeGreaterThan(20);
+  });
+});
+
+describe('numeric range per OIP datatype (issue 18.7)', () => {
+  const FLOAT_LIMITS: Partial<Record<Datatype, number>> = {
+    FP16: 65504,
+    FP32: 3.4028234663852886e38,
+    FP64: Number.MAX_VALUE,
+  };
+  /** Whether a JSON number fits the datatype: the oracle the decoder must agree with. */
+  const fits = (datatype: Datatype, v: number): boolean => {
+    const limit = FLOAT_LIMITS[datatype];
+    if (limit !== undefined) return Math.abs(v) <= limit;
+    const [min, max] = INTEGER_RANGES[datatype]!;
+    return Number.isInteger(v) && BigInt(min) <= BigInt(v) && BigInt(v) <= BigInt(max);
+  };
+  const edges = [65504, 65505, 3.4028234663852886e38, 3.5e38, 2 ** 31, 2 ** 32, 2 ** 63, 2 ** 64, 127.5];
+  const value = fc.oneof(
+    fc.double({ noNaN: true }),
+    fc.integer(),
+    fc.constantFrom(...edges, ...edges.map((e) => -e), -1, 0, 255, 256, 1e300, Number.POSITIVE_INFINITY),
+  );
+  const datatypes = [...Object.keys(FLOAT_LIMITS), ...Object.keys(INTEGER_RANGES)] as Datatype[];
+
+  it.each(datatypes)('%s takes exactly the values it can hold', (datatype) => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 4 }), (values) => {
+        const decode = () =>
+          decodeJsonTensor(
+            { name: 'x', datatype, shape: [values.length], data: values },
+            { name: 'x', datatype, shape: [-1] },
+          );
+        if (values.every((v) => fits(datatype, v))) expect(decode).not.toThrow();
+        else expect(decode).toThrow(/out of range|must be an integer/);
+      }),
+      { numRuns: 300, seed: 2026_12_05 },
+    );
+  });
+
+  it('the OIP route answers FP32 values it can hold and refuses the rest, never with a null', {
+    timeout: 60_000,
+  }, async () => {
+    const text = (v: number) => (Number.isFinite(v) ? JSON.stringify(v) : v > 0 ? '1e999' : '-1e999');
+    await fc.assert(
+      fc.asyncProperty(fc.array(value, { minLength: 4, maxLength: 4 }), async (values) => {
+        const res = await server.app.inject({
+          method: 'POST',
+          url: '/v2/models/iris/infer',
+          headers: { ...AUTH, 'content-type': 'application/json' },
+          payload: `{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[${values.map(text).join(',')}]}]}`,
+        });
+        expect(res.body).not.toContain('null');
+        if (!values.every((v) => fits('FP32', v))) expect(res.statusCode, res.body).toBe(400);
+        // In range: an answer, or (the model's own arithmetic overflowing) INFERENCE_FAILED.
+        else expect([200, 500], res.body).toContain(res.statusCode);
+      }),
+      { numRuns: 150, seed: 2026_12_06 },
+    );
   });
 });

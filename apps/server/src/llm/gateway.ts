@@ -66,8 +66,6 @@ export interface GatewayDeps {
   config: Pick<LlmConfig, 'defaultLimits' | 'completionReserveTokens' | 'storeContent'>;
   observer?: GatewayObserver;
   now?: () => number;
-  /** Where failures of settling or recording go (they never fail the call). */
-  onBackgroundError?: (err: unknown) => void;
 }
 
 /** A stream opened by the gateway: its parts, and what it used once they have ended. */
@@ -414,8 +412,7 @@ export class LlmGateway {
   ): void {
     const durationMs = this.now() - call.started;
     const used = usage.promptTokens + usage.completionTokens;
-    if (call.reservation)
-      this.deps.limits.settle(call.reservation, used).catch((err) => this.deps.onBackgroundError?.(err));
+    if (call.reservation) this.deps.limits.settle(call.reservation, used);
     const served = call.state.served;
     const known = call.route.deployments.length + call.route.fallbacks.length > 0;
     const ttftMs = firstPartAt === null ? null : Math.max(0, firstPartAt - call.started);

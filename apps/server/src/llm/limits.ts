@@ -3,7 +3,7 @@
  * per minute, tokens per UTC day and month, per subject (an API key, or a user on a web session).
  * A call first reserves its worst case (prompt tokens + the completion tokens it may use) with one
  * conditional upsert — the row lock makes concurrent reservations take turns and each sees the
- * others' — and settles the difference when it ends, so concurrent requests never overspend.
+ * others'; a burst from one subject is reserved together (group commit) — and settles the difference when it ends, so concurrent requests never overspend.
  */
 import { sql } from 'drizzle-orm';
 import type { LlmLimits } from '../config/llm-config.js';
@@ -67,11 +67,35 @@ interface CounterRow {
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 const n = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
+export interface LimitStoreOptions {
+  now?: () => number;
+  /** How long settlements are gathered before they are written (0: at once, on the next tick). */
+  settleDelayMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+interface Queue {
+  subject: string;
+  limits: LlmLimits;
+  waiters: Array<{ tokens: number; resolve: (r: Reservation) => void; reject: (e: unknown) => void }>;
+}
+
 export class LimitStore {
+  private readonly queues = new Map<string, Queue>();
+  private readonly pending = new Map<string, { reservation: Reservation; delta: number }>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly now: () => number;
+  private readonly settleDelayMs: number;
+  private readonly onError: (err: unknown) => void;
+
   constructor(
     private readonly db: Db,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: LimitStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.settleDelayMs = options.settleDelayMs ?? 50;
+    this.onError = options.onError ?? (() => {});
+  }
 
   /**
    * Counts one request and `tokens` against every limit in `limits`, or refuses with 429
@@ -81,18 +105,71 @@ export class LimitStore {
   async reserve(subject: string, limits: LlmLimits, tokens: number): Promise<Reservation | null> {
     if (!hasLimits(limits)) return null;
     const w = windowsAt(this.now());
+    // A request bigger than a whole window can never pass: say so instead of counting it.
+    for (const name of ['tokensPerMinute', 'tokensPerDay', 'tokensPerMonth'] as const) {
+      const limit = limits[name];
+      if (limit !== undefined && tokens > limit) throw this.refusal(name, w, tokens, limit);
+    }
+    if (limits.requestsPerMinute !== undefined && limits.requestsPerMinute < 1)
+      throw this.refusal('requestsPerMinute', w, tokens, limits.requestsPerMinute);
+    // Group commit: reservations that arrive while one of the same subject is being written wait
+    // and are then reserved together, in one statement for their sum (each on its own if the sum
+    // does not fit), so a burst costs a few round trips instead of one each.
+    const key = `${subject}\u0000${limits.requestsPerMinute}\u0000${limits.tokensPerMinute}\u0000${limits.tokensPerDay}\u0000${limits.tokensPerMonth}`;
+    return new Promise<Reservation>((resolve, reject) => {
+      let queue = this.queues.get(key);
+      if (!queue) {
+        queue = { subject, limits, waiters: [] };
+        this.queues.set(key, queue);
+        queue.waiters.push({ tokens, resolve, reject });
+        void this.drain(key, queue);
+      } else queue.waiters.push({ tokens, resolve, reject });
+    });
+  }
+
+  private async drain(key: string, queue: Queue): Promise<void> {
+    try {
+      while (queue.waiters.length > 0) {
+        const group = queue.waiters.splice(0);
+        const w = windowsAt(this.now());
+        try {
+          const total = group.reduce((sum, g) => sum + g.tokens, 0);
+          if (await this.tryReserve(queue.subject, queue.limits, total, group.length, w)) {
+            for (const g of group) g.resolve({ subject: queue.subject, tokens: g.tokens, ...w });
+            continue;
+          }
+          if (group.length === 1) {
+            group[0]!.reject(await this.explain(queue.subject, queue.limits, group[0]!.tokens, w));
+            continue;
+          }
+          for (const g of group) {
+            if (await this.tryReserve(queue.subject, queue.limits, g.tokens, 1, w))
+              g.resolve({ subject: queue.subject, tokens: g.tokens, ...w });
+            else g.reject(await this.explain(queue.subject, queue.limits, g.tokens, w));
+          }
+        } catch (err) {
+          for (const g of group) g.reject(err);
+        }
+      }
+    } finally {
+      this.queues.delete(key);
+    }
+  }
+
+  /** One conditional upsert: counts `requests` requests and `tokens` tokens if every limit allows. */
+  private async tryReserve(
+    subject: string,
+    limits: LlmLimits,
+    tokens: number,
+    requests: number,
+    w: Windows,
+  ): Promise<boolean> {
     const rpm = limits.requestsPerMinute ?? null;
     const tpm = limits.tokensPerMinute ?? null;
     const tpd = limits.tokensPerDay ?? null;
     const tpmo = limits.tokensPerMonth ?? null;
-    // A request bigger than a whole window can never pass: say so instead of counting it.
-    for (const [limit, name] of [
-      [tpm, 'tokensPerMinute'],
-      [tpd, 'tokensPerDay'],
-      [tpmo, 'tokensPerMonth'],
-    ] as const)
-      if (limit !== null && tokens > limit) throw this.refusal(name, w, tokens, limit);
-    if (rpm !== null && rpm < 1) throw this.refusal('requestsPerMinute', w, tokens, rpm);
+    if (requests > (rpm ?? Number.POSITIVE_INFINITY)) return false;
+    for (const limit of [tpm, tpd, tpmo]) if (limit !== null && tokens > limit) return false;
     const c = llmCounters;
     const minuteReq = sql`(case when ${c.minuteStart} = ${w.minuteStart} then ${c.minuteRequests} else 0 end)`;
     const minuteTok = sql`(case when ${c.minuteStart} = ${w.minuteStart} then ${c.minuteTokens} else 0 end)`;
@@ -100,35 +177,57 @@ export class LimitStore {
     const monthTok = sql`(case when ${c.monthStart} = ${w.monthStart} then ${c.monthTokens} else 0 end)`;
     const result = await this.db.execute(sql`
       insert into ${c} (subject, minute_start, minute_requests, minute_tokens, day_start, day_tokens, month_start, month_tokens)
-      values (${subject}, ${w.minuteStart}, 1, ${tokens}, ${w.dayStart}, ${tokens}, ${w.monthStart}, ${tokens})
+      values (${subject}, ${w.minuteStart}, ${requests}, ${tokens}, ${w.dayStart}, ${tokens}, ${w.monthStart}, ${tokens})
       on conflict (subject) do update set
-        minute_requests = ${minuteReq} + 1,
+        minute_requests = ${minuteReq} + ${requests},
         minute_tokens = ${minuteTok} + ${tokens},
         minute_start = ${w.minuteStart},
         day_tokens = ${dayTok} + ${tokens},
         day_start = ${w.dayStart},
         month_tokens = ${monthTok} + ${tokens},
         month_start = ${w.monthStart}
-      where (${rpm}::bigint is null or ${minuteReq} + 1 <= ${rpm}::bigint)
+      where (${rpm}::bigint is null or ${minuteReq} + ${requests} <= ${rpm}::bigint)
         and (${tpm}::bigint is null or ${minuteTok} + ${tokens} <= ${tpm}::bigint)
         and (${tpd}::bigint is null or ${dayTok} + ${tokens} <= ${tpd}::bigint)
         and (${tpmo}::bigint is null or ${monthTok} + ${tokens} <= ${tpmo}::bigint)
       returning subject`);
-    if (rowsOf(result).length > 0) return { subject, tokens, ...w };
-    throw await this.explain(subject, limits, tokens, w);
+    return rowsOf(result).length > 0;
   }
 
-  /** Replaces a reservation's tokens by what the call used (in the windows it was counted in). */
-  async settle(reservation: Reservation, usedTokens: number): Promise<void> {
+  /**
+   * Replaces a reservation's tokens by what the call used (in the windows it was counted in).
+   * Settlements are gathered for up to `settleDelayMs` and written as one statement per subject and
+   * window: until then the reservation stays counted, which can refuse early but never overspend.
+   */
+  settle(reservation: Reservation, usedTokens: number): void {
     const delta = usedTokens - reservation.tokens;
     if (delta === 0) return;
+    const key = `${reservation.subject}\u0000${reservation.minuteStart}\u0000${reservation.dayStart}\u0000${reservation.monthStart}`;
+    const pending = this.pending.get(key);
+    if (pending) pending.delta += delta;
+    else this.pending.set(key, { reservation, delta });
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch((err) => this.onError(err));
+    }, this.settleDelayMs);
+    this.timer.unref?.();
+  }
+
+  /** Writes the gathered settlements now. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
     const c = llmCounters;
-    await this.db.execute(sql`
-      update ${c} set
-        minute_tokens = case when ${c.minuteStart} = ${reservation.minuteStart} then greatest(${c.minuteTokens} + ${delta}, 0) else ${c.minuteTokens} end,
-        day_tokens = case when ${c.dayStart} = ${reservation.dayStart} then greatest(${c.dayTokens} + ${delta}, 0) else ${c.dayTokens} end,
-        month_tokens = case when ${c.monthStart} = ${reservation.monthStart} then greatest(${c.monthTokens} + ${delta}, 0) else ${c.monthTokens} end
-      where ${c.subject} = ${reservation.subject}`);
+    for (const { reservation: r, delta } of batch)
+      await this.db.execute(sql`
+        update ${c} set
+          minute_tokens = case when ${c.minuteStart} = ${r.minuteStart} then greatest(${c.minuteTokens} + ${delta}, 0) else ${c.minuteTokens} end,
+          day_tokens = case when ${c.dayStart} = ${r.dayStart} then greatest(${c.dayTokens} + ${delta}, 0) else ${c.dayTokens} end,
+          month_tokens = case when ${c.monthStart} = ${r.monthStart} then greatest(${c.monthTokens} + ${delta}, 0) else ${c.monthTokens} end
+        where ${c.subject} = ${r.subject}`);
   }
 
   /** What a subject has used in the current windows. */
@@ -138,6 +237,7 @@ export class LimitStore {
     dayTokens: number;
     monthTokens: number;
   }> {
+    await this.flush();
     const w = windowsAt(this.now());
     const [row] = rowsOf<CounterRow>(
       await this.db.execute(sql`select * from ${llmCounters} where subject = ${subject}`),

@@ -60,7 +60,10 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     onListError: (provider, err) => options.onError?.(`listing the models of ${provider}`, err),
   });
   const router = new LlmRouter(config, options.clock, options.observers?.router);
-  const limits = new LimitStore(db, options.clock ? () => options.clock!.now() : Date.now);
+  const limits = new LimitStore(db, {
+    now: options.clock ? () => options.clock!.now() : Date.now,
+    onError: (err) => options.onError?.('settling LLM budget reservations', err),
+  });
   const keySettings = new KeySettingsStore(db);
   const usage = new UsageLog(db, { onError: (err) => options.onError?.('writing LLM usage', err) });
   const gateway = new LlmGateway({
@@ -71,7 +74,6 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     usage,
     config,
     ...(options.observers?.gateway ? { observer: options.observers.gateway } : {}),
-    onBackgroundError: (err) => options.onError?.('settling an LLM budget reservation', err),
   });
   return {
     gateway,
@@ -84,6 +86,7 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     start: () => catalog.start(config.catalogRefreshMs),
     async close() {
       catalog.close();
+      await limits.flush().catch(() => {});
       await usage.close();
       await Promise.all(providers.map((p) => p.close?.().catch(() => {})));
     },

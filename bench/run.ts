@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- tiny batching cnn overload]`: runs each benchmark side by side in one
+ * `npm run bench [-- tiny batching cnn overload | llm]`: runs each benchmark side by side in one
  * invocation, servers in their own processes, load from wrk (a separate process), on loopback.
  * BENCH_SECONDS sets each measurement's length (default 10); benchmark 1 splits it over BENCH_ROUNDS
  * interleaved rounds per system (default 5).
@@ -11,14 +11,21 @@ import { runBatching } from './batching.js';
 import { runCnn } from './cnn.js';
 import { print } from './lib/report.js';
 import { haveWrk } from './lib/wrk.js';
+import { runLlm } from './llm.js';
 import { runOverload } from './overload.js';
 import { runTiny } from './tiny.js';
 
-const ALL = { tiny: runTiny, batching: runBatching, cnn: runCnn, overload: runOverload } as const;
+const ALL = { tiny: runTiny, batching: runBatching, cnn: runCnn, overload: runOverload, llm: runLlm } as const;
+/** Run only when named: the LLM gateway, not serving. */
+const ON_REQUEST = new Set(['llm']);
 const chosen = process.argv.slice(2).filter((a) => a in ALL) as Array<keyof typeof ALL>;
-const names = chosen.length > 0 ? chosen : (Object.keys(ALL) as Array<keyof typeof ALL>);
+const names =
+  chosen.length > 0
+    ? chosen
+    : (Object.keys(ALL) as Array<keyof typeof ALL>).filter((n) => !ON_REQUEST.has(n));
 
-if (!(await haveWrk())) {
+// The LLM gateway benchmark drives its own load (streams need an SSE client), not wrk.
+if (names.some((n) => n !== 'llm') && !(await haveWrk())) {
   print('wrk is not installed (apt-get install -y wrk); every benchmark needs it, so none ran.');
   process.exit(0);
 }

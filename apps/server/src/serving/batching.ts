@@ -4,6 +4,7 @@
  */
 import type { ModelVersion } from '../registry/types.js';
 import type { DecodedTensor } from './tensor-codec.js';
+import { POOL_MIN_BYTES, tensorPool } from './tensor-pool.js';
 import type { NumericArray } from './tensor-types.js';
 
 /** An output tensor as onnxruntime returned it (data may be a view into a batch's buffer). */
@@ -70,8 +71,14 @@ export function mergeInputs(requests: DecodedTensor[][]): DecodedTensor[] {
       rows += r[i]!.shape[0]!;
       length += r[i]!.data.length;
     }
-    const Ctor = (proto.data as NumericArray).constructor as new (n: number) => NumericArray;
-    const data = new Ctor(length);
+    const Ctor = (proto.data as NumericArray).constructor as {
+      new (n: number): NumericArray;
+      new (buffer: ArrayBuffer, offset: number, n: number): NumericArray;
+      BYTES_PER_ELEMENT: number;
+    };
+    // A large batch goes into a pooled buffer, given back once the batch ran (scheduler.ts).
+    const bytes = length * Ctor.BYTES_PER_ELEMENT;
+    const data = bytes >= POOL_MIN_BYTES ? new Ctor(tensorPool.take(bytes), 0, length) : new Ctor(length);
     let offset = 0;
     for (const r of requests) {
       const part = r[i]!.data as NumericArray;

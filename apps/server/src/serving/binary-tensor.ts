@@ -4,9 +4,10 @@
  */
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { Datatype } from '../registry/types.js';
+import { POOL_MIN_BYTES, tensorPool } from './tensor-pool.js';
 import type { NumericArray } from './tensor-types.js';
 
-const CTORS: Record<
+export const CTORS: Record<
   Exclude<Datatype, 'BYTES'>,
   { new (b: ArrayBuffer, o: number, n: number): NumericArray; BYTES_PER_ELEMENT: number }
 > = {
@@ -24,7 +25,11 @@ const CTORS: Record<
   FP64: Float64Array,
 };
 
-/** A typed view over the bytes (no copy when they are aligned, one copy when not). */
+/**
+ * The bytes as a typed array. A large tensor is copied into a pooled buffer (aligned or not: one
+ * copy, no allocation, and the request body is not kept alive by a view of it); a small one is a view
+ * over the bytes when they are aligned, one copy when not.
+ */
 export function decodeBinaryData(
   name: string,
   datatype: Datatype,
@@ -38,6 +43,11 @@ export function decodeBinaryData(
       'INPUT_SHAPE_MISMATCH',
       `Input "${name}" has ${bytes.byteLength} bytes of binary data but its shape needs ${count * Ctor.BYTES_PER_ELEMENT}`,
     );
+  }
+  if (bytes.byteLength >= POOL_MIN_BYTES) {
+    const buffer = tensorPool.take(bytes.byteLength);
+    new Uint8Array(buffer, 0, bytes.byteLength).set(bytes);
+    return new Ctor(buffer, 0, count);
   }
   // (Buffer#slice is a view, so copy through the Uint8Array constructor)
   const aligned = bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0 ? bytes : new Uint8Array(bytes);

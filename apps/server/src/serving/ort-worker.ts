@@ -22,10 +22,14 @@ try {
       void session.release().finally(() => port.close());
       return;
     }
+    // The input buffers go back with the reply, for the main thread's pool (tensor-pool.ts).
+    const inputs = transferablesOf(msg.inputs);
     run(msg.inputs, msg.outputNames).then(
       (outputs) => {
-        const reply: WorkerReply = { id: msg.id, outputs };
-        port.postMessage(reply, transferablesOf(outputs));
+        const moved = transferablesOf(outputs);
+        const returned = inputs.filter((b) => !moved.includes(b));
+        const reply: WorkerReply = { id: msg.id, outputs, returned };
+        port.postMessage(reply, [...moved, ...returned]);
       },
       (err: unknown) => {
         const e = err as { code?: string; message?: string; cause?: unknown };
@@ -34,8 +38,9 @@ try {
         const reply: WorkerReply = {
           id: msg.id,
           error: { code: e.code, message: e.message ?? String(err), ...(cause ? { cause } : {}) },
+          returned: inputs,
         };
-        port.postMessage(reply);
+        port.postMessage(reply, inputs);
       },
     );
   });

@@ -9,6 +9,7 @@ import type { ModelVersion, TensorSpec } from '../registry/types.js';
 import { preprocessImage } from './image-preprocess.js';
 import type { InferenceService, RawOutput, RunOptions } from './inference-service.js';
 import { fromHalfBits } from './tensor-codec.js';
+import { POOL_MIN_BYTES, tensorPool } from './tensor-pool.js';
 
 export type FeatureRow = Record<string, unknown> | unknown[];
 
@@ -231,7 +232,12 @@ export class PredictService {
     }
     const spec = version.inputs[0]!;
     const per = p.width * p.height * p.channels;
-    const data = new Float32Array(per * images.length);
+    // Every element is written below; a large tensor takes a pooled buffer (given back after its batch).
+    const count = per * images.length;
+    const data =
+      count * 4 >= POOL_MIN_BYTES
+        ? new Float32Array(tensorPool.take(count * 4), 0, count)
+        : new Float32Array(count);
     await inSpan('preprocess', { 'modelgarden.images': images.length }, async () => {
       for (const [i, bytes] of images.entries())
         await preprocessImage(bytes, p, data, i * per, this.limits.maxImagePixels);

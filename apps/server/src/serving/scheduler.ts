@@ -22,6 +22,7 @@ import { type Clock, performanceClock } from './clock.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import type { EffectiveServingConfig } from './serving-config.js';
 import type { DecodedTensor } from './tensor-codec.js';
+import { tensorPool } from './tensor-pool.js';
 
 /** Runs one set of feeds on one backend instance (e.g. an onnxruntime session). */
 export type InstanceRunner = (inputs: DecodedTensor[], outputNames: string[]) => Promise<RawOutput[]>;
@@ -382,27 +383,35 @@ export class Scheduler implements PoolState {
    * follow the batch dimension, each request runs alone so one bad request cannot fail its neighbours.
    */
   private async runBatch(instance: InstanceRunner, batch: Job[]): Promise<Array<RawOutput[] | Failure>> {
-    if (batch.length > 1) {
-      try {
-        const merged = await instance(mergeInputs(batch.map((j) => j.inputs)), batch[0]!.outputNames);
-        const split = splitOutputs(
-          merged,
-          batch.map((j) => j.rows),
-        );
-        if (split) return split;
-      } catch {
-        // fall through: find out which request the model rejects
+    try {
+      if (batch.length > 1) {
+        const inputs = mergeInputs(batch.map((j) => j.inputs));
+        try {
+          const merged = await instance(inputs, batch[0]!.outputNames);
+          const split = splitOutputs(
+            merged,
+            batch.map((j) => j.rows),
+          );
+          if (split) return split;
+        } catch {
+          // fall through: find out which request the model rejects
+        } finally {
+          tensorPool.giveAll(inputs);
+        }
       }
-    }
-    const results: Array<RawOutput[] | Failure> = [];
-    for (const job of batch) {
-      try {
-        results.push(await instance(job.inputs, job.outputNames));
-      } catch (error) {
-        results.push({ error });
+      const results: Array<RawOutput[] | Failure> = [];
+      for (const job of batch) {
+        try {
+          results.push(await instance(job.inputs, job.outputNames));
+        } catch (error) {
+          results.push({ error });
+        }
       }
+      return results;
+    } finally {
+      // The requests' pooled input buffers (decoded binary tensors) serve the next requests.
+      for (const job of batch) tensorPool.giveAll(job.inputs);
     }
-    return results;
   }
 
   private checkDrained(): void {

@@ -1,7 +1,7 @@
 /**
  * An engine instance whose onnxruntime session lives in a worker thread (ort-worker.ts). The
- * scheduler sees the same InstanceRunner as for an in-thread session; tensors cross by copy on the
- * way in (request buffers may be views on shared pools) and by transfer on the way out.
+ * scheduler sees the same InstanceRunner as for an in-thread session; tensors in buffers the engine
+ * owns cross by transfer both ways (the inputs come back for reuse), any other input by copy.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +12,7 @@ import type { RawOutput } from './batching.js';
 import type { SessionOptions } from './onnx-session.js';
 import type { InstanceRunner } from './scheduler.js';
 import type { DecodedTensor } from './tensor-codec.js';
+import { tensorPool } from './tensor-pool.js';
 
 /** One engine instance: runs batches, and releases its session when the version is retired. */
 export interface EngineInstance {
@@ -31,13 +32,11 @@ export interface WorkerRequest {
   outputNames: string[];
 }
 
-export type WorkerReply =
-  | { id: number; outputs: RawOutput[]; error?: undefined }
-  | {
-      id: number;
-      error: { code?: string | undefined; message: string; cause?: string };
-      outputs?: undefined;
-    };
+/** A reply also hands back the input buffers it was sent (moved back, for the pool to reuse). */
+export type WorkerReply = { id: number; returned?: ArrayBuffer[] } & (
+  | { outputs: RawOutput[]; error?: undefined }
+  | { error: { code?: string | undefined; message: string; cause?: string }; outputs?: undefined }
+);
 
 type StartReply = { ready: true } | { ready: false; error: { code?: string; message: string } };
 
@@ -125,6 +124,8 @@ export async function startWorkerInstance(
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
+      // A moved-back buffer is a new object on this thread: the pool adopts it.
+      for (const buffer of msg.returned ?? []) tensorPool.adopt(buffer);
       if (msg.error) p.reject(errorOf(msg.error));
       else p.resolve(msg.outputs);
     });
@@ -155,9 +156,13 @@ export async function startWorkerInstance(
     // Died since `current` settled: wait for its replacement (a message to a dead worker is lost).
     while (dead.has(worker)) worker = await current;
     const id = nextId++;
-    // Copy each input into its own buffer so it can be moved: a request's typed array may be a view
-    // on a larger buffer (a pooled Buffer, the OIP binary body) that must stay usable here.
-    const own = inputs.map((t) => (Array.isArray(t.data) ? t : { ...t, data: t.data.slice() }));
+    // A tensor in a buffer the engine owns (tensor-pool.ts: decoded binary tensors, merged batches)
+    // is moved as it is, and comes back with the reply for reuse. Any other is copied into its own
+    // buffer first: it may be a view on a larger buffer (a pooled Buffer, the OIP binary body) that
+    // must stay usable here.
+    const own = inputs.map((t) =>
+      Array.isArray(t.data) || tensorPool.owns(t.data.buffer) ? t : { ...t, data: t.data.slice() },
+    );
     return new Promise<RawOutput[]>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       worker.postMessage({ id, inputs: own, outputNames } satisfies WorkerRequest, transferablesOf(own));

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { tensorPool } from '../../serving/tensor-pool.js';
+import { OnnxGraph } from '../../test-support/onnx-builder.js';
 import { IRIS_ONNX, multipart, startTestServer, type TestServer } from '../../test-support/test-server.js';
 
 let server: TestServer;
@@ -166,6 +168,71 @@ describe('hot swap', () => {
     expect(seen.length).toBeGreaterThan(20);
     await expect.poll(() => models.isLoaded('swap', 1), { timeout: 3000, interval: 20 }).toBe(false);
     expect(models.isLoaded('swap', 2)).toBe(true);
+  });
+});
+
+describe('large binary tensors (the pooled tensor path)', () => {
+  const WIDTH = 8192; // 32 KB a row: above the pool's threshold
+  const row = (seed: number) =>
+    Float32Array.from({ length: WIDTH }, (_, i) => ((i * 7 + seed * 13) % 101) / 101);
+
+  /** An OIP binary request; `pad` spaces in the JSON header shift the tensor's offset (alignment). */
+  const binaryInfer = (name: string, data: Float32Array, pad: number) => {
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'FP32',
+            shape: [1, WIDTH],
+            parameters: { binary_data_size: data.byteLength },
+          },
+        ],
+      }) + ' '.repeat(pad),
+    );
+    return post(`/v2/models/${name}/infer`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.length),
+      },
+      body: Buffer.concat([header, Buffer.from(data.buffer)]),
+    }).then(async (r) => {
+      expect(r.status, await r.clone().text()).toBe(200);
+      return (await r.json()).outputs[0].data as number[];
+    });
+  };
+
+  it('gives the same answers as JSON tensors, aligned or not, batched, inline and in worker threads', async () => {
+    const g = new OnnxGraph('wide', 3);
+    g.output(g.dense(g.input('input', ['batch', WIDTH]), WIDTH, 4), 'output', ['batch', 4]);
+    const form = multipart([
+      { name: 'file', filename: 'wide.onnx', data: Buffer.from(g.toBytes()) },
+      { name: 'metadata', data: JSON.stringify({ task: 'tensor' }) },
+    ]);
+    const pushed = await server.app.inject({ method: 'POST', url: '/api/models/wide/versions', ...form });
+    expect(pushed.statusCode, pushed.body).toBe(201);
+    const rows = Array.from({ length: 12 }, (_, i) => row(i));
+    const reference = await Promise.all(
+      rows.map(async (r) => {
+        const res = await json('POST', '/v2/models/wide/infer', {
+          inputs: [{ name: 'input', datatype: 'FP32', shape: [1, WIDTH], data: Array.from(r) }],
+        });
+        return (await res.json()).outputs[0].data as number[];
+      }),
+    );
+    for (const executor of ['inline', 'worker'] as const) {
+      await setConfig('wide', 1, { executor, maxBatchSize: 8, maxQueueDelayMs: 5 });
+      // Offsets 0–3 mod 4 of the tensor after the header, all at once so that they batch.
+      const answers = await Promise.all(rows.map((r, i) => binaryInfer('wide', r, i % 4)));
+      answers.forEach((a, i) => {
+        expect(a.length).toBe(4);
+        for (const [j, v] of a.entries()) expect(v).toBeCloseTo(reference[i]![j]!, 4);
+      });
+    }
+    // The buffers came back to the pool after their batches (from the worker threads too).
+    expect(tensorPool.idleBytes).toBeGreaterThan(0);
+    await setConfig('wide', 1, {});
   });
 });
 

@@ -15,7 +15,13 @@ import { runLlm } from './llm.js';
 import { runOverload } from './overload.js';
 import { runTiny } from './tiny.js';
 
-const ALL = { tiny: runTiny, batching: runBatching, cnn: runCnn, overload: runOverload, llm: runLlm } as const;
+const ALL = {
+  tiny: runTiny,
+  batching: runBatching,
+  cnn: runCnn,
+  overload: runOverload,
+  llm: runLlm,
+} as const;
 /** Run only when named: the LLM gateway, not serving. */
 const ON_REQUEST = new Set(['llm']);
 const chosen = process.argv.slice(2).filter((a) => a in ALL) as Array<keyof typeof ALL>;

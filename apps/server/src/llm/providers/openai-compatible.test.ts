@@ -49,6 +49,19 @@ const TIME: ScriptedCall = {
   fragments: chunked('{"zone":"Europe/Oslo"}', 2),
 };
 
+/** A hand-written chat.completion.chunk frame, for wire shapes the fakes do not produce. */
+function rawChunk(delta: unknown, finishReason: string | null = null) {
+  return {
+    data: {
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta, finish_reason: finishReason }],
+    },
+  };
+}
+
 function argumentsByIndex(parts: ChatStreamPart[]): Record<number, string> {
   const out: Record<number, string> = {};
   for (const p of parts)
@@ -130,32 +143,23 @@ describe('openai-compatible provider: streams', () => {
 
   it('parallel calls that share index 0 but have their own ids stay two calls', async () => {
     const { fake, provider } = await setup();
-    const chunk = (delta: unknown, finishReason: string | null = null) => ({
-      data: {
-        id: 'c',
-        object: 'chat.completion.chunk',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, delta, finish_reason: finishReason }],
-      },
-    });
     fake.enqueue({
       response: {
         kind: 'sse',
         frames: [
-          chunk({
+          rawChunk({
             role: 'assistant',
             tool_calls: [
               { index: 0, id: 'call_a', type: 'function', function: { name: 'a', arguments: '{"x":1}' } },
             ],
           }),
-          chunk({
+          rawChunk({
             tool_calls: [
               { index: 0, id: 'call_b', type: 'function', function: { name: 'b', arguments: '{"y":' } },
             ],
           }),
-          chunk({ tool_calls: [{ index: 0, function: { arguments: '2}' } }] }),
-          chunk({}, 'tool_calls'),
+          rawChunk({ tool_calls: [{ index: 0, function: { arguments: '2}' } }] }),
+          rawChunk({}, 'tool_calls'),
           { data: '[DONE]' },
         ],
       },
@@ -173,25 +177,16 @@ describe('openai-compatible provider: streams', () => {
 
   it('holds arguments that arrive before the function name until the name comes, and refuses a call never named', async () => {
     const { fake, provider } = await setup();
-    const chunk = (delta: unknown, finishReason: string | null = null) => ({
-      data: {
-        id: 'c',
-        object: 'chat.completion.chunk',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, delta, finish_reason: finishReason }],
-      },
-    });
     fake.enqueue(
       {
         response: {
           kind: 'sse',
           frames: [
-            chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }),
-            chunk({
+            rawChunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }),
+            rawChunk({
               tool_calls: [{ index: 0, id: 'call_q', function: { name: 'search', arguments: '"x"}' } }],
             }),
-            chunk({}, 'tool_calls'),
+            rawChunk({}, 'tool_calls'),
             { data: '[DONE]' },
           ],
         },
@@ -200,8 +195,8 @@ describe('openai-compatible provider: streams', () => {
         response: {
           kind: 'sse',
           frames: [
-            chunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }),
-            chunk({}, 'tool_calls'),
+            rawChunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }),
+            rawChunk({}, 'tool_calls'),
             { data: '[DONE]' },
           ],
         },

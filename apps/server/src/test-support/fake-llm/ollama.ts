@@ -6,10 +6,10 @@
  * on tool calls (ollama/ollama#7881) and `finish_reason: "stop"` after tool calls (before #7963).
  * Errors use Ollama's `{"error":{"message","type","param":null,"code":null}}`.
  */
-import type { FakeError, FakeLlm, FakeLlmOptions, StepRenderer, WireFormat } from './fake-llm.js';
+import type { FakeError, FakeLlm, FakeLlmOptions, WireFormat } from './fake-llm.js';
 import { renderTurnStream, startFakeLlm } from './fake-llm.js';
 import type { RecordedRequest, SseFrame } from './fake-upstream.js';
-import { bodyOf, openAIWire, wireUsage } from './openai.js';
+import { OpenAIStepRenderer, openAIWire } from './openai.js';
 import type { FakeTurn, TurnStep } from './turn.js';
 import { callArguments } from './turn.js';
 
@@ -49,29 +49,26 @@ export function ollamaWire(options: OllamaWireOptions = {}): WireFormat {
   };
 }
 
-class OllamaStepRenderer implements StepRenderer {
-  private readonly model: string;
-  private readonly includeUsage: boolean;
+/** Ollama's stream: OpenAI's, with its labels, `role` on every delta, and tool calls whole. */
+class OllamaStepRenderer extends OpenAIStepRenderer {
   private readonly args: Map<number, string>;
   private callsSent = false;
   private sawCalls = false;
 
   constructor(
-    private readonly t: FakeTurn,
+    t: FakeTurn,
     request: RecordedRequest,
     private readonly options: OllamaWireOptions,
   ) {
-    const body = bodyOf(request);
-    this.model = t.model ?? body.model ?? 'fake';
-    this.includeUsage = body.stream_options?.include_usage === true;
+    super(t, request, 'openai', { id: 'chatcmpl-123', systemFingerprint: 'fp_ollama', logprobs: false });
     this.args = callArguments(t);
   }
 
-  open(): SseFrame[] {
+  override open(): SseFrame[] {
     return [];
   }
 
-  step(s: TurnStep): SseFrame[] {
+  override step(s: TurnStep): SseFrame[] {
     switch (s.type) {
       case 'text':
         return [this.chunk({ role: 'assistant', content: s.text })];
@@ -94,44 +91,24 @@ class OllamaStepRenderer implements StepRenderer {
         );
         return [this.chunk({ role: 'assistant', content: '', tool_calls: calls })];
       }
+      case 'tool-args':
+        return [];
       case 'finish': {
         const reason = s.raw ?? (this.sawCalls && this.options.stopAfterToolCalls ? 'stop' : s.reason);
         return [this.chunk({ role: 'assistant', content: '' }, reason)];
       }
       case 'usage':
-        if (!this.includeUsage) return [];
-        return [
-          {
-            data: {
-              ...this.envelope(),
-              choices: [],
-              usage: wireUsage({ promptTokens: s.promptTokens, completionTokens: s.completionTokens }),
-            },
-          },
-        ];
+        // Ollama has no detail counts.
+        return super.step({
+          type: 'usage',
+          promptTokens: s.promptTokens,
+          completionTokens: s.completionTokens,
+        });
       case 'error':
         return [{ data: { error: { message: s.message, type: 'api_error', param: null, code: null } } }];
       default:
-        return [];
+        return super.step(s);
     }
-  }
-
-  close(): SseFrame[] {
-    return [{ data: '[DONE]' }];
-  }
-
-  private envelope() {
-    return {
-      id: 'chatcmpl-123',
-      object: 'chat.completion.chunk',
-      created: 1_760_000_000,
-      model: this.model,
-      system_fingerprint: 'fp_ollama',
-    };
-  }
-
-  private chunk(delta: Record<string, unknown>, finishReason: string | null = null): SseFrame {
-    return { data: { ...this.envelope(), choices: [{ index: 0, delta, finish_reason: finishReason }] } };
   }
 }
 

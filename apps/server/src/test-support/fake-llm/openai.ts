@@ -60,8 +60,7 @@ export function openAIWire(options: OpenAIWireOptions = {}): WireFormat {
       const auth = request.headers.authorization;
       return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
     },
-    renderStream: (t, request) =>
-      renderTurnStream(t, new OpenAIStepRenderer(t, request, options.variant ?? 'openai')),
+    renderStream: (t, request) => renderTurnStream(t, new OpenAIStepRenderer(t, request, options.variant)),
     renderJson: (t, request) => openAICompletion(t, request),
     renderError(error: FakeError) {
       const defaults = OPENAI_ERRORS[error.status] ?? { type: 'server_error', code: null };
@@ -102,14 +101,26 @@ function embeddingInputs(request: RecordedRequest): { inputs: string[]; dimensio
   return dimensions === undefined ? { inputs } : { inputs, dimensions };
 }
 
-class OpenAIStepRenderer implements StepRenderer {
-  private readonly model: string;
+/** How one server family labels its chunks. */
+export interface ChunkLabels {
+  id: string;
+  systemFingerprint: string;
+  /** Ollama sends no `logprobs` key. */
+  logprobs: boolean;
+}
+
+const OPENAI_LABELS: ChunkLabels = { id: 'chatcmpl-fake', systemFingerprint: 'fp_fake', logprobs: true };
+
+/** OpenAI's stream, step by step (the Ollama fake overrides the steps Ollama sends differently). */
+export class OpenAIStepRenderer implements StepRenderer {
+  protected readonly model: string;
   private readonly includeUsage: boolean;
 
   constructor(
-    private readonly t: FakeTurn,
+    protected readonly t: FakeTurn,
     request: RecordedRequest,
-    private readonly variant: 'openai' | 'vllm',
+    private readonly variant: 'openai' | 'vllm' = 'openai',
+    private readonly labels: ChunkLabels = OPENAI_LABELS,
   ) {
     const body = bodyOf(request);
     this.model = t.model ?? body.model ?? 'fake';
@@ -154,21 +165,22 @@ class OpenAIStepRenderer implements StepRenderer {
 
   private envelope() {
     return {
-      id: 'chatcmpl-fake',
+      id: this.labels.id,
       object: 'chat.completion.chunk',
       created: CREATED,
       model: this.model,
-      system_fingerprint: 'fp_fake',
+      system_fingerprint: this.labels.systemFingerprint,
     };
   }
 
-  private chunk(delta: Record<string, unknown>, finishReason: string | null = null): SseFrame {
-    return {
-      data: {
-        ...this.envelope(),
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      },
+  protected chunk(delta: Record<string, unknown>, finishReason: string | null = null): SseFrame {
+    const choice = {
+      index: 0,
+      delta,
+      ...(this.labels.logprobs ? { logprobs: null } : {}),
+      finish_reason: finishReason,
     };
+    return { data: { ...this.envelope(), choices: [choice] } };
   }
 }
 

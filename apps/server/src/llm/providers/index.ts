@@ -38,6 +38,8 @@ export type ProviderConfig =
       maxTokensField?: 'max_tokens' | 'max_completion_tokens';
       /** Ask for the usage chunk on streams (`stream_options.include_usage`). Default true. */
       streamUsage?: boolean;
+      /** Send `developer` messages as `system`. Default true everywhere but OpenAI's own API. */
+      developerAsSystem?: boolean;
     })
   | (ProviderConfigBase & {
       kind: 'anthropic';
@@ -82,6 +84,7 @@ export function createProvider(config: ProviderConfig): LlmProvider {
         ...(config.apiKey ? { apiKey: config.apiKey } : {}),
         maxTokensField: config.maxTokensField ?? (isOpenAI ? 'max_completion_tokens' : 'max_tokens'),
         ...(config.streamUsage === undefined ? {} : { streamUsage: config.streamUsage }),
+        developerAsSystem: config.developerAsSystem ?? !isOpenAI,
       });
     }
     case 'anthropic':

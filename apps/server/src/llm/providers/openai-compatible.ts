@@ -40,6 +40,12 @@ export interface OpenAICompatibleOptions {
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
   /** Ask for the usage chunk (`stream_options.include_usage`) on streams. Default true. */
   streamUsage?: boolean;
+  /**
+   * Send `developer` messages as `system`: servers other than OpenAI's run the messages through a chat
+   * template that knows system, user, assistant and tool, and may drop a role it does not know.
+   * Default false.
+   */
+  developerAsSystem?: boolean;
 }
 
 const CAPABILITIES: ProviderCapabilities = {
@@ -186,10 +192,13 @@ function serverError(provider: string, data: string): ProviderError {
 /** The body of `POST /chat/completions`. */
 export function toWireRequest(
   request: ChatRequest,
-  options: Pick<OpenAICompatibleOptions, 'maxTokensField' | 'streamUsage'>,
+  options: Pick<OpenAICompatibleOptions, 'maxTokensField' | 'streamUsage' | 'developerAsSystem'>,
   stream: boolean,
 ): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: request.model, messages: request.messages };
+  const messages = options.developerAsSystem
+    ? request.messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' as const } : m))
+    : request.messages;
+  const body: Record<string, unknown> = { model: request.model, messages };
   if (request.tools && request.tools.length > 0) {
     body.tools = request.tools;
     if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;

@@ -5,6 +5,7 @@ import type { ModelSummary, Task } from '@modelgarden/sdk';
 import { useSearchParams } from 'react-router-dom';
 import { taskLabels } from '../lib/task';
 import { inputClass, selectClass } from './field';
+import { TaskOptions } from './task-options';
 
 export const SORTS = {
   name: { label: 'Name (A–Z)', compare: (a: ModelSummary, b: ModelSummary) => a.name.localeCompare(b.name) },
@@ -85,11 +86,7 @@ export function CatalogFilters({
           className={`${selectClass} w-full`}
         >
           <option value="">Any task</option>
-          {(Object.keys(taskLabels) as Task[]).map((task) => (
-            <option key={task} value={task}>
-              {taskLabels[task]}
-            </option>
-          ))}
+          <TaskOptions />
         </select>
       </label>
       <label className="block text-sm font-medium text-slate-700">

@@ -2,6 +2,7 @@
 
 import type { TensorSpec } from '@modelgarden/sdk';
 import { formatShape } from '../lib/format';
+import { TableHead } from './table-head';
 
 interface SchemaTableProps {
   inputs: TensorSpec[];
@@ -16,22 +17,7 @@ export function SchemaTable({ inputs, outputs }: SchemaTableProps) {
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="min-w-full text-left text-sm" data-testid="schema-table">
-        <thead className="border-b border-slate-200 text-xs font-medium tracking-wide text-slate-500 uppercase">
-          <tr>
-            <th scope="col" className="px-5 py-2">
-              Kind
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Name
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Datatype
-            </th>
-            <th scope="col" className="px-5 py-2">
-              Shape
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Kind', 'Name', 'Datatype', 'Shape']} />
         <tbody className="divide-y divide-slate-100">
           {rows.map(({ kind, spec }) => (
             <tr key={`${kind}-${spec.name}`}>

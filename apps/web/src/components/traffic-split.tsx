@@ -11,6 +11,7 @@ import { type RouteChange, trafficApi } from '../api/traffic';
 import { Button } from './button';
 import { ErrorAlert } from './error-alert';
 import { selectClass } from './field';
+import { TableHead } from './table-head';
 
 const percent = (part: number, whole: number) =>
   whole > 0 ? `${Math.round((part / whole) * 1000) / 10}%` : '—';
@@ -102,25 +103,9 @@ function RouteEditor({ model, route }: { model: ModelDetail; route: AliasInfo })
     <form onSubmit={save} className="space-y-4" aria-label={`Traffic of ${alias}`}>
       <div className="-mx-5 overflow-x-auto">
         <table className="min-w-full text-left text-sm" aria-label={`Versions behind ${alias}`}>
-          <thead className="border-b border-slate-200 text-xs font-medium tracking-wide text-slate-500 uppercase">
-            <tr>
-              <th scope="col" className="px-5 py-2">
-                Version
-              </th>
-              <th scope="col" className="px-3 py-2">
-                Weight
-              </th>
-              <th scope="col" className="px-3 py-2">
-                Share
-              </th>
-              <th scope="col" className="px-3 py-2">
-                Live share
-              </th>
-              <th scope="col" className="px-5 py-2">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Version', 'Weight', 'Share', 'Live share', { label: 'Actions', hidden: true }]}
+          />
           <tbody className="divide-y divide-slate-100">
             {draft.targets.map((t, i) => (
               <tr key={t.version} data-testid="split-row">

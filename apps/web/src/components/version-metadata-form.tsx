@@ -8,10 +8,10 @@ import type { ApiError } from '../api/api-error';
 import { queryKeys } from '../api/queries';
 import { versionsApi } from '../api/versions';
 import { parseList } from '../lib/list-field';
-import { taskLabels } from '../lib/task';
 import { Button } from './button';
 import { ErrorAlert } from './error-alert';
 import { Field, selectClass } from './field';
+import { TaskOptions } from './task-options';
 
 /** `key=value` pairs, one per line or comma-separated; a pair without `=` is a key with an empty value. */
 export function parseTags(text: string): Record<string, string> {
@@ -88,11 +88,7 @@ export function VersionMetadataForm({ model, version }: { model: string; version
       <label className="block text-sm font-medium text-slate-700">
         Task
         <select value={draft.task} onChange={set('task')} className={selectClass}>
-          {(Object.keys(taskLabels) as Task[]).map((task) => (
-            <option key={task} value={task}>
-              {taskLabels[task]}
-            </option>
-          ))}
+          <TaskOptions />
         </select>
       </label>
       <Field

@@ -3,6 +3,7 @@
 import type { ModelVersion } from '@modelgarden/sdk';
 import { formatBytes, formatDate, formatMetric, shortSha } from '../lib/format';
 import { AliasBadge } from './alias-badge';
+import { TableHead } from './table-head';
 
 interface VersionsTableProps {
   versions: ModelVersion[];
@@ -21,34 +22,18 @@ export function VersionsTable({ versions, selected, onSelect }: VersionsTablePro
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="min-w-full text-left text-sm" data-testid="versions-table">
-        <thead className="border-b border-slate-200 text-xs font-medium tracking-wide text-slate-500 uppercase">
-          <tr>
-            <th scope="col" className="px-5 py-2">
-              Version
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Created
-            </th>
-            <th scope="col" className="px-3 py-2">
-              SHA-256
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Size
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Status
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Aliases
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Accuracy
-            </th>
-            <th scope="col" className="px-5 py-2">
-              <span className="sr-only">Select</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Version',
+            'Created',
+            'SHA-256',
+            'Size',
+            'Status',
+            'Aliases',
+            'Accuracy',
+            { label: 'Select', hidden: true },
+          ]}
+        />
         <tbody className="divide-y divide-slate-100">
           {versions.map((v) => (
             <tr key={v.version} className={v.version === selected ? 'bg-emerald-50/50' : undefined}>

@@ -2,7 +2,7 @@
  * Users: create, list, update (role, team, disabled), set passwords, check a login, and create the
  * first `admin` on a database without users. Passwords are argon2id hashes; nothing here logs.
  */
-import { and, asc, count, eq, ne } from 'drizzle-orm';
+import { and, asc, count, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { userSchema } from '../contract/auth-schemas.js';
 import { users } from '../db/auth-schema.js';
@@ -43,6 +43,9 @@ export function toUser(row: UserRow): User {
   };
 }
 
+const userNotFound = (name: string) =>
+  new ModelGardenError('USER_NOT_FOUND', `No user named "${name}"`, { details: { name } });
+
 /** Verified against when the user does not exist, so a wrong name takes as long as a wrong password. */
 let dummyHash: Promise<string> | undefined;
 
@@ -64,7 +67,7 @@ export class UserService {
 
   private async row(name: string): Promise<UserRow> {
     const [row] = await this.db.select().from(users).where(eq(users.name, name));
-    if (!row) throw new ModelGardenError('USER_NOT_FOUND', `No user named "${name}"`, { details: { name } });
+    if (!row) throw userNotFound(name);
     return row;
   }
 
@@ -87,34 +90,41 @@ export class UserService {
     return { user: toUser(row), ...(generated ? { password: generated } : {}) };
   }
 
+  /**
+   * Changes a user's role, team or disabled flag. Demoting or disabling an enabled admin is refused
+   * (LAST_ADMIN) when no other enabled admin would remain, decided atomically: the transaction locks
+   * the enabled admins' rows (FOR UPDATE) before counting, so of two concurrent demotions of the last
+   * two admins the second waits, recounts and is refused.
+   */
   async update(name: string, patch: UserPatch): Promise<User> {
     if (patch.team) assertUserName(patch.team, 'team');
-    const current = await this.row(name);
-    const losesAdmin =
-      current.role === 'admin' &&
-      !current.disabled &&
-      ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true);
-    if (losesAdmin && (await this.otherEnabledAdmins(current.id)) === 0)
-      throw new ModelGardenError('LAST_ADMIN', 'The last enabled admin cannot be disabled or demoted');
-    const [row] = await this.db
-      .update(users)
-      .set({
-        ...(patch.role !== undefined ? { role: patch.role } : {}),
-        ...(patch.team !== undefined ? { team: patch.team } : {}),
-        ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-        updatedAt: new Date(),
-      })
-      .where(eq(users.id, current.id))
-      .returning();
-    return toUser(row ?? current);
-  }
-
-  private async otherEnabledAdmins(exceptId: number): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
-      .from(users)
-      .where(and(eq(users.role, 'admin'), eq(users.disabled, false), ne(users.id, exceptId)));
-    return row?.n ?? 0;
+    const mayLoseAdmin = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
+    return this.db.transaction(async (tx) => {
+      const admins = mayLoseAdmin
+        ? await tx
+            .select({ id: users.id })
+            .from(users)
+            .where(and(eq(users.role, 'admin'), eq(users.disabled, false)))
+            .orderBy(asc(users.id))
+            .for('update')
+        : [];
+      const [current] = await tx.select().from(users).where(eq(users.name, name)).for('update');
+      if (!current) throw userNotFound(name);
+      const losesAdmin = mayLoseAdmin && current.role === 'admin' && !current.disabled;
+      if (losesAdmin && !admins.some((a) => a.id !== current.id))
+        throw new ModelGardenError('LAST_ADMIN', 'The last enabled admin cannot be disabled or demoted');
+      const [row] = await tx
+        .update(users)
+        .set({
+          ...(patch.role !== undefined ? { role: patch.role } : {}),
+          ...(patch.team !== undefined ? { team: patch.team } : {}),
+          ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(users.id, current.id))
+        .returning();
+      return toUser(row ?? current);
+    });
   }
 
   /** Sets a new password (generated and returned when none is given). */

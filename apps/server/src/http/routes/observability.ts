@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { read, write } from '../../auth/authorize.js';
+import { isAdmin, read, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
   driftQuery,
@@ -273,7 +273,13 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: metricsSummarySchema },
         },
       },
-      async () => ctx.liveMetrics.summary(),
+      // Per-model series only for the models the caller may see, as GET /api/models lists them.
+      async (req) => {
+        const summary = ctx.liveMetrics.summary();
+        if (isAdmin(req.principal)) return summary;
+        const names = await ctx.auth.models.filterNames(req.principal, Object.keys(summary.models));
+        return { ...summary, models: Object.fromEntries(names.map((n) => [n, summary.models[n] ?? []])) };
+      },
     );
   };
 }

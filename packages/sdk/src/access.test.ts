@@ -127,4 +127,23 @@ describe('access control through the SDK', () => {
     await browser.logout();
     expect(await browser.whoami()).toMatchObject({ authenticated: false });
   });
+
+  it("reads and sets a key's LLM settings, and the LLM usage and providers", async () => {
+    const key = await admin.createKey({ name: 'llm', scopes: ['models:read'], user: 'cookie-user' });
+    const before = await admin.getLlmKeySettings(key.id);
+    expect(before.used).toEqual({ minuteRequests: 0, minuteTokens: 0, dayTokens: 0, monthTokens: 0 });
+    const settings = {
+      allowedModels: ['gpt-4o-mini'],
+      requestsPerMinute: 10,
+      tokensPerMinute: null,
+      tokensPerDay: 1000,
+      tokensPerMonth: null,
+      storeContent: false,
+    };
+    expect(await admin.setLlmKeySettings(key.id, settings)).toMatchObject(settings);
+    expect(await admin.getLlmKeySettings(key.id)).toMatchObject(settings);
+    expect(await codeOf(admin.getLlmKeySettings(999_999))).toBe('API_KEY_NOT_FOUND');
+    expect(await admin.llmUsage({ by: 'key', days: 7 })).toMatchObject({ by: 'key', totals: [] });
+    expect(Array.isArray((await admin.llmProviders()).providers)).toBe(true);
+  });
 });

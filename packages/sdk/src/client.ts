@@ -17,6 +17,11 @@ import type {
   DriftReport,
   FeatureRow,
   HealthStatus,
+  LlmKeySettings,
+  LlmKeySettingsWithUsage,
+  LlmProviders,
+  LlmUsageQuery,
+  LlmUsageTotals,
   MetricsSummary,
   ModelDetail,
   ModelList,
@@ -590,6 +595,32 @@ export class ModelGardenClient {
     options?: CallOptions,
   ): Promise<{ items: AuditEntry[]; nextCursor: number | null }> {
     return this.#json('GET', 'api/audit', { ...options, query: { ...query } });
+  }
+
+  // The LLM gateway's admin routes (admin); its `/v1` routes speak OpenAI's format for OpenAI clients.
+
+  /** `GET /api/llm/keys/{id}` (admin): a key's LLM settings and what it used this minute, day and month. */
+  getLlmKeySettings(id: number, options?: CallOptions): Promise<LlmKeySettingsWithUsage> {
+    return this.#json('GET', `api/llm/keys/${segment(id)}`, { ...options });
+  }
+
+  /** `PUT /api/llm/keys/{id}` (admin): model allow-list, limits, budgets, content storage (null: the default). */
+  setLlmKeySettings(
+    id: number,
+    settings: LlmKeySettings,
+    options: MutationOptions = {},
+  ): Promise<LlmKeySettingsWithUsage> {
+    return this.#mutate('PUT', `api/llm/keys/${segment(id)}`, options, settings);
+  }
+
+  /** `GET /api/llm/usage` (admin): usage totals over the last days, by key, user, model or provider. */
+  llmUsage(query: LlmUsageQuery = {}, options?: CallOptions): Promise<LlmUsageTotals> {
+    return this.#json('GET', 'api/llm/usage', { ...options, query: { ...query } });
+  }
+
+  /** `GET /api/llm/providers`: the configured LLM providers and whether their model lists could be fetched. */
+  llmProviders(options?: CallOptions): Promise<LlmProviders> {
+    return this.#json('GET', 'api/llm/providers', { ...options });
   }
 
   #mutate<T>(method: string, path: string, options: MutationOptions, json?: unknown): Promise<T> {

@@ -154,6 +154,18 @@ export type AuditQuery = QueryOf<'/api/audit', 'get'>;
 /** `GET /api/audit` */
 export type AuditPage = Schemas['AuditPage'];
 
+// The LLM gateway's admin routes (its `/v1` routes speak OpenAI's wire format: use any OpenAI client).
+
+/** An API key's LLM settings: model allow-list, limits, budgets, content storage (null: the default). */
+export type LlmKeySettings = Schemas['LlmKeySettingsInput'];
+/** `GET|PUT /api/llm/keys/{id}`: the settings with what the key used this minute, day and month. */
+export type LlmKeySettingsWithUsage = Schemas['LlmKeySettingsWithUsage'];
+/** `GET /api/llm/usage` */
+export type LlmUsageTotals = Schemas['LlmUsageTotals'];
+export type LlmUsageQuery = QueryOf<'/api/llm/usage', 'get'>;
+/** `GET /api/llm/providers` */
+export type LlmProviders = Schemas['LlmProviders'];
+
 /** The answer type of an operation, for calls this client does not wrap. */
 export type ApiAnswer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = Answer<
   P,

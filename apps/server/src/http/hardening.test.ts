@@ -60,7 +60,7 @@ describe('issue 18.12', () => {
     '/API/models',
     '/Api/models/iris',
     '/api/nothing-here',
-    '/v1/chat/completions',
+    '/v1/no-such-endpoint',
     '/v1',
     '/v2/nothing',
     '/docs/json/x',

@@ -15,10 +15,12 @@ export interface LiveRequests {
   restart(): void;
 }
 
-export function useLiveRequests(model: string): LiveRequests {
+/** `enabled`: poll only while there is something to compare (a split or a shadow). */
+export function useLiveRequests(model: string, enabled = true): LiveRequests {
   const query = useQuery<Record<number, number>, ApiError>({
     queryKey: ['live-requests', model],
     queryFn: () => trafficApi.requestsPerVersion(model),
+    enabled,
     refetchInterval: POLL_MS,
     staleTime: 0,
     retry: false,

@@ -1,6 +1,6 @@
 // TanStack Query hooks and keys for the registry endpoints.
 
-import type { AliasAssignment, AliasHistoryEntry, ModelDetail, ModelSummary } from '@modelgarden/sdk';
+import type { AliasAssignment, AliasHistoryEntry, ModelDetail } from '@modelgarden/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiError } from './api-error';
 import { api } from './client';
@@ -10,10 +10,6 @@ export const queryKeys = {
   model: (name: string) => ['models', name] as const,
   aliasHistory: (name: string, alias: string) => ['models', name, 'aliases', alias, 'history'] as const,
 };
-
-export function useModels() {
-  return useQuery<ModelSummary[], ApiError>({ queryKey: queryKeys.models, queryFn: () => api.listModels() });
-}
 
 export function useModel(name: string) {
   return useQuery<ModelDetail, ApiError>({

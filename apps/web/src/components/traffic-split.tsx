@@ -49,7 +49,7 @@ function LiveShare({ live, version, targets }: { live: LiveRequests; version: nu
 
 function RouteEditor({ model, route }: { model: ModelDetail; route: AliasInfo }) {
   const client = useQueryClient();
-  const live = useLiveRequests(model.name);
+  const live = useLiveRequests(model.name, route.targets.length > 1 || route.shadow !== null);
   const [draft, setDraft] = useState(() => draftOf(route));
   // A move made elsewhere (promote, rollback, another user) replaces the draft.
   const [shown, setShown] = useState(route.updatedAt);
@@ -259,9 +259,11 @@ function RouteEditor({ model, route }: { model: ModelDetail; route: AliasInfo })
       <p className="text-xs text-slate-500" data-testid="live-since">
         {live.error
           ? `Live share unavailable: ${live.error.message}`
-          : live.counts
-            ? `Live share: the requests each version served since this page opened or the traffic last changed (${liveTargets.reduce((s, v) => s + (live.counts?.[v] ?? 0), 0)} requests).`
-            : 'Reading the live share…'}
+          : route.targets.length === 1 && route.shadow === null
+            ? `All of ${alias}'s traffic goes to v${primary}; a live share shows once it is split or shadowed.`
+            : live.counts
+              ? `Live share: the requests each version served since this page opened or the traffic last changed (${liveTargets.reduce((s, v) => s + (live.counts?.[v] ?? 0), 0)} requests).`
+              : 'Reading the live share…'}
       </p>
 
       {move.isError && (

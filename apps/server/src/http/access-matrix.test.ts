@@ -249,6 +249,101 @@ describe('authorisation matrix', () => {
   });
 });
 
+/**
+ * The same rules written out by hand, one representative route per class: the matrix above takes its
+ * expectations from the production decide(), so a wrong rule would pass it; this table would not.
+ * `ok` = let through (neither 401 nor 403). Anonymous callers are on loopback unless marked public.
+ */
+const HAND_WRITTEN: Record<string, { route: InjectOptions; expect: Record<string, 'ok' | 401 | 403> }> = {
+  public: {
+    route: { method: 'GET', url: '/health/live' },
+    expect: {
+      anonymous: 'ok',
+      'anonymous (public bind)': 'ok',
+      viewer: 'ok',
+      member: 'ok',
+      admin: 'ok',
+      'key predict': 'ok',
+      'key models:read': 'ok',
+    },
+  },
+  'read models:read': {
+    route: { method: 'GET', url: '/api/models' },
+    expect: {
+      anonymous: 'ok',
+      'anonymous (public bind)': 401,
+      viewer: 'ok',
+      member: 'ok',
+      admin: 'ok',
+      'key predict': 403,
+      'key models:read': 'ok',
+    },
+  },
+  'read predict': {
+    route: { method: 'GET', url: '/v2' },
+    expect: {
+      anonymous: 'ok',
+      'anonymous (public bind)': 401,
+      viewer: 'ok',
+      member: 'ok',
+      admin: 'ok',
+      'key predict': 'ok',
+      'key models:read': 403,
+    },
+  },
+  'write models:write': {
+    route: { method: 'POST', url: '/api/models', payload: {} },
+    expect: {
+      anonymous: 401,
+      'anonymous (public bind)': 401,
+      viewer: 403,
+      member: 'ok',
+      admin: 'ok',
+      'key predict': 403,
+      'key models:read': 403,
+    },
+  },
+  'write admin': {
+    route: { method: 'GET', url: '/api/users' },
+    expect: {
+      anonymous: 401,
+      'anonymous (public bind)': 401,
+      viewer: 403,
+      member: 403,
+      admin: 'ok',
+      'key predict': 403,
+      'key models:read': 403,
+    },
+  },
+  'signed-in': {
+    route: { method: 'GET', url: '/api/keys' },
+    expect: {
+      anonymous: 401,
+      'anonymous (public bind)': 401,
+      viewer: 'ok',
+      member: 'ok',
+      admin: 'ok',
+      'key predict': 'ok',
+      'key models:read': 'ok',
+    },
+  },
+};
+
+describe('role × route class, by hand', () => {
+  for (const [cls, { route, expect: want }] of Object.entries(HAND_WRITTEN)) {
+    it(`${cls}: ${route.method} ${route.url}`, async () => {
+      const got: Record<string, 'ok' | number> = {};
+      for (const label of Object.keys(want)) {
+        const publicBind = label === 'anonymous (public bind)';
+        const caller = callers.find((c) => c.label === (publicBind ? 'anonymous' : label))!;
+        const res = await (publicBind ? publicApp : server.app).inject({ ...route, headers: caller.headers });
+        got[label] = res.statusCode === 401 || res.statusCode === 403 ? res.statusCode : 'ok';
+      }
+      expect(got).toEqual(want);
+    });
+  }
+});
+
 describe('sessions and CSRF', () => {
   it('refuses a cookie-authenticated change without the CSRF token, and takes it with the token', async () => {
     const headers = await login('member1');

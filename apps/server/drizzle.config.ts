@@ -7,6 +7,7 @@ export default defineConfig({
     './apps/server/src/db/observability-schema.ts',
     './apps/server/src/db/auth-schema.ts',
     './apps/server/src/db/llm-schema.ts',
+    './apps/server/src/db/conversation-schema.ts',
   ],
   out: './apps/server/drizzle',
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- tiny batching cnn overload | llm]`: runs each benchmark side by side in one
+ * `npm run bench [-- tiny batching cnn overload | logging | drift | startup]`: runs each benchmark side by side in one
  * invocation, servers in their own processes, load from wrk (a separate process), on loopback.
  * BENCH_SECONDS sets each measurement's length (default 10); benchmark 1 splits it over BENCH_ROUNDS
  * interleaved rounds per system (default 5).
@@ -9,10 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { runBatching } from './batching.js';
 import { runCnn } from './cnn.js';
+import { runDrift } from './drift.js';
 import { print } from './lib/report.js';
 import { haveWrk } from './lib/wrk.js';
 import { runLlm } from './llm.js';
+import { runLogging } from './logging.js';
 import { runOverload } from './overload.js';
+import { runStartup } from './startup.js';
 import { runTiny } from './tiny.js';
 
 const ALL = {
@@ -20,10 +23,13 @@ const ALL = {
   batching: runBatching,
   cnn: runCnn,
   overload: runOverload,
+  logging: runLogging,
+  drift: runDrift,
+  startup: runStartup,
   llm: runLlm,
 } as const;
-/** Run only when named: the LLM gateway, not serving. */
-const ON_REQUEST = new Set(['llm']);
+/** Run only when named: they measure the prediction log, drift and start-up, not serving. */
+const ON_REQUEST = new Set(['logging', 'drift', 'startup', 'llm']);
 const chosen = process.argv.slice(2).filter((a) => a in ALL) as Array<keyof typeof ALL>;
 const names =
   chosen.length > 0

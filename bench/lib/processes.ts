@@ -21,11 +21,12 @@ export async function startProcess(
   url: string,
   healthPath: string,
   logFile: string,
+  env?: Record<string, string>,
 ): Promise<Running> {
   // The server writes its log straight to the file: a pipe read by this process would make the
   // benchmark's own parent process part of what is measured (woken for every log line).
   const log = openSync(logFile, 'w');
-  const proc = spawn(command, args, { stdio: ['ignore', log, log] });
+  const proc = spawn(command, args, { stdio: ['ignore', log, log], env: { ...process.env, ...env } });
   closeSync(log);
   const deadline = Date.now() + 120_000;
   for (;;) {

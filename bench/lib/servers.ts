@@ -6,13 +6,16 @@ import { pinned, type Running, startProcess } from './processes.js';
 
 // node --import tsx (not the tsx binary, which forks) so the pid is the server's, for its RSS.
 const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
-let nextPort = 18_100;
+/** BENCH_PORT_BASE: where the servers' ports start (two benchmark runs on one machine must not share them). */
+let nextPort = Number(process.env.BENCH_PORT_BASE ?? 18_100);
 
 export interface NodeServerOptions {
   /** Pin the server to these CPUs (`taskset -c`), as bench/ab.ts does. */
   cpus?: string;
   /** The checkout whose server runs (bench/ab.ts runs a git worktree's); default this one. */
   root?: string;
+  /** A PostgreSQL server for its database (BENCH_DATABASE_URL); default the embedded one. */
+  databaseUrl?: string;
 }
 
 export async function startModelGarden(dir: string, options: NodeServerOptions = {}): Promise<Running> {
@@ -28,6 +31,7 @@ export async function startModelGarden(dir: string, options: NodeServerOptions =
     `http://127.0.0.1:${port}`,
     '/health/ready',
     path.join(dir, `model-garden-${port}.log`),
+    options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : undefined,
   );
 }
 

@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { type LlmConfig, loadLlmConfig } from './llm-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -23,6 +22,7 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
   MAX_BODY_MB: z.coerce.number().positive().max(1024).default(16),
   MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1000).default(64),
@@ -92,6 +92,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** `auto`: pretty lines when stdout is a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   maxUploadBytes: number;
   maxBodyBytes: number;
   /** JSON bodies: deepest nesting and most keys in one object (security/safe-json.ts). */
@@ -125,8 +127,6 @@ export interface Config {
   role: 'all' | 'api' | 'inference';
   inferenceUrls: string[];
   inferenceTimeoutMs: number;
-  /** The LLM gateway: providers from OPENAI_/OLLAMA_/ANTHROPIC_/GEMINI_ variables and LLM_CONFIG (llm-config.ts). */
-  llm: LlmConfig;
 }
 
 export interface AuthConfig {
@@ -186,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
     maxBodyBytes: Math.round(e.MAX_BODY_MB * 1024 * 1024),
     json: { maxDepth: e.MAX_JSON_DEPTH, maxKeys: e.MAX_JSON_KEYS },
@@ -231,6 +232,5 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     role: e.ROLE,
     inferenceUrls: e.INFERENCE_URLS?.split(',').map((u) => u.replace(/\/+$/, '')) ?? [],
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
-    llm: loadLlmConfig(merged, cwd),
   };
 }

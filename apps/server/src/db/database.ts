@@ -16,6 +16,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { initPgliteDir, PgliteThreadClient } from './pglite-client.js';
+import { PGLITE_TEMPLATE } from './pglite-template.js';
 import { TracedClient, traceBackendQueries } from './query-spans.js';
 import { schema } from './schema.js';
 
@@ -98,7 +99,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } else {
     const dir = path.join(options.dataDir, 'pg');
     await mkdir(dir, { recursive: true });
-    if (!existsSync(path.join(dir, 'PG_VERSION'))) await initPgliteDir(dir, MIGRATIONS_DIR);
+    if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+      await initPgliteDir(dir, MIGRATIONS_DIR, existsSync(PGLITE_TEMPLATE) ? PGLITE_TEMPLATE : null);
+    }
     client = await PgliteThreadClient.open(dir, MIGRATIONS_DIR);
   }
   traceBackendQueries(client);

@@ -5,6 +5,7 @@
  * Queries, `exec` and transactions arrive as messages (pglite-protocol.ts); PGlite's own mutexes keep
  * a transaction exclusive, so other statements wait for its end as they would in-process.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction, types } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
@@ -40,7 +41,10 @@ interface OpenTransaction {
 const ROLLBACK = Symbol('rollback');
 
 async function open(): Promise<PGlite> {
-  const pg = new PGlite(data.dataDir ?? undefined);
+  const pg = new PGlite(
+    data.dataDir ?? undefined,
+    data.template ? { loadDataDir: new Blob([readFileSync(data.template)]) } : {},
+  );
   await pg.waitReady;
   if (data.migrationsFolder) await migrate(drizzle(pg), { migrationsFolder: data.migrationsFolder });
   return pg;

@@ -1,5 +1,5 @@
 /**
- * Prediction logging and drift over the real stack: the demo iris model logs every prediction and is
+ * Prediction logging and drift over the real stack: the demo iris model logs its predictions and is
  * compared with its shipped training split. An unshifted stream shows no drift, a shifted one does.
  */
 import { readFile } from 'node:fs/promises';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipart, REPO_ROOT, startTestServer, type TestServer } from '../test-support/test-server.js';
+import { DEMO_SAMPLE_RATE } from './seed-observability.js';
 
 let server: TestServer;
 let referenceRows: Array<Record<string, number>>;
@@ -59,12 +60,14 @@ const drift = async (from: string, to: string) =>
   ).json();
 
 describe('prediction logging', () => {
-  it('is on for the demo iris model with its reference dataset', async () => {
+  it('is on for the demo iris model, sampled, with its reference dataset', async () => {
     expect((await inject({ url: '/api/models/iris/prediction-logging' })).json()).toEqual({
       enabled: true,
-      sampleRate: 1,
+      sampleRate: DEMO_SAMPLE_RATE,
       retentionDays: 30,
     });
+    // The rest of this suite counts logged rows: every prediction from here on.
+    await inject({ method: 'PUT', url: '/api/models/iris/prediction-logging', payload: { sampleRate: 1 } });
     const ref = (await inject({ url: '/api/models/iris/versions/1/reference' })).json();
     expect(ref).toMatchObject({
       model: 'iris',

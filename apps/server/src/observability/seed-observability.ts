@@ -1,7 +1,7 @@
 /**
- * First-start observability for the demo: iris logs every prediction and is compared with the
- * training split it ships (models/iris/reference.csv), so the drift page has something to show.
- * A model whose settings already exist is left as its owner set it.
+ * First-start observability for the demo: iris logs a sample of its predictions and is compared
+ * with the training split it ships (models/iris/reference.csv), so the drift page has something to
+ * show. A model whose settings already exist is left as its owner set it.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -9,6 +9,12 @@ import path from 'node:path';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { DriftService } from './drift-service.js';
 import type { PredictionLogService } from './prediction-log.js';
+
+/**
+ * The demo's sample rate: enough rows for drift within minutes of traffic, at a cost to iris's
+ * throughput under 5 % (`npm run bench -- logging`, bench/RESULTS.md).
+ */
+export const DEMO_SAMPLE_RATE = 0.1;
 
 export async function seedObservability(
   modelsDir: string,
@@ -27,6 +33,6 @@ export async function seedObservability(
     );
   }
   if (!(await ctx.predictionLogs.hasSettings(model))) {
-    await ctx.predictionLogs.setSettings(model, { enabled: true, sampleRate: 1 });
+    await ctx.predictionLogs.setSettings(model, { enabled: true, sampleRate: DEMO_SAMPLE_RATE });
   }
 }

@@ -1,0 +1,86 @@
+/**
+ * `npm run bench -- drift`: one drift report's cost against the size of the prediction log, on the
+ * embedded database and (with BENCH_DATABASE_URL or TEST_DATABASE_URL) a PostgreSQL server. The log
+ * is filled by the database itself (generate_series: iris-like rows spread over the last day), the
+ * reference is iris's shipped split. Printed per size: the report's wall time, the event loop's
+ * busy time during it (performance.eventLoopUtilization) and the longest stall seen
+ * (monitorEventLoopDelay), the quantity the ≤ 50 ms target bounds. BENCH_DRIFT_ROWS overrides the
+ * sizes (comma-separated).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { openDatabase } from '../apps/server/src/db/database.js';
+import { DriftService } from '../apps/server/src/observability/drift-service.js';
+import { PredictionLogService } from '../apps/server/src/observability/prediction-log.js';
+import { REPO } from './lib/models.js';
+import { print } from './lib/report.js';
+
+const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+async function withServerDatabase<T>(url: string, run: (url: string) => Promise<T>): Promise<T> {
+  const name = `mg_bench_drift_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  try {
+    return await run(u.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+export async function runDrift(dir: string): Promise<void> {
+  const sizes = (process.env.BENCH_DRIFT_ROWS ?? '10000,100000,1000000').split(',').map(Number);
+  print('## Drift report against the size of the prediction log\n');
+  print(
+    '| Database | Logged rows | Report wall ms | Event-loop busy ms | Longest stall ms | Live rows compared |',
+  );
+  print('|---|---:|---:|---:|---:|---:|');
+  const csv = await readFile(path.join(REPO, 'models', 'iris', 'reference.csv'), 'utf8');
+  const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const run = async (name: string, url: string | undefined) => {
+    const database = await openDatabase({ url, dataDir: path.join(dir, `drift-${name.length}`) });
+    const logs = new PredictionLogService(database.db);
+    const drift = new DriftService(database.db, logs);
+    try {
+      await drift.setReferenceFromCsv('iris', 1, csv, FEATURES);
+      let filled = 0;
+      for (const size of sizes) {
+        const add = size - filled;
+        await database.db.execute(sql`
+          insert into prediction_logs (model, version, request_id, protocol, created_at, latency_ms, features, output, label)
+          select 'iris', 1, 'r' || g, 'predict', now() - (g % 86400) * interval '1 second', 1,
+            jsonb_build_object('sepal_length', 4.3 + (g % 36) / 10.0, 'sepal_width', 2 + (g % 24) / 10.0,
+              'petal_length', 1 + (g % 59) / 10.0, 'petal_width', 0.1 + (g % 24) / 10.0),
+            '{"label":"setosa","probability":0.9}'::jsonb, (array['setosa','versicolor','virginica'])[1 + g % 3]
+          from generate_series(${filled + 1}::int, ${filled + add}::int) g`);
+        filled = size;
+        const h = monitorEventLoopDelay({ resolution: 1 });
+        h.enable();
+        const elu = performance.eventLoopUtilization();
+        const t0 = performance.now();
+        const report = await drift.report('iris', 1);
+        const wall = performance.now() - t0;
+        const busy = performance.eventLoopUtilization(elu).active;
+        h.disable();
+        print(
+          `| ${name} | ${size.toLocaleString('en')} | ${wall.toFixed(0)} | ${busy.toFixed(1)} | ${(h.max / 1e6).toFixed(1)} | ${report.liveRows} |`,
+        );
+      }
+    } finally {
+      await logs.close();
+      await database.close();
+    }
+  };
+  await run('embedded (PGlite worker)', undefined);
+  if (serverUrl) await withServerDatabase(serverUrl, (url) => run('PostgreSQL server', url));
+  else print('| PostgreSQL server | skipped: set BENCH_DATABASE_URL | | | | |');
+  print('');
+}

@@ -17,6 +17,18 @@ interface Version {
 interface ServingView {
   servingConfig: Record<string, unknown>;
   effective: Record<string, number | string>;
+  tuning?: { decisions: Array<{ setting: string; source: string; reason: string }> } | null;
+}
+
+/** The hint the page should show for a setting, from what the server says: set, tuned, or default. */
+function inEffect(view: ServingView, key: string): string {
+  const how =
+    view.servingConfig[key] !== undefined
+      ? ''
+      : view.tuning?.decisions.find((d) => d.setting === key)?.source === 'tuned'
+        ? ' (tuned)'
+        : ' (default)';
+  return `In effect: ${view.effective[key]}${how}`;
 }
 
 const suiteOptions = {
@@ -101,9 +113,14 @@ describeInBrowser('managing a version', suiteOptions, (suite) => {
     const before = (await callServer<ServingView>(server, path)).body;
     const form = manage().getByRole('form', { name: 'Serving config of v1' });
     const effective = (key: string) => form.getByTestId(`effective-${key}`).textContent();
-    expect(await effective('maxBatchSize')).toBe(`In effect: ${before.effective.maxBatchSize} (default)`);
+    for (const key of ['maxBatchSize', 'timeoutMs', 'instances', 'executor']) {
+      expect(await effective(key)).toBe(inEffect(before, key));
+    }
     expect(await effective('timeoutMs')).toBe(`In effect: ${before.effective.timeoutMs} (default)`);
-    expect(await effective('executor')).toBe(`In effect: ${before.effective.executor}`);
+    // The engine's reasons for what it tuned are shown beside the form.
+    for (const decision of before.tuning?.decisions ?? []) {
+      expect(await form.getByTestId(`tuning-${decision.setting}`).textContent()).toContain(decision.reason);
+    }
 
     await form.getByLabel('Max batch size').fill('8');
     await form.getByLabel('Timeout (ms)').fill('5000');
@@ -114,15 +131,15 @@ describeInBrowser('managing a version', suiteOptions, (suite) => {
     expect(after.effective).toMatchObject({ maxBatchSize: 8, timeoutMs: 5000 });
     expect(await effective('maxBatchSize')).toBe('In effect: 8');
 
-    // An emptied field goes back to the engine default.
+    // An emptied field goes back to the engine's own choice.
     await form.getByLabel('Max batch size').fill('');
     await form.getByRole('button', { name: 'Save serving config' }).click();
     await expect
       .poll(async () => (await callServer<ServingView>(server, path)).body.servingConfig.maxBatchSize)
       .toBeUndefined();
-    await expect
-      .poll(() => effective('maxBatchSize'))
-      .toBe(`In effect: ${before.effective.maxBatchSize} (default)`);
+    const cleared = (await callServer<ServingView>(server, path)).body;
+    await expect.poll(() => effective('maxBatchSize')).toBe(inEffect(cleared, 'maxBatchSize'));
+    expect(await effective('maxBatchSize')).not.toBe('In effect: 8');
 
     // A value the server refuses shows its error.
     await form.getByLabel('Instances').fill('0');

@@ -18,12 +18,28 @@ export interface ServingConfig {
   executor?: 'inline' | 'worker';
 }
 
+/** What the engine measured for a loaded version and what it chose for each setting left unset. */
+export interface ServingTuning {
+  cores: number;
+  shape: number[] | null;
+  singleRunMs: number | null;
+  curve: Array<{ rows: number; ms: number; rowsPerSecond: number; samples: number }>;
+  executions: number;
+  decisions: Array<{
+    setting: keyof ServingConfig;
+    value: number | string;
+    source: 'explicit' | 'tuned' | 'default';
+    reason: string;
+  }>;
+}
+
 /** `GET /serving-config`: what is stored, what is in effect (defaults filled in), and any extra parts. */
 export interface ServingConfigView {
   model: string;
   version: number;
   servingConfig: ServingConfig;
   effective?: Required<ServingConfig>;
+  tuning?: ServingTuning | null;
   loaded?: boolean;
   [part: string]: unknown;
 }

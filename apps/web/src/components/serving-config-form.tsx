@@ -1,5 +1,5 @@
 // A version's serving config: what is stored, what is in effect (engine defaults filled in), and a
-// form that replaces it. Any further part of the server's answer (e.g. tuning) is shown as it comes.
+// form that replaces it, with what the engine tuned; any further part of the answer is shown as it comes.
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -8,6 +8,7 @@ import { type ServingConfig, type ServingConfigView, versionsApi } from '../api/
 import { Button } from './button';
 import { ErrorAlert } from './error-alert';
 import { Field, selectClass } from './field';
+import { ServingTuningView, sourceOf } from './serving-tuning';
 import { Spinner } from './spinner';
 
 type NumericKey = Exclude<keyof ServingConfig, 'executor'>;
@@ -23,7 +24,7 @@ const NUMERIC: Array<{ key: NumericKey; label: string; unit?: string }> = [
   { key: 'interOpThreads', label: 'Inter-op threads' },
 ];
 
-const KNOWN_PARTS = new Set(['model', 'version', 'servingConfig', 'effective', 'loaded']);
+const KNOWN_PARTS = new Set(['model', 'version', 'servingConfig', 'effective', 'tuning', 'loaded']);
 
 type Draft = Record<NumericKey, string> & { executor: string };
 
@@ -85,7 +86,7 @@ function ServingConfigEditor({ view }: { view: ServingConfigView }) {
   return (
     <form onSubmit={submit} className="space-y-4" aria-label={`Serving config of v${view.version}`}>
       <p className="text-sm text-slate-500">
-        Empty fields take the engine default, shown under each field.{' '}
+        Empty fields take the engine's value (its default, or what it tuned), shown under each field.{' '}
         {view.loaded !== undefined &&
           (view.loaded ? 'This version is loaded.' : 'This version is not loaded now.')}
       </p>
@@ -104,7 +105,7 @@ function ServingConfigEditor({ view }: { view: ServingConfigView }) {
               effective && (
                 <span data-testid={`effective-${key}`}>
                   In effect: {effective[key]}
-                  {view.servingConfig[key] === undefined ? ' (default)' : ''}
+                  {sourceOf(view, key) === 'set' ? '' : ` (${sourceOf(view, key)})`}
                 </span>
               )
             }
@@ -124,10 +125,12 @@ function ServingConfigEditor({ view }: { view: ServingConfigView }) {
           {effective && (
             <span className="mt-1 block text-xs font-normal text-slate-500" data-testid="effective-executor">
               In effect: {effective.executor}
+              {sourceOf(view, 'executor') === 'set' ? '' : ` (${sourceOf(view, 'executor')})`}
             </span>
           )}
         </label>
       </div>
+      {view.tuning && <ServingTuningView tuning={view.tuning} />}
       {extras.map(([name, value]) => (
         <ExtraPart key={name} name={name} value={value} />
       ))}

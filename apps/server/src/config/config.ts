@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { type LlmConfig, loadLlmConfig } from './llm-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -127,6 +128,8 @@ export interface Config {
   role: 'all' | 'api' | 'inference';
   inferenceUrls: string[];
   inferenceTimeoutMs: number;
+  /** The LLM gateway: providers from OPENAI_/OLLAMA_/ANTHROPIC_/GEMINI_ variables and LLM_CONFIG (llm-config.ts). */
+  llm: LlmConfig;
 }
 
 export interface AuthConfig {
@@ -232,5 +235,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     role: e.ROLE,
     inferenceUrls: e.INFERENCE_URLS?.split(',').map((u) => u.replace(/\/+$/, '')) ?? [],
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
+    llm: loadLlmConfig(merged, cwd),
   };
 }

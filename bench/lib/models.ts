@@ -1,27 +1,29 @@
-/** The benchmark models: generated on demand by models/bench/export_bench_models.py (Debian's Python + torch). */
+/**
+ * The benchmark models, written on demand into bench/out/ by the TypeScript ONNX builder
+ * (apps/server/src/test-support/onnx-builder.ts: no Python or torch needed). The Python baseline
+ * (FastAPI) still uses Debian's python3.
+ */
+
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { detectorOnnx, resnet18Onnx, wideMlpOnnx } from '../../apps/server/src/test-support/onnx-builder.js';
 
 const run = promisify(execFile);
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const OUT = path.join(REPO, 'bench', 'out');
 export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 
-/** Path of a benchmark model, exporting it first if needed; null (with the reason) when it cannot be made. */
-export async function benchModel(name: 'mlp' | 'resnet18'): Promise<{ path: string } | { skip: string }> {
-  const file = path.join(OUT, `${name}.onnx`);
+const BUILDERS = { mlp: wideMlpOnnx, resnet18: resnet18Onnx, detector: detectorOnnx } as const;
+
+/** Path of a benchmark model, writing it first if needed. */
+export async function benchModel(name: keyof typeof BUILDERS): Promise<{ path: string } | { skip: string }> {
+  const file = path.join(OUT, `${name}-ts.onnx`);
   if (existsSync(file)) return { path: file };
-  try {
-    await run(PYTHON, [path.join(REPO, 'models', 'bench', 'export_bench_models.py'), OUT, name], {
-      maxBuffer: 1 << 20,
-    });
-  } catch (err) {
-    return {
-      skip: `cannot export ${name}.onnx with ${PYTHON} (needs torch): ${(err as Error).message.split('\n')[0]}`,
-    };
-  }
+  await mkdir(OUT, { recursive: true });
+  await writeFile(file, BUILDERS[name]());
   return { path: file };
 }
 

@@ -72,7 +72,8 @@ export const tuningViewSchema = z
     curve: z.array(
       z.object({
         rows: z.number().int(),
-        ms: z.number(),
+        ms: z.number().meta({ description: 'The least recent run at this batch size (what decisions use)' }),
+        avgMs: z.number(),
         rowsPerSecond: z.number(),
         samples: z.number().int(),
       }),

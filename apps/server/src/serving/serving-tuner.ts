@@ -32,7 +32,8 @@ export interface TuningView {
   shape: number[] | null;
   /** One request's execution, measured or estimated from the smallest batch measured. */
   singleRunMs: number | null;
-  curve: Array<{ rows: number; ms: number; rowsPerSecond: number; samples: number }>;
+  /** By batch size: the least recent run (what decisions use), the average run, throughput at the least. */
+  curve: Array<{ rows: number; ms: number; avgMs: number; rowsPerSecond: number; samples: number }>;
   /** Live executions measured so far. */
   executions: number;
   decisions: TuningDecision[];
@@ -233,15 +234,14 @@ export class ServingTuner {
       if (executor === 'worker') {
         threads = Math.max(1, Math.floor(this.cores / instances));
         reason = `${instances} instance${instances > 1 ? 's' : ''} × ${threads} thread${threads > 1 ? 's' : ''} = ${instances * threads} of ${this.cores} cores: every core computes, none is oversubscribed (2×2 threads on 2 cores ran at 0.6× of 2×1)`;
-      } else if (kneeRun === undefined || kneeRun < 1) {
+      } else {
+        // Measured (bench 2, the wide MLP inline at batch 32 on a busy 2-core machine): one thread
+        // served 3.6× the requests of onnxruntime's default pool, whose threads spin between runs.
         threads = 1;
         reason =
           kneeRun === undefined
-            ? "not measured yet: one thread, so no spinning pool competes with the event loop's HTTP work"
-            : `a batch runs in ${fmt(kneeRun)} ms: too short for a thread pool to pay, and its spinning threads would take cores from the event loop's HTTP work`;
-      } else {
-        threads = this.cores;
-        reason = `an inline batch runs ${fmt(kneeRun)} ms and holds the event loop meanwhile: onnxruntime may use all ${this.cores} cores to finish sooner`;
+            ? "inline: one thread, so no spinning pool competes with the event loop's HTTP work"
+            : `inline (a batch runs in ${fmt(kneeRun)} ms): one thread; a pool's spinning threads would take cores from the event loop's HTTP work (measured: 3.6× the throughput of the default pool on the wide MLP)`;
       }
       tuned.intraOpThreads = threads;
       decisions.push({ setting: 'intraOpThreads', value: threads, source: 'tuned', reason });
@@ -289,6 +289,7 @@ export class ServingTuner {
       curve: (stats?.curve.sorted() ?? []).map((p) => ({
         rows: p.rows,
         ms: Math.round(p.ms * 1000) / 1000,
+        avgMs: Math.round(p.avgMs * 1000) / 1000,
         rowsPerSecond: Math.round(rowsPerSecond(p)),
         samples: p.samples,
       })),

@@ -2962,7 +2962,156 @@ export interface paths {
         path?: never;
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            model: string;
+            messages: (
+              | {
+                  /** @enum {string} */
+                  role: 'system' | 'developer';
+                  content:
+                    | string
+                    | {
+                        /** @enum {string} */
+                        type: 'text';
+                        text: string;
+                      }[];
+                  name?: string;
+                }
+              | {
+                  /** @enum {string} */
+                  role: 'user';
+                  content:
+                    | string
+                    | (
+                        | {
+                            /** @enum {string} */
+                            type: 'text';
+                            text: string;
+                          }
+                        | {
+                            /** @enum {string} */
+                            type: 'image_url';
+                            image_url: {
+                              url: string;
+                              /** @enum {string} */
+                              detail?: 'auto' | 'low' | 'high';
+                            };
+                          }
+                        | ({
+                            /** @enum {string} */
+                            type: 'input_audio' | 'file';
+                          } & {
+                            [key: string]: unknown;
+                          })
+                      )[];
+                  name?: string;
+                }
+              | {
+                  /** @enum {string} */
+                  role: 'assistant';
+                  content?:
+                    | (
+                        | string
+                        | {
+                            /** @enum {string} */
+                            type: 'text';
+                            text: string;
+                          }[]
+                      )
+                    | null;
+                  tool_calls?: {
+                    id: string;
+                    /** @enum {string} */
+                    type: 'function';
+                    function: {
+                      name: string;
+                      arguments: string;
+                    };
+                  }[];
+                  refusal?: string | null;
+                  name?: string;
+                }
+              | {
+                  /** @enum {string} */
+                  role: 'tool';
+                  content:
+                    | string
+                    | {
+                        /** @enum {string} */
+                        type: 'text';
+                        text: string;
+                      }[];
+                  tool_call_id: string;
+                }
+            )[];
+            stream?: boolean | null;
+            stream_options?: {
+              include_usage?: boolean;
+              include_obfuscation?: boolean;
+            } | null;
+            tools?: {
+              /** @enum {string} */
+              type: 'function';
+              function: {
+                name: string;
+                description?: string;
+                parameters?: {
+                  [key: string]: unknown;
+                };
+                strict?: boolean | null;
+              };
+            }[];
+            tool_choice?:
+              | ('none' | 'auto' | 'required')
+              | {
+                  /** @enum {string} */
+                  type: 'function';
+                  function: {
+                    name: string;
+                  };
+                };
+            parallel_tool_calls?: boolean;
+            response_format?:
+              | {
+                  /** @enum {string} */
+                  type: 'text';
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'json_object';
+                }
+              | {
+                  /** @enum {string} */
+                  type: 'json_schema';
+                  json_schema: {
+                    name: string;
+                    description?: string;
+                    schema?: {
+                      [key: string]: unknown;
+                    };
+                    strict?: boolean | null;
+                  };
+                };
+            temperature?: number | null;
+            top_p?: number | null;
+            max_tokens?: number | null;
+            max_completion_tokens?: number | null;
+            stop?: (string | string[]) | null;
+            seed?: number | null;
+            presence_penalty?: number | null;
+            frequency_penalty?: number | null;
+            user?: string;
+            n?: number | null;
+            logprobs?: boolean | null;
+            top_logprobs?: number | null;
+            logit_bias?: {
+              [key: string]: number;
+            } | null;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -2996,7 +3145,18 @@ export interface paths {
         path?: never;
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            model: string;
+            input: string | string[] | number[] | number[][];
+            /** @enum {string} */
+            encoding_format?: 'float' | 'base64';
+            dimensions?: number;
+            user?: string;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {

@@ -10,6 +10,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SIGNED_IN, write } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { AppContext } from '../../context.js';
+import { chatCompletionRequestSchema, embeddingRequestSchema } from '../../contract/openai-schemas.js';
 import { ERROR_CODES, type ErrorCode, ModelGardenError } from '../../errors/model-garden-error.js';
 import type { GatewayCaller, GatewayStream } from '../../llm/gateway.js';
 import { ChunkWriter, openAiModel, sseError } from '../../llm/openai-format.js';
@@ -108,6 +109,8 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: "Chat completion in OpenAI's wire format (JSON, or SSE with stream: true)",
           description:
             "The body is OpenAI's CreateChatCompletionRequest (contract/openai-schemas.ts); `model` is an alias or `<provider>/<id>` from GET /v1/models.",
+          // Documented only: the handler parses it (parseChatCompletion), so errors keep OpenAI's format.
+          bodyContent: { 'application/json': chatCompletionRequestSchema },
         },
       },
       async (req, reply) => {
@@ -133,6 +136,7 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: "Embeddings in OpenAI's wire format (float or base64 little-endian float32)",
+          bodyContent: { 'application/json': embeddingRequestSchema },
         },
       },
       async (req, reply) => {

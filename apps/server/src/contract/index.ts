@@ -5,7 +5,8 @@
  * (`npm run sdk:generate` → packages/sdk/src/generated/openapi.ts).
  *
  * New routes' schemas live here too: the OpenAI-compatible `/v1` routes included (their wire format
- * gets its own file in this folder, e.g. `openai-schemas.ts`). Files here import only zod and each other.
+ * gets its own file in this folder, e.g. `openai-schemas.ts`). Files here import zod, each other and the
+ * constant lists of auth/scopes.ts; like the domain folders, nothing of Fastify or http/ (biome.json).
  */
 export * from './auth-schemas.js';
 export * from './health-schemas.js';

@@ -11,6 +11,7 @@
  * BENCH_PROFILE=1 writes a CPU profile of the gateway into the work dir.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { REPO } from './lib/models.js';
@@ -24,6 +25,13 @@ const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
+
+/** CPU time (user + system, every thread) a process has used, in ms, from /proc. */
+async function cpuMs(proc: Running): Promise<number> {
+  const stat = await readFile(`/proc/${proc.proc.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at USER_HZ 100
+}
 
 async function startUpstream(dir: string, port: number): Promise<Running> {
   return startProcess(
@@ -225,7 +233,9 @@ export async function runLlm(dir: string): Promise<void> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       model: (m) => `openai/${m}`,
     };
+    const cpu0 = await cpuMs(gatewayProc);
     const { d, g } = await latency(direct, gateway);
+    const cpuPerRequest = (await cpuMs(gatewayProc)) - cpu0;
     const row = (name: string, xs: number[]) =>
       `| ${name} | ${xs.length} | ${quantile(xs, 0.5).toFixed(3)} | ${quantile(xs, 0.99).toFixed(3)} |`;
     print(`### 1. Near-zero upstream, concurrency 1, non-streamed (${seconds()} s, alternating)\n`);
@@ -233,14 +243,17 @@ export async function runLlm(dir: string): Promise<void> {
     print(row('direct', d));
     print(row('gateway', g));
     print(
-      `\nAdded latency: p50 ${(quantile(g, 0.5) - quantile(d, 0.5)).toFixed(3)} ms, p99 ${(quantile(g, 0.99) - quantile(d, 0.99)).toFixed(3)} ms\n`,
+      `\nAdded latency: p50 ${(quantile(g, 0.5) - quantile(d, 0.5)).toFixed(3)} ms, p99 ${(quantile(g, 0.99) - quantile(d, 0.99)).toFixed(3)} ms; ` +
+        `gateway CPU ${(cpuPerRequest / (g.length + 300)).toFixed(3)} ms per request\n`,
     );
 
     print(
       `### 2. Streaming upstream (first chunk ~200 ms, then every ~20 ms), ${streams()} concurrent streams (${seconds()} s each)\n`,
     );
     const ds = await streaming(direct);
+    const cpu1 = await cpuMs(gatewayProc);
     const gs = await streaming(gateway);
+    const cpuStreams = (await cpuMs(gatewayProc)) - cpu1;
     const srow = (name: string, s: StreamStats) =>
       `| ${name} | ${s.streams} | ${(s.chunks / s.elapsedS).toFixed(0)} | ${quantile(s.ttft, 0.5).toFixed(1)} | ${quantile(s.ttft, 0.99).toFixed(1)} | ${s.lost} | ${s.reordered} | ${s.errors} |`;
     print('| Path | streams | chunks/s | TTFT p50 ms | TTFT p99 ms | lost | reordered | errors |');
@@ -248,7 +261,8 @@ export async function runLlm(dir: string): Promise<void> {
     print(srow('direct', ds));
     print(srow('gateway', gs));
     print(
-      `\nChunks/s gateway ÷ direct: ${(gs.chunks / gs.elapsedS / (ds.chunks / ds.elapsedS)).toFixed(3)}×; added TTFT p99 ${(quantile(gs.ttft, 0.99) - quantile(ds.ttft, 0.99)).toFixed(1)} ms; gateway RSS ${(await gatewayProc.rssMb()).toFixed(0)} MB\n`,
+      `\nChunks/s gateway ÷ direct: ${(gs.chunks / gs.elapsedS / (ds.chunks / ds.elapsedS)).toFixed(3)}×; added TTFT p99 ${(quantile(gs.ttft, 0.99) - quantile(ds.ttft, 0.99)).toFixed(1)} ms; gateway RSS ${(await gatewayProc.rssMb()).toFixed(0)} MB; ` +
+        `gateway CPU ${((cpuStreams / gs.chunks) * 1000).toFixed(1)} µs per chunk (${(cpuStreams / 1000 / gs.elapsedS).toFixed(2)} cores)\n`,
     );
     await direct.pool.close();
     await gateway.pool.close();

@@ -9,10 +9,11 @@ import { createInitialAdmin } from './auth/initial-admin.js';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
+import { ConversationStore } from './llm/conversations.js';
 import { createLlmServices, type LlmServices } from './llm/llm-services.js';
 import type { DriftService } from './observability/drift-service.js';
-import { createLlmMetrics } from './observability/llm-metrics.js';
 import type { LiveMetrics } from './observability/live-metrics.js';
+import { createLlmMetrics } from './observability/llm-metrics.js';
 import { createMetrics, engineObserver, type Metrics } from './observability/metrics.js';
 import { createObservability } from './observability/observability-services.js';
 import type { PredictionLogService } from './observability/prediction-log.js';
@@ -52,6 +53,8 @@ export interface AppContext {
   auth: AuthServices;
   /** The LLM gateway: providers, catalog, router, limits, usage (llm/llm-services.ts). */
   llm: LlmServices;
+  /** The chat page's stored conversations, per user (llm/conversations.ts). */
+  conversations: ConversationStore;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: {
     done: boolean;
@@ -121,6 +124,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   });
   const llm = createLlmServices(database.db, config.llm, {
     observers: createLlmMetrics(metrics.registry),
+    exclusiveDatabase: database.kind === 'pglite',
     onError: (what, err) => logger.warn({ err }, `LLM gateway: ${what} failed`),
   });
   const inspect: ModelInspector = async (bytes) => {
@@ -153,6 +157,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     inspect,
     auth,
     llm,
+    conversations: new ConversationStore(database.db),
     startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();

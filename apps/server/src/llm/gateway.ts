@@ -19,7 +19,7 @@ import {
   modelAllowed,
   NO_SETTINGS,
 } from './key-settings.js';
-import { hasLimits, type LimitStore, type Reservation } from './limits.js';
+import { hasLimits, type LimitCounter, type Reservation } from './limits.js';
 import { chatCompletion, completionId, embeddingList } from './openai-format.js';
 import { routeFor, toChatRequest } from './openai-request.js';
 import { type LlmRouter, newState, type Route, type RouteState } from './router.js';
@@ -60,7 +60,7 @@ export interface GatewayObserver {
 export interface GatewayDeps {
   catalog: ModelCatalog;
   router: LlmRouter;
-  limits: LimitStore;
+  limits: LimitCounter;
   keySettings: KeySettingsStore;
   usage: UsageLog;
   config: Pick<LlmConfig, 'defaultLimits' | 'completionReserveTokens' | 'storeContent'>;

@@ -30,18 +30,27 @@ export const NO_SETTINGS: KeySettings = {
 const CACHE_MS = 5_000;
 
 export class KeySettingsStore {
-  private readonly cache = new Map<number, { at: number; settings: KeySettings }>();
+  /** Promises, so a burst of calls with a cold key makes one lookup, not one each. */
+  private readonly cache = new Map<number, { at: number; settings: Promise<KeySettings> }>();
 
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(keyId: number): Promise<KeySettings> {
+  get(keyId: number): Promise<KeySettings> {
     const hit = this.cache.get(keyId);
     if (hit && this.now() - hit.at < CACHE_MS) return hit.settings;
+    const settings = this.load(keyId);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(keyId, { at: this.now(), settings });
+    settings.catch(() => this.cache.delete(keyId));
+    return settings;
+  }
+
+  private async load(keyId: number): Promise<KeySettings> {
     const [row] = await this.db.select().from(llmKeySettings).where(eq(llmKeySettings.keyId, keyId));
-    const settings: KeySettings = row
+    return row
       ? {
           allowedModels: row.allowedModels ?? null,
           requestsPerMinute: row.requestsPerMinute,
@@ -51,9 +60,6 @@ export class KeySettingsStore {
           storeContent: row.storeContent,
         }
       : NO_SETTINGS;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(keyId, { at: this.now(), settings });
-    return settings;
   }
 
   async set(keyId: number, settings: KeySettings): Promise<KeySettings> {

@@ -20,7 +20,7 @@ export interface Reservation {
   monthStart: number;
 }
 
-interface Windows {
+export interface Windows {
   minuteStart: number;
   dayStart: number;
   monthStart: number;
@@ -67,6 +67,16 @@ interface CounterRow {
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 const n = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
+/** What the gateway needs of a limit store: LimitStore (a database server, shared by replicas) or ExclusiveLimitStore (local-limits.ts: embedded PGlite). */
+export interface LimitCounter {
+  reserve(subject: string, limits: LlmLimits, tokens: number): Promise<Reservation | null>;
+  settle(reservation: Reservation, usedTokens: number): void;
+  usage(
+    subject: string,
+  ): Promise<{ minuteRequests: number; minuteTokens: number; dayTokens: number; monthTokens: number }>;
+  flush(): Promise<void>;
+}
+
 export interface LimitStoreOptions {
   now?: () => number;
   /** How long settlements are gathered before they are written (0: at once, on the next tick). */
@@ -80,7 +90,7 @@ interface Queue {
   waiters: Array<{ tokens: number; resolve: (r: Reservation) => void; reject: (e: unknown) => void }>;
 }
 
-export class LimitStore {
+export class LimitStore implements LimitCounter {
   private readonly queues = new Map<string, Queue>();
   private readonly pending = new Map<string, { reservation: Reservation; delta: number }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -108,10 +118,10 @@ export class LimitStore {
     // A request bigger than a whole window can never pass: say so instead of counting it.
     for (const name of ['tokensPerMinute', 'tokensPerDay', 'tokensPerMonth'] as const) {
       const limit = limits[name];
-      if (limit !== undefined && tokens > limit) throw this.refusal(name, w, tokens, limit);
+      if (limit !== undefined && tokens > limit) throw limitRefusal(name, w, tokens, limit, this.now());
     }
     if (limits.requestsPerMinute !== undefined && limits.requestsPerMinute < 1)
-      throw this.refusal('requestsPerMinute', w, tokens, limits.requestsPerMinute);
+      throw limitRefusal('requestsPerMinute', w, tokens, limits.requestsPerMinute, this.now());
     // Group commit: reservations that arrive while one of the same subject is being written wait
     // and are then reserved together, in one statement for their sum (each on its own if the sum
     // does not fit), so a burst costs a few round trips instead of one each.
@@ -262,25 +272,31 @@ export class LimitStore {
       ['tokensPerMonth', limits.tokensPerMonth, used.monthTokens + tokens],
     ] as const;
     for (const [name, limit, wanted] of checks)
-      if (limit !== undefined && wanted > limit) return this.refusal(name, w, tokens, limit);
+      if (limit !== undefined && wanted > limit) return limitRefusal(name, w, tokens, limit, this.now());
     // A concurrent request took the room between the two statements: the minute's is the likely one.
-    return this.refusal('tokensPerMinute', w, tokens, n(limits.tokensPerMinute) ?? 0);
+    return limitRefusal('tokensPerMinute', w, tokens, n(limits.tokensPerMinute) ?? 0, this.now());
   }
+}
 
-  private refusal(limit: keyof LlmLimits, w: Windows, tokens: number, value: number): ModelGardenError {
-    const now = this.now();
-    const ends = limit === 'tokensPerDay' ? w.dayEnd : limit === 'tokensPerMonth' ? w.monthEnd : w.minuteEnd;
-    const retryAfterMs = Math.max(1000, ends - now);
-    const budget = limit === 'tokensPerDay' || limit === 'tokensPerMonth';
-    const what =
-      limit === 'requestsPerMinute'
-        ? `${value} requests per minute`
-        : `${value} tokens per ${limit === 'tokensPerMinute' ? 'minute' : limit === 'tokensPerDay' ? 'day' : 'month'}`;
-    return new ModelGardenError(
-      budget ? 'BUDGET_EXCEEDED' : 'RATE_LIMITED',
-      `${budget ? 'Token budget' : 'Rate limit'} reached: ${what}` +
-        (limit === 'requestsPerMinute' ? '' : ` (this request reserves ${tokens} tokens)`),
-      { details: { limit, value, retryAfterMs, reservedTokens: tokens } },
-    );
-  }
+/** The 429 for a limit: RATE_LIMITED per minute, BUDGET_EXCEEDED per day or month, with the time until its window ends. */
+export function limitRefusal(
+  limit: keyof LlmLimits,
+  w: Windows,
+  tokens: number,
+  value: number,
+  now: number,
+): ModelGardenError {
+  const ends = limit === 'tokensPerDay' ? w.dayEnd : limit === 'tokensPerMonth' ? w.monthEnd : w.minuteEnd;
+  const retryAfterMs = Math.max(1000, ends - now);
+  const budget = limit === 'tokensPerDay' || limit === 'tokensPerMonth';
+  const what =
+    limit === 'requestsPerMinute'
+      ? `${value} requests per minute`
+      : `${value} tokens per ${limit === 'tokensPerMinute' ? 'minute' : limit === 'tokensPerDay' ? 'day' : 'month'}`;
+  return new ModelGardenError(
+    budget ? 'BUDGET_EXCEEDED' : 'RATE_LIMITED',
+    `${budget ? 'Token budget' : 'Rate limit'} reached: ${what}` +
+      (limit === 'requestsPerMinute' ? '' : ` (this request reserves ${tokens} tokens)`),
+    { details: { limit, value, retryAfterMs, reservedTokens: tokens } },
+  );
 }

@@ -10,7 +10,8 @@ import { ModelCatalog } from './catalog.js';
 import type { Clock } from './clock.js';
 import { type GatewayObserver, LlmGateway } from './gateway.js';
 import { KeySettingsStore } from './key-settings.js';
-import { LimitStore } from './limits.js';
+import { type LimitCounter, LimitStore } from './limits.js';
+import { ExclusiveLimitStore } from './local-limits.js';
 import { createProvider, type ProviderConfig } from './providers/index.js';
 import { LlmRouter, type RouterObserver } from './router.js';
 import type { LlmProvider } from './spec.js';
@@ -20,7 +21,7 @@ export interface LlmServices {
   gateway: LlmGateway;
   catalog: ModelCatalog;
   router: LlmRouter;
-  limits: LimitStore;
+  limits: LimitCounter;
   keySettings: KeySettingsStore;
   usage: UsageLog;
   /** Whether any provider is configured (the chat page says which variable to set otherwise). */
@@ -36,6 +37,11 @@ export interface LlmServiceOptions {
   /** Providers to use instead of building them from the config (tests). */
   providers?: LlmProvider[];
   clock?: Clock;
+  /**
+   * The database is this process's alone (embedded PGlite): limits are counted in memory and
+   * written behind (local-limits.ts). Otherwise every reservation is a conditional upsert.
+   */
+  exclusiveDatabase?: boolean;
 }
 
 export function providerConfig(p: LlmProviderConfig, timeouts: LlmConfig['timeouts']): ProviderConfig {
@@ -60,10 +66,13 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     onListError: (provider, err) => options.onError?.(`listing the models of ${provider}`, err),
   });
   const router = new LlmRouter(config, options.clock, options.observers?.router);
-  const limits = new LimitStore(db, {
+  const limitOptions = {
     now: options.clock ? () => options.clock!.now() : Date.now,
-    onError: (err) => options.onError?.('settling LLM budget reservations', err),
-  });
+    onError: (err: unknown) => options.onError?.('writing LLM limit counters', err),
+  };
+  const limits: LimitCounter = options.exclusiveDatabase
+    ? new ExclusiveLimitStore(db, limitOptions)
+    : new LimitStore(db, limitOptions);
   const keySettings = new KeySettingsStore(db);
   const usage = new UsageLog(db, { onError: (err) => options.onError?.('writing LLM usage', err) });
   const gateway = new LlmGateway({

@@ -9,7 +9,6 @@ import { createInitialAdmin } from './auth/initial-admin.js';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
-import { ConversationStore } from './llm/conversations.js';
 import { createLlmServices, type LlmServices } from './llm/llm-services.js';
 import type { DriftService } from './observability/drift-service.js';
 import type { LiveMetrics } from './observability/live-metrics.js';
@@ -53,8 +52,6 @@ export interface AppContext {
   auth: AuthServices;
   /** The LLM gateway: providers, catalog, router, limits, usage (llm/llm-services.ts). */
   llm: LlmServices;
-  /** The chat page's stored conversations, per user (llm/conversations.ts). */
-  conversations: ConversationStore;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: {
     done: boolean;
@@ -157,7 +154,6 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     inspect,
     auth,
     llm,
-    conversations: new ConversationStore(database.db),
     startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();

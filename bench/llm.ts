@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { REPO } from './lib/models.js';
@@ -213,6 +214,13 @@ async function streaming(t: Target): Promise<StreamStats> {
 
 export async function runLlm(dir: string): Promise<void> {
   print('## LLM gateway: direct to the upstream vs through Model Garden\n');
+  // Client, upstream and gateway share the machine: a busy machine starves the gateway first.
+  print(
+    `Load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')} on ${os.cpus().length} CPUs\n`,
+  );
   const adminKey = randomBytes(24).toString('hex');
   const upstream = await startUpstream(dir, 18_400);
   const gatewayProc = await startGateway(dir, 18_401, upstream.url, adminKey);

@@ -5,14 +5,13 @@
  */
 import { and, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
 import fastJsonStringify from 'fast-json-stringify';
+import type { z } from 'zod';
+import type { predictionLogSettingsSchema } from '../contract/observability-schemas.js';
 import type { Db } from '../db/database.js';
 import { type LoggedOutput, predictionLogSettings, predictionLogs } from '../db/observability-schema.js';
 
-export interface PredictionLogSettings {
-  enabled: boolean;
-  sampleRate: number;
-  retentionDays: number;
-}
+/** A model's logging settings (the contract's schema). */
+export type PredictionLogSettings = z.infer<typeof predictionLogSettingsSchema>;
 
 export interface PredictionLogEntry {
   model: string;

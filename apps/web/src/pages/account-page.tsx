@@ -12,9 +12,10 @@ import { Card } from '../components/card';
 import { ErrorAlert } from '../components/error-alert';
 import { Field } from '../components/field';
 import { PageHeader } from '../components/page-header';
+import { Spinner } from '../components/spinner';
 
 export function AccountPage() {
-  const { session } = useAuth();
+  const { session, loading } = useAuth();
   const client = useQueryClient();
   const navigate = useNavigate();
   const [current, setCurrent] = useState('');
@@ -23,6 +24,7 @@ export function AccountPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
+  if (loading) return <Spinner label="Loading" />;
   if (!session?.user) {
     return <PageHeader title="Account" subtitle="Sign in to manage your account." />;
   }

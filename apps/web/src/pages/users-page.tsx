@@ -170,7 +170,8 @@ export function UsersPage() {
   const users = useQuery<User[], ApiError>({ queryKey: USERS_KEY, queryFn: usersApi.list, enabled: isAdmin });
   const [reset, setReset] = useState<UserWithPassword | null>(null);
 
-  if (session && !isAdmin) {
+  if (!session) return <Spinner label="Loading" />;
+  if (!isAdmin) {
     return <PageHeader title="Users" subtitle="Only admins manage users. Sign in as an admin." />;
   }
   return (

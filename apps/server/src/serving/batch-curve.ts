@@ -6,23 +6,16 @@
 export interface CurvePoint {
   rows: number;
   /**
-   * One execution at this batch size: the least of the recent ones. Contention (other processes,
-   * the event loop, the other instances) only ever adds to a run's time, so the least is the
+   * One execution at this batch size: the least measured since these sessions were swept. The
+   * model's cost at a given shape does not change while its sessions stay the same, and contention
+   * (other processes, the event loop, the other instances) only ever adds to a run's time — on a
+   * busy 2-core machine the average of the wide MLP's runs was 20× its least — so the least is the
    * steadiest estimate of what the model itself costs.
    */
   ms: number;
-  /** Moving average of the recent executions (what the runs took, contention included). */
+  /** Moving average of the executions (what the runs took, contention included). */
   avgMs: number;
   samples: number;
-}
-
-/** Runs per window of the windowed minimum: the least of this window and the one before. */
-const WINDOW = 64;
-
-interface Point extends CurvePoint {
-  windowMin: number;
-  previousMin: number;
-  inWindow: number;
 }
 
 /** Rows per second at a point of the curve. */
@@ -30,7 +23,7 @@ export const rowsPerSecond = (p: Pick<CurvePoint, 'rows' | 'ms'>): number =>
   (p.rows * 1000) / Math.max(p.ms, 1e-6);
 
 export class BatchCurve {
-  private readonly points = new Map<number, Point>();
+  private readonly points = new Map<number, CurvePoint>();
 
   /** One execution of `rows` rows took `ms`. */
   record(rows: number, ms: number): void {
@@ -41,26 +34,12 @@ export class BatchCurve {
     }
     p.avgMs = p.samples < 8 ? (p.avgMs * p.samples + ms) / (p.samples + 1) : p.avgMs * 0.9 + ms * 0.1;
     p.samples++;
-    if (ms < p.windowMin) p.windowMin = ms;
-    if (++p.inWindow >= WINDOW) {
-      p.previousMin = p.windowMin;
-      p.windowMin = Number.POSITIVE_INFINITY;
-      p.inWindow = 0;
-    }
-    p.ms = Math.min(p.windowMin, p.previousMin);
+    if (ms < p.ms) p.ms = ms;
   }
 
   /** A sweep's measurement (the least of a few runs) replaces what was known at that size. */
   set(rows: number, ms: number): void {
-    this.points.set(rows, {
-      rows,
-      ms,
-      avgMs: ms,
-      samples: 1,
-      windowMin: ms,
-      previousMin: Number.POSITIVE_INFINITY,
-      inWindow: 1,
-    });
+    this.points.set(rows, { rows, ms, avgMs: ms, samples: 1 });
   }
 
   get size(): number {
@@ -69,9 +48,7 @@ export class BatchCurve {
 
   /** The points, by batch size. */
   sorted(): CurvePoint[] {
-    return [...this.points.values()]
-      .sort((a, b) => a.rows - b.rows)
-      .map((p) => ({ rows: p.rows, ms: p.ms, avgMs: p.avgMs, samples: p.samples }));
+    return [...this.points.values()].sort((a, b) => a.rows - b.rows).map((p) => ({ ...p }));
   }
 
   /** One row's execution: measured at batch 1, else the smallest batch measured, per row (a lower bound). */

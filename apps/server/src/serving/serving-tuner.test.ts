@@ -25,7 +25,7 @@ const byName = (tuner: ServingTuner) => Object.fromEntries(tuner.decisions.map((
 
 async function swept(costMs: (rows: number) => number, cores = 2, batchable = true) {
   const clock = new ManualClock();
-  const tuner = new ServingTuner(batchable, cores, clock);
+  const tuner = new ServingTuner(batchable, cores, clock, undefined, () => clock.now());
   await tuner.sweep(modelOn(clock, costMs), inputsOf(4), ['y']);
   return { clock, tuner };
 }
@@ -71,6 +71,20 @@ describe('serving tuner (on a controlled clock)', () => {
     expect(big.tuner.decide({})).toMatchObject({ executor: 'worker', instances: 4, intraOpThreads: 4 });
   });
 
+  it('is not fooled by a busy machine at load: a run counts the least of its wall and CPU time', async () => {
+    // A light model (0.3 ms of CPU a run) whose runs take 20 ms of wall time while other work runs.
+    const clock = new ManualClock();
+    let cpu = 0;
+    const tuner = new ServingTuner(true, 2, clock, undefined, () => cpu);
+    const busy = async (inputs: DecodedTensor[]) => {
+      cpu += 0.3 + 0.01 * inputs[0]!.shape[0]!;
+      clock.advance(20);
+      return [];
+    };
+    await tuner.sweep(busy, inputsOf(256), ['y']);
+    expect(tuner.decide({}).executor).toBe('inline');
+  });
+
   it('lets an explicit serving config (or the engine option) win, and says so', async () => {
     const { tuner } = await swept((rows) => 25 * rows);
     const tuned = tuner.decide({ executor: 'inline', maxBatchSize: 8 });
@@ -112,7 +126,7 @@ describe('serving tuner (on a controlled clock)', () => {
     const request = inputsOf(8)(1);
     for (let i = 0; i < 8; i++) tuner.observe(request, 1, 3);
     expect(tuner.decide({}).executor).toBe('worker');
-    // Contention only adds to a run: the least recent run is what counts, not a slow moment.
+    // Contention only adds to a run: the least run is what counts, not a slow moment.
     for (let i = 0; i < 8; i++) tuner.observe(request, 1, 40);
     expect(tuner.view().singleRunMs).toBe(3);
     // 1.5 ms: under the 2 ms threshold, but not under 1 ms: it stays in workers.

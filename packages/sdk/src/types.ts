@@ -35,6 +35,8 @@ export type ServingConfig = Schemas['ServingConfig'];
 export type EffectiveServingConfig = Schemas['EffectiveServingConfig'];
 /** `GET|PUT /api/models/{name}/versions/{v}/serving-config` */
 export type ServingConfigView = Schemas['ServingConfigView'];
+/** What the engine measured for a loaded version and what it chose for each setting left unset. */
+export type ServingTuning = NonNullable<ServingConfigView['tuning']>;
 export type ModelVersion = Schemas['ModelVersion'];
 /** How a version's inputs differ from another's. */
 export type SchemaDiff = SchemaChange['diff'];

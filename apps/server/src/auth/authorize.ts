@@ -59,31 +59,47 @@ export function decide(
   setting: Setting,
   granted: (s: Scope) => boolean = (s) => grants(caller.scopes, s),
 ): Decision {
+  return decision(rule, caller.anonymous, setting, granted);
+}
+
+/** decide() for a principal, without building a Caller (it runs on every request). */
+export function decideFor(rule: Rule, principal: Principal, setting: Setting): Decision {
+  return decision(
+    rule,
+    principal.kind === 'anonymous',
+    setting,
+    principal.kind === 'anonymous' ? NO_SCOPES : principal.scopes,
+  );
+}
+
+const NO_SCOPES: readonly Scope[] = [];
+
+/** A scope check from a list (no closure per request) or, for decide()'s callers, a function. */
+function has(scopes: readonly Scope[] | ((s: Scope) => boolean), scope: Scope): boolean {
+  return typeof scopes === 'function' ? scopes(scope) : grants(scopes, scope);
+}
+
+function decision(
+  rule: Rule,
+  anonymous: boolean,
+  setting: Setting,
+  scopes: readonly Scope[] | ((s: Scope) => boolean),
+): Decision {
   switch (rule.access) {
     case 'public':
       return 'allow';
     case 'metrics':
       if (setting.metricsPublic) return 'allow';
-      return decide(MODELS_READ, caller, setting, granted);
+      return decision(MODELS_READ, anonymous, setting, scopes);
     case 'read':
-      if (caller.anonymous) return setting.anonymousReads ? 'allow' : 'unauthenticated';
-      return granted(rule.scope) ? 'allow' : 'forbidden';
+      if (anonymous) return setting.anonymousReads ? 'allow' : 'unauthenticated';
+      return has(scopes, rule.scope) ? 'allow' : 'forbidden';
     case 'write':
-      if (caller.anonymous)
-        return setting.anonymousWrites && rule.scope !== 'admin' ? 'allow' : 'unauthenticated';
-      return granted(rule.scope) ? 'allow' : 'forbidden';
+      if (anonymous) return setting.anonymousWrites && rule.scope !== 'admin' ? 'allow' : 'unauthenticated';
+      return has(scopes, rule.scope) ? 'allow' : 'forbidden';
     case 'signed-in':
-      return caller.anonymous ? 'unauthenticated' : 'allow';
+      return anonymous ? 'unauthenticated' : 'allow';
   }
-}
-
-const NO_SCOPES: readonly Scope[] = [];
-
-/** The caller as the route rules see it. */
-export function callerOf(principal: Principal): Caller {
-  return principal.kind === 'anonymous'
-    ? { anonymous: true, scopes: NO_SCOPES }
-    : { anonymous: false, scopes: principal.scopes };
 }
 
 /** What the model queries need to filter by caller (admins: all; others: public + their team's). */
@@ -140,19 +156,31 @@ export function modelNotFound(name: string): ModelGardenError {
  * Returns nothing when allowed. For `set-access`, call changeOfAccess() to get the access to store.
  */
 export function authorize(principal: Principal, action: ModelAction, model: ModelResource): void {
-  const { access } = model;
-  if (access === null || !canSee(access, viewerOf(principal))) throw modelNotFound(model.name);
+  authorizeModel(principal, action, model.name, model.access);
+}
+
+/** authorize() with the resource's parts as arguments: nothing is built on the prediction path. */
+export function authorizeModel(
+  principal: Principal,
+  action: ModelAction,
+  name: string,
+  access: ModelAccess | null,
+): void {
+  if (access === null || !maySee(principal, access)) throw modelNotFound(name);
   if (action === 'set-access' && !managesAccess(principal, access))
     throw new ModelGardenError(
       'FORBIDDEN',
-      `Only admins and the members of the model's team change who may see model "${model.name}"`,
+      `Only admins and the members of the model's team change who may see model "${name}"`,
       { details: { team: access.team } },
     );
 }
 
-/** Whether the caller may see the model (missing: false). Never throws. */
+/** Whether the caller may see the model (missing: false). Never throws, allocates nothing. */
 export function maySee(principal: Principal, access: ModelAccess | null): boolean {
-  return access !== null && canSee(access, viewerOf(principal));
+  if (access === null) return false;
+  if (access.visibility === 'public' || isAdmin(principal)) return true;
+  const team = teamOf(principal);
+  return team !== null && team === access.team;
 }
 
 /** The model's managers: admins, and the members of its owning team. A model without a team: admins. */

@@ -9,6 +9,7 @@ import { assertModelName } from '../registry/names.js';
 import {
   type AccessRequest,
   authorize,
+  authorizeModel,
   changeOfAccess,
   type ModelAccess,
   type ModelAction,
@@ -32,13 +33,33 @@ export class ModelAuthorizer {
   /**
    * Throws MODEL_NOT_FOUND for a missing or hidden model (the same answer: an invalid name is
    * INVALID_MODEL_NAME first, for both), FORBIDDEN for a `set-access` the caller may not make.
-   * Returns undefined when decided from the cache, else a promise.
+   * Returns undefined when decided from the cache, else a promise. `missingPasses`: a model this
+   * process does not know is let through (an `api` replica forwarding to the inference replica, which
+   * decides with the same rule); a hidden one is still refused.
    */
-  check(principal: Principal, action: ModelAction, name: string): void | Promise<void> {
+  check(
+    principal: Principal,
+    action: ModelAction,
+    name: string,
+    missingPasses = false,
+  ): void | Promise<void> {
     assertModelName(name);
     const cached = this.access.cached(name);
-    if (cached !== undefined) return authorize(principal, action, { name, access: cached });
-    return this.access.get(name).then((access) => authorize(principal, action, { name, access }));
+    if (cached !== undefined) return this.decide(principal, action, name, cached, missingPasses);
+    return this.access
+      .get(name)
+      .then((access) => this.decide(principal, action, name, access, missingPasses));
+  }
+
+  private decide(
+    principal: Principal,
+    action: ModelAction,
+    name: string,
+    access: ModelAccess | null,
+    missingPasses: boolean,
+  ): void {
+    if (access === null && missingPasses) return;
+    authorizeModel(principal, action, name, access);
   }
 
   /**

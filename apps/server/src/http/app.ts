@@ -25,6 +25,7 @@ import { registerPredictionLogging } from './prediction-logging.js';
 import { requestIdOf } from './request-id.js';
 import { lazyRequestLoggerFactory, registerRequestLogging } from './request-logging.js';
 import { decorateRouteInfo } from './route-hooks.js';
+import { DOCS_PREFIX } from './route-traits.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
@@ -121,7 +122,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     transform: openApiTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 
   registerTracing(app, ctx.tracing);
   registerRequestLogging(app);

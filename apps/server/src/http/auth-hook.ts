@@ -7,7 +7,7 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { callerOf, decide, type Rule, type Setting } from '../auth/authorize.js';
+import { decideFor, type Rule, type Setting } from '../auth/authorize.js';
 import { ANONYMOUS, type Principal } from '../auth/principal.js';
 import { safeEqual } from '../auth/secrets.js';
 import { isLoopbackHost } from '../config/config.js';
@@ -52,12 +52,19 @@ export function isLoopbackAddress(ip: string | undefined): boolean {
 export function settingFor(ctx: AppContext, req: FastifyRequest): Setting {
   const { auth, host } = ctx.config;
   const local = isLoopbackHost(host) && isLoopbackAddress(req.socket.remoteAddress ?? req.ip);
-  return {
-    anonymousReads: local && auth.anonymousLoopback,
-    anonymousWrites: local && auth.anonymousLoopback && auth.anonymousLoopbackWrites,
-    metricsPublic: auth.metricsPublic,
-  };
+  const reads = local && auth.anonymousLoopback;
+  const writes = reads && auth.anonymousLoopbackWrites;
+  // One of eight shared objects: nothing is built per request.
+  return SETTINGS[(reads ? 4 : 0) + (writes ? 2 : 0) + (auth.metricsPublic ? 1 : 0)]!;
 }
+
+const SETTINGS: readonly Setting[] = Array.from({ length: 8 }, (_, i) =>
+  Object.freeze({
+    anonymousReads: (i & 4) !== 0,
+    anonymousWrites: (i & 2) !== 0,
+    metricsPublic: (i & 1) !== 0,
+  }),
+);
 
 function unauthenticated(message: string): ModelGardenError {
   return new ModelGardenError('UNAUTHENTICATED', message);
@@ -172,7 +179,7 @@ function admit(
 ): void | Promise<void> {
   req.principal = principal;
   const rule: Rule = traits.policy;
-  const decision = decide(rule, callerOf(principal), settingFor(ctx, req));
+  const decision = decideFor(rule, principal, settingFor(ctx, req));
   if (decision === 'unauthenticated') {
     reply.header('www-authenticate', 'Bearer');
     throw unauthenticated(`${req.method} ${template} needs credentials: an API key or a signed-in session`);
@@ -201,5 +208,7 @@ function admit(
   // A missing model and a hidden one answer alike, before the route reads any of its input.
   if (traits.model !== 'existing') return;
   const name = (req.params as { name?: unknown } | undefined)?.name;
-  if (typeof name === 'string') return ctx.auth.models.check(principal, 'see', name);
+  // An api replica forwards a model it does not know: the inference replica answers it, alike.
+  if (typeof name === 'string')
+    return ctx.auth.models.check(principal, 'see', name, traits.forward && ctx.config.role === 'api');
 }

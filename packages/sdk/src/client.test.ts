@@ -217,6 +217,9 @@ describe('predictions', { timeout: 20_000 }, () => {
     expect(top(one.predictions[0]).probabilities).toHaveLength(3);
     const batch = await client.predictImage('digits', [new Blob([seven]), new Uint8Array(three)]);
     expect(batch.predictions.map((prediction) => top(prediction).label)).toEqual(['7', '3']);
+    const dataUrl = `data:image/png;base64,${seven.toString('base64')}`;
+    const fromText = await client.predictImage('digits', [dataUrl, three.toString('base64')]);
+    expect(fromText.predictions.map((prediction) => top(prediction).label)).toEqual(['7', '3']);
   });
 
   it('runs an Open Inference Protocol v2 request', async () => {

@@ -111,6 +111,9 @@ export interface InferOptions extends CallOptions {
   version?: number | string;
 }
 
+/** A picture for `predictImage`: bytes, a Blob/File, or a base64 string / `data:` URL. */
+export type ImageInput = Uint8Array | Blob | string;
+
 type Query = Record<string, string | number | undefined>;
 
 interface SendInit extends CallOptions {
@@ -335,17 +338,19 @@ export class ModelGardenClient {
 
   /**
    * `POST /api/models/{name}/predict` for an image model: PNG, JPEG, WebP or GIF bytes, one or several
-   * pictures (sent as base64 JSON).
+   * pictures (sent as base64 JSON). A string is taken as base64 already, or a `data:` URL (a canvas's
+   * `toDataURL()`), and sent as it is.
    */
   async predictImage(
     name: string,
-    image: Uint8Array | Blob | Array<Uint8Array | Blob>,
+    image: ImageInput | ImageInput[],
     options: PredictOptions = {},
   ): Promise<PredictResponse> {
     const { topK, ...rest } = options;
+    const encode = (one: ImageInput) => (typeof one === 'string' ? one : toBase64(one));
     const encoded = Array.isArray(image)
-      ? { images: await Promise.all(image.map((one) => toBase64(one))) }
-      : { image: await toBase64(image) };
+      ? { images: await Promise.all(image.map(encode)) }
+      : { image: await encode(image) };
     return this.#predict(name, topK === undefined ? encoded : { ...encoded, topK }, rest);
   }
 

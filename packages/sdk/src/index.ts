@@ -3,6 +3,7 @@
 export {
   type AliasMoveOptions,
   type CallOptions,
+  type ImageInput,
   type InferOptions,
   ModelGardenClient,
   type ModelGardenClientOptions,

@@ -60,14 +60,26 @@ export class ModelCatalog {
     await Promise.all(
       [...this.providers.values()].map(async (p) => {
         const listing = this.listings.get(p.name)!;
+        const ms = this.options.listTimeoutMs ?? 10_000;
+        const ctl = new AbortController();
+        let timer: ReturnType<typeof setTimeout> | undefined;
         try {
-          const signal = AbortSignal.timeout(this.options.listTimeoutMs ?? 10_000);
-          listing.models = await p.listModels({ signal });
+          // Raced as well as aborted: a listing must not hang the refresh even if a provider ignores the signal.
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              const err = new Error(`no model list within ${ms} ms`);
+              ctl.abort(err);
+              reject(err);
+            }, ms);
+          });
+          listing.models = await Promise.race([p.listModels({ signal: ctl.signal }), timeout]);
           listing.at = (this.options.now ?? Date.now)();
           listing.error = null;
         } catch (err) {
           listing.error = (err as Error)?.message ?? String(err);
           this.options.onListError?.(p.name, err);
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

@@ -8,6 +8,7 @@ export default defineConfig({
     './apps/server/src/db/auth-schema.ts',
     './apps/server/src/db/llm-schema.ts',
     './apps/server/src/db/conversation-schema.ts',
+    './apps/server/src/db/retrieval-schema.ts',
   ],
   out: './apps/server/drizzle',
 });

@@ -53,6 +53,7 @@ export async function startGateway(options: GatewayFixtureOptions = {}): Promise
       '    fallbacks: [backup/gpt-4o-mini]',
       '  claude: { deployments: [anthropic/claude-haiku] }',
       'retries: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2000 }',
+      'timeouts: { firstTokenMs: 1000, totalMs: 5000 }',
       options.yaml ?? '',
     ].join('\n'),
   );

@@ -149,6 +149,42 @@ describe('POST /v1/chat/completions', () => {
     await reader.cancel();
     const upstream = g.openai.requestsTo('chat').at(-1)!;
     await expect(upstream.ended).resolves.toBe('aborted');
+    // …and the aborted call is recorded with what it streamed.
+    let row: { status: string; completionTokens: number } | undefined;
+    for (let i = 0; i < 50 && row?.status !== 'aborted'; i++) {
+      [row] = await g.server.context.llm.usage.recent(1);
+      if (row?.status !== 'aborted') await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(row).toMatchObject({ status: 'aborted', stream: true });
+    expect(row!.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('gives up on an upstream that never sends a first token: 504, never a hang', async () => {
+    g.openai.enqueue({ hang: true }, { hang: true });
+    const res = await g.post('/v1/chat/completions', { ...hello, stream: true });
+    expect(res.status).toBe(504);
+    expectOpenAiError(await res.json(), 'deadline_exceeded');
+  });
+
+  it('counts requests, tokens and time to first token in /metrics', async () => {
+    g.openai.enqueue(turn(say('m'), finish('stop'), usage(3, 1)));
+    await (await g.post('/v1/chat/completions', { ...hello, stream: true })).text();
+    const text = await (await fetch(`${g.url}/metrics`)).text();
+    expect(text).toMatch(
+      /modelgarden_llm_requests_total\{model="openai\/gpt-4o-mini",provider="openai",endpoint="chat",status="ok"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /modelgarden_llm_tokens_total\{model="openai\/gpt-4o-mini",provider="openai",direction="completion"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /modelgarden_llm_time_to_first_token_seconds_count\{model="openai\/gpt-4o-mini",provider="openai"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /modelgarden_llm_upstream_errors_total\{provider="openai",deployment="openai\/gpt-4o-mini",kind="timeout"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /modelgarden_llm_fallbacks_total\{model="chat-default",from="openai\/gpt-4o-mini"\} [1-9]/,
+    );
   });
 
   it('refuses a field the provider cannot honour, naming it', async () => {

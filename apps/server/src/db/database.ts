@@ -3,10 +3,11 @@
  * node-postgres when a URL is given. Both are driven through the same Drizzle API, and migrations
  * are applied on open (on a server, under an advisory lock, so replicas starting together take turns).
  * The embedded database runs in a worker thread of its own (pglite-thread.ts), never on the thread
- * that serves requests; an empty data directory is initialised by a short-lived worker first.
+ * that serves requests; an empty data directory is copied from the build's template (or, without
+ * one, initialised by a short-lived worker).
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -100,7 +101,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const dir = path.join(options.dataDir, 'pg');
     await mkdir(dir, { recursive: true });
     if (!existsSync(path.join(dir, 'PG_VERSION'))) {
-      await initPgliteDir(dir, MIGRATIONS_DIR, existsSync(PGLITE_TEMPLATE) ? PGLITE_TEMPLATE : null);
+      if (existsSync(path.join(PGLITE_TEMPLATE, 'PG_VERSION')))
+        await cp(PGLITE_TEMPLATE, dir, { recursive: true });
+      else await initPgliteDir(dir, MIGRATIONS_DIR);
     }
     client = await PgliteThreadClient.open(dir, MIGRATIONS_DIR);
   }

@@ -51,16 +51,12 @@ function startWorker(data: PgliteThreadData): Promise<Worker> {
 }
 
 /**
- * Initialises `dataDir` (from `template` when given, else initdb) and applies the migrations in a
- * worker that then exits: the WebAssembly memories of initdb or of the restore (hundreds of MB) go
- * with that thread instead of staying resident until a major GC that may not come.
+ * Initialises `dataDir` (initdb) and applies the migrations in a worker that then exits: initdb's
+ * WebAssembly memories (hundreds of MB) go with that thread instead of staying resident until a
+ * major GC that may not come.
  */
-export async function initPgliteDir(
-  dataDir: string,
-  migrationsFolder: string,
-  template: string | null,
-): Promise<void> {
-  const worker = await startWorker({ dataDir, migrationsFolder, initOnly: true, template });
+export async function initPgliteDir(dataDir: string, migrationsFolder: string): Promise<void> {
+  const worker = await startWorker({ dataDir, migrationsFolder, initOnly: true });
   await worker.terminate();
 }
 

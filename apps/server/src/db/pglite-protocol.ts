@@ -10,8 +10,6 @@ export interface PgliteThreadData {
   migrationsFolder: string | null;
   /** Initialise the directory, migrate, close and exit: the short-lived first-start worker. */
   initOnly: boolean;
-  /** A tarball to restore into the empty directory instead of running initdb (pglite-template.ts). */
-  template?: string | null;
 }
 
 export type PgliteRequest =

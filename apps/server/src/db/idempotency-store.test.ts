@@ -65,6 +65,8 @@ describe.each(backends)('IdempotencyStore on $name', (backend) => {
   });
 
   it('lets one request take over a claim abandoned for 10 minutes, and the old holder can no longer settle', async () => {
+    // Rows get the database's time: the store's clock starts from now, whenever this suite runs.
+    clock = Date.now();
     const old = await store.claimUpload(C, 'u3');
     if (old.state !== 'claimed') throw new Error(old.state);
     expect((await store.claimUpload(C, 'u3')).state).toBe('in-progress');

@@ -4,14 +4,14 @@
  */
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverBackends } from '../test-support/registry-backends.js';
+import { serverDatabases } from '../test-support/server-databases.js';
 import { startTestServer, type TestServer } from '../test-support/test-server.js';
 
 const ADMIN_KEY = 'idempotency-callers-admin-key-0123456789abcdef';
 
-describe.each(serverBackends)('Idempotency-Key callers on $name', (backend) => {
+describe.each(serverDatabases)('Idempotency-Key callers on $name', (backend) => {
   let server: TestServer;
-  let drop: () => Promise<void>;
+  let dropDatabase: () => Promise<void>;
   const keys: Record<string, string> = {};
 
   const as = (who: 'alice' | 'bob' | 'admin' | 'anonymous', opts: InjectOptions) => {
@@ -24,7 +24,7 @@ describe.each(serverBackends)('Idempotency-Key callers on $name', (backend) => {
 
   beforeAll(async () => {
     const opened = await backend.open();
-    drop = opened.drop;
+    dropDatabase = opened.close;
     server = await startTestServer({
       seedDemoModels: false,
       env: { ...opened.env, MODELGARDEN_ADMIN_KEY: ADMIN_KEY, RATE_LIMIT_PER_MINUTE: '0' },
@@ -47,7 +47,7 @@ describe.each(serverBackends)('Idempotency-Key callers on $name', (backend) => {
   });
   afterAll(async () => {
     await server?.close();
-    await drop?.();
+    await dropDatabase?.();
   });
 
   const create = (who: 'alice' | 'bob' | 'admin' | 'anonymous', name: string, key: string) =>

@@ -19,24 +19,29 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
+const PREDICT = '/api/models/digits/predict';
+/** A picture sent base64 in JSON to the digits model. */
+const predictImage = (bytes: Buffer) =>
+  server.app.inject({
+    method: 'POST',
+    url: PREDICT,
+    headers: AUTH,
+    payload: { image: bytes.toString('base64') },
+  });
+
 describe('issue 18.10', () => {
   it('TIFF images are refused before any decoder runs, as JSON and as multipart (issue 18.10)', async () => {
-    const json = await server.app.inject({
-      method: 'POST',
-      url: '/api/models/digits/predict',
-      headers: AUTH,
-      payload: { image: tiff.toString('base64') },
-    });
-    expectClientError(json, '/api/models/digits/predict', 'INVALID_IMAGE');
+    const json = await predictImage(tiff);
+    expectClientError(json, PREDICT, 'INVALID_IMAGE');
     expect(json.json().error.message).toMatch(/send PNG, JPEG, WebP or GIF/);
     const form = multipart([{ name: 'image', filename: 'd.tiff', type: 'image/tiff', data: tiff }]);
     const upload = await server.app.inject({
       method: 'POST',
-      url: '/api/models/digits/predict',
+      url: PREDICT,
       payload: form.payload,
       headers: { ...AUTH, ...form.headers },
     });
-    expectClientError(upload, '/api/models/digits/predict', 'INVALID_IMAGE');
+    expectClientError(upload, PREDICT, 'INVALID_IMAGE');
   });
 
   it.each([
@@ -46,13 +51,7 @@ describe('issue 18.10', () => {
   ])(
     'anything outside PNG/JPEG/WebP/GIF is refused by its first bytes: %s (issue 18.10)',
     async (_what, bytes) => {
-      const res = await server.app.inject({
-        method: 'POST',
-        url: '/api/models/digits/predict',
-        headers: AUTH,
-        payload: { image: bytes.toString('base64') },
-      });
-      expectClientError(res, '/api/models/digits/predict', 'INVALID_IMAGE');
+      expectClientError(await predictImage(bytes), PREDICT, 'INVALID_IMAGE');
     },
   );
 });

@@ -2,8 +2,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { read, write } from '../../auth/authorize.js';
-import { changeOfAccess, viewerOf } from '../../auth/authorize.js';
+import { changeOfAccess, read, viewerOf, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
   createModelBodySchema,

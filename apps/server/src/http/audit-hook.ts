@@ -25,7 +25,8 @@ export function targetOf(template: string, params: Record<string, unknown>): str
 
 /** Whether a request of this method to a route with these traits is audited at all (whatever its status). */
 function auditable(method: string, template: string, traits: RouteTraits | undefined): boolean {
-  if (!UNSAFE.has(method) || !traits) return false;
+  // LLM calls are like predictions: recorded in the LLM usage log, not audited (llm/usage-log.ts).
+  if (!UNSAFE.has(method) || !traits || traits.kind === 'llm') return false;
   const rule = traits.policy;
   return template.startsWith('/api/session') || rule.access === 'write' || rule.access === 'signed-in';
 }

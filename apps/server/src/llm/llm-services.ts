@@ -15,6 +15,7 @@ import { ExclusiveLimitStore } from './local-limits.js';
 import { createProvider, type ProviderConfig } from './providers/index.js';
 import { LlmRouter, type RouterObserver } from './router.js';
 import type { LlmProvider } from './spec.js';
+import { countText } from './tokens.js';
 import { UsageLog } from './usage-log.js';
 
 export interface LlmServices {
@@ -92,7 +93,11 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     keySettings,
     usage,
     configured: providers.length > 0,
-    start: () => catalog.start(config.catalogRefreshMs),
+    start: () => {
+      // The tokenizer builds its tables on first use (~0.5 s): do it now, not in a caller's request.
+      countText('warm up');
+      return catalog.start(config.catalogRefreshMs);
+    },
     async close() {
       catalog.close();
       await limits.flush().catch(() => {});

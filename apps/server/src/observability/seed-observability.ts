@@ -14,7 +14,7 @@ import type { PredictionLogService } from './prediction-log.js';
  * The demo's sample rate: enough rows for drift within minutes of traffic, at a cost to iris's
  * throughput under 5 % (`npm run bench -- logging`, bench/RESULTS.md).
  */
-export const DEMO_SAMPLE_RATE = 0.1;
+export const DEMO_SAMPLE_RATE = 0.05;
 
 export async function seedObservability(
   modelsDir: string,

@@ -3,23 +3,14 @@
  * registry stores it (a registry change with an event, which other processes pick up when they
  * re-read the version: hot-swap.ts), then this process's engine switches to it.
  */
+import type { z } from 'zod';
+import type { servingConfigViewSchema } from '../contract/serving-config-schemas.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ModelVersion, ServingConfig } from '../registry/types.js';
 import type { ModelManager } from './model-manager.js';
-import type { EffectiveServingConfig } from './serving-config.js';
-import type { TuningView } from './serving-tuner.js';
 
-export interface ServingConfigView {
-  model: string;
-  version: number;
-  /** What is stored for the version (unset fields take the engine's defaults). */
-  servingConfig: ServingConfig;
-  /** The settings the engine uses. */
-  effective: EffectiveServingConfig;
-  /** For a loaded version: what the engine measured and what it chose for the unset settings, and why. */
-  tuning: TuningView | null;
-  loaded: boolean;
-}
+/** A version's serving config as the API shows it: stored, in effect, tuning, loaded (the contract's schema). */
+export type ServingConfigView = z.infer<typeof servingConfigViewSchema>;
 
 export class ServingConfigStore {
   constructor(

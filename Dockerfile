@@ -19,6 +19,7 @@ COPY apps/server apps/server
 COPY apps/web apps/web
 COPY packages/sdk packages/sdk
 COPY packages/cli packages/cli
+COPY scripts scripts
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime

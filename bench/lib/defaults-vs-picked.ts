@@ -1,8 +1,8 @@
 /**
  * Defaults against hand-picked serving configs against raw onnxruntime, for one model shape, in one
  * server and one run: the model is pushed twice, once left at the defaults (the engine tunes it) and
- * once set to each hand-picked config in turn; the defaults are measured before and after the
- * configs (their mean is reported), so a machine that drifts during the run favours neither.
+ * once set to each hand-picked config in turn; the defaults are measured before, between and after
+ * the configs (the median run is reported), so a machine that drifts during the run favours neither.
  */
 import type { Running } from './processes.js';
 import { rawThroughput } from './raw-ort.js';
@@ -27,8 +27,8 @@ export interface ShapeUnderTest {
 export interface ShapeResult {
   raw: { batch: number; rowsPerSecond: number };
   defaults: LoadResult;
-  /** The two measurements of the defaults (before and after the hand-picked configs). */
-  defaultsRuns: [number, number];
+  /** Every measurement of the defaults (before, between and after the hand-picked configs). */
+  defaultsRuns: number[];
   picked: Array<{ label: string; result: LoadResult }>;
   best: { label: string; result: LoadResult };
   majorGcPerSecond: number | undefined;
@@ -56,16 +56,9 @@ async function tuningOf(server: Running, name: string): Promise<string> {
   return `${e.executor}, ${e.instances} × ${e.intraOpThreads} threads, maxBatchSize ${e.maxBatchSize} (measured one run ${view.tuning?.singleRunMs?.toFixed(2) ?? '?'} ms on [${view.tuning?.shape?.join('×') ?? '?'}])`;
 }
 
-const mean = (a: LoadResult, b: LoadResult): LoadResult => ({
-  ...a,
-  rps: (a.rps + b.rps) / 2,
-  p50: (a.p50 + b.p50) / 2,
-  p95: (a.p95 + b.p95) / 2,
-  p99: Math.max(a.p99, b.p99),
-  requests: a.requests + b.requests,
-  non2xx: a.non2xx + b.non2xx,
-  errors: a.errors + b.errors,
-});
+/** The run with the median throughput. */
+const medianRun = (runs: LoadResult[]): LoadResult =>
+  [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
 
 export async function defaultsVsPicked(
   server: Running,
@@ -99,24 +92,26 @@ export async function defaultsVsPicked(
   });
   if (!once.ok) throw new Error(`${shape.name}: ${once.status} ${await once.text()}`);
   await run(shape.name, 4);
+  // The defaults are measured between every two hand-picked configs (D P1 D P2 … D): on a shared
+  // machine whose speed drifts, each config then has a defaults run beside it.
   const before = await majorGcs(server);
-  const first = await run(shape.name, seconds);
+  const runs: LoadResult[] = [await run(shape.name, seconds)];
   const after = await majorGcs(server);
   const picked: ShapeResult['picked'] = [];
   for (const p of shape.handPicked) {
     await setServingConfig(server, `${shape.name}-picked`, p.config);
     await run(`${shape.name}-picked`, 2);
     picked.push({ label: p.label, result: await run(`${shape.name}-picked`, seconds) });
+    runs.push(await run(shape.name, seconds));
   }
-  const second = await run(shape.name, seconds);
-  const defaults = mean(first, second);
+  const defaults = medianRun(runs);
   const best = picked.reduce((a, b) => (b.result.rps > a.result.rps ? b : a));
   const majorGcPerSecond =
     before === undefined || after === undefined ? undefined : (after - before) / seconds;
   return {
     raw,
     defaults,
-    defaultsRuns: [first.rps, second.rps],
+    defaultsRuns: runs.map((r) => r.rps),
     picked,
     best,
     majorGcPerSecond,
@@ -131,7 +126,7 @@ export function report(shape: ShapeUnderTest, r: ShapeResult): void {
     `| Configuration | ${unit} | p50 ms | p99 ms | non-2xx | vs raw limit |`,
     '|---|---:|---:|---:|---:|---:|',
     `| raw onnxruntime, one session, best batch (${r.raw.batch}) | ${r.raw.rowsPerSecond.toFixed(1)} | | | | 1.00 |`,
-    `| **defaults** (tuned: ${r.tuning}; runs ${r.defaultsRuns.map((x) => x.toFixed(1)).join(' and ')}) | ${r.defaults.rps.toFixed(1)} | ${r.defaults.p50.toFixed(1)} | ${r.defaults.p99.toFixed(1)} | ${r.defaults.non2xx} | ${(r.defaults.rps / r.raw.rowsPerSecond).toFixed(2)} |`,
+    `| **defaults**, median of ${r.defaultsRuns.length} runs (${r.defaultsRuns.map((x) => x.toFixed(1)).join(', ')}); tuned: ${r.tuning} | ${r.defaults.rps.toFixed(1)} | ${r.defaults.p50.toFixed(1)} | ${r.defaults.p99.toFixed(1)} | ${r.defaults.non2xx} | ${(r.defaults.rps / r.raw.rowsPerSecond).toFixed(2)} |`,
     ...r.picked.map(
       (p) =>
         `| ${p.label} | ${p.result.rps.toFixed(1)} | ${p.result.p50.toFixed(1)} | ${p.result.p99.toFixed(1)} | ${p.result.non2xx} | ${(p.result.rps / r.raw.rowsPerSecond).toFixed(2)} |`,

@@ -64,20 +64,21 @@ export interface Knee {
 }
 
 /** Within this share of the best throughput measured, the smaller batch is as good (and waits less). */
-export const KNEE_TOLERANCE = 0.1;
+export const KNEE_TOLERANCE = 0.05;
 /** A batch that runs faster than this costs no latency worth saving: batching up to it is free. */
 export const FREE_BATCH_MS = 1;
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 /**
- * The knee of a batch curve: the smallest batch whose throughput is within 10 % of the best measured,
+ * The knee of a batch curve: the smallest batch whose throughput is within 5 % of the best measured,
  * extended to larger batches while a run stays under 1 ms (batching is free there). When the best is
  * the largest batch measured and below `limit`, the curve is still rising: twice that size is allowed,
  * so live batches can measure further.
  *
  * @example
- * kneeOf([{ rows: 1, ms: 20, samples: 1 }, { rows: 2, ms: 39, samples: 1 }, { rows: 4, ms: 80, samples: 1 }], 32)
+ * const at = (rows: number, ms: number) => ({ rows, ms, avgMs: ms, samples: 1 });
+ * kneeOf([at(1, 20), at(2, 39), at(4, 80)], 32)
  * // → { maxBatchSize: 1, reason: 'knee of the batch curve: …' } (batching does not pay: linear cost)
  */
 export function kneeOf(points: readonly CurvePoint[], limit: number): Knee | undefined {

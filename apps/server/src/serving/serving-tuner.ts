@@ -5,6 +5,8 @@
  * threads that fit the machine's cores, maxBatchSize at the knee of the batch curve — with the reason
  * for each. A setting in the version's serving config always wins. It reads time only from its clock.
  */
+import type { z } from 'zod';
+import type { tuningDecisionSchema, tuningViewSchema } from '../contract/serving-config-schemas.js';
 import type { ServingConfig } from '../registry/types.js';
 import { BatchCurve, kneeOf, rowsPerSecond } from './batch-curve.js';
 import type { Clock } from './clock.js';
@@ -14,30 +16,13 @@ import type { DecodedTensor } from './tensor-codec.js';
 /** Runs one set of feeds (the shape of scheduler.ts's InstanceRunner). */
 type Runner = (inputs: DecodedTensor[], outputNames: string[]) => Promise<unknown>;
 
-export type TunedSetting = 'executor' | 'instances' | 'intraOpThreads' | 'maxBatchSize';
+export type TunedSetting = TuningDecision['setting'];
 
-export interface TuningDecision {
-  setting: TunedSetting;
-  value: number | string;
-  /** explicit: set in the version's serving config (or the engine's options); tuned: chosen from measurements. */
-  source: 'explicit' | 'tuned' | 'default';
-  reason: string;
-}
+/** One choice of the tuner with its reason (the contract's schema: the API shows it as it is). */
+export type TuningDecision = z.infer<typeof tuningDecisionSchema>;
 
 /** What the API shows of the tuner: the measurements and each decision with its reason. */
-export interface TuningView {
-  /** Cores the engine plans for (os.availableParallelism()). */
-  cores: number;
-  /** The per-row input shape the measurements are of (the commonest live shape, else the warm-up's). */
-  shape: number[] | null;
-  /** One request's execution, measured or estimated from the smallest batch measured. */
-  singleRunMs: number | null;
-  /** By batch size: the least recent run (what decisions use), the average run, throughput at the least. */
-  curve: Array<{ rows: number; ms: number; avgMs: number; rowsPerSecond: number; samples: number }>;
-  /** Live executions measured so far. */
-  executions: number;
-  decisions: TuningDecision[];
-}
+export type TuningView = z.infer<typeof tuningViewSchema>;
 
 /** Above this a request's run moves to worker threads (it would hold the event loop). */
 export const WORKER_ABOVE_MS = 2;
@@ -247,14 +232,15 @@ export class ServingTuner {
       if (executor === 'worker') {
         threads = Math.max(1, Math.floor(this.cores / instances));
         reason = `${instances} instance${instances > 1 ? 's' : ''} × ${threads} thread${threads > 1 ? 's' : ''} = ${instances * threads} of ${this.cores} cores: every core computes, none is oversubscribed (2×2 threads on 2 cores ran at 0.6× of 2×1)`;
-      } else {
-        // Measured (bench 2, the wide MLP inline at batch 32 on a busy 2-core machine): one thread
-        // served 3.6× the requests of onnxruntime's default pool, whose threads spin between runs.
+      } else if (kneeRun === undefined || kneeRun < 1) {
         threads = 1;
         reason =
           kneeRun === undefined
-            ? "inline: one thread, so no spinning pool competes with the event loop's HTTP work"
-            : `inline (a batch runs in ${fmt(kneeRun)} ms): one thread; a pool's spinning threads would take cores from the event loop's HTTP work (measured: 3.6× the throughput of the default pool on the wide MLP)`;
+            ? "not measured yet: one thread, so no spinning pool competes with the event loop's HTTP work"
+            : `a batch runs in ${fmt(kneeRun)} ms: too short for a thread pool to pay, and its spinning threads would take cores from the event loop's HTTP work`;
+      } else {
+        threads = this.cores;
+        reason = `an inline batch runs ${fmt(kneeRun)} ms and holds the event loop meanwhile: onnxruntime may use all ${this.cores} cores to finish it sooner`;
       }
       tuned.intraOpThreads = threads;
       decisions.push({ setting: 'intraOpThreads', value: threads, source: 'tuned', reason });

@@ -295,6 +295,72 @@ describe('keys: scopes, allow-lists, limits, usage', () => {
   });
 });
 
+describe('the web session and pass-through of what the provider honours', () => {
+  it('a signed-in web session may chat (with its CSRF token), counted per user', async () => {
+    await g.key(); // makes the user llm-user
+    const login = await fetch(`${g.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'llm-user', password: 'a-long-enough-password-1' }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    g.openai.enqueue(turn(say('hi from a session'), finish('stop')));
+    const res = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+      body: JSON.stringify(hello),
+    });
+    expect(res.status).toBe(200);
+    const [row] = await g.server.context.llm.usage.recent(1);
+    expect(row).toMatchObject({ subject: expect.stringMatching(/^user:\d+$/), keyId: null, status: 'ok' });
+    const noCsrf = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify(hello),
+    });
+    expect(noCsrf.status).toBe(403);
+  });
+
+  it('passes image parts, tools, response_format, seed and the sampling fields to the upstream', async () => {
+    g.openai.enqueue(turn(say('{}'), finish('stop')));
+    const image = {
+      type: 'image_url',
+      image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' },
+    };
+    const res = await g.post('/v1/chat/completions', {
+      model: 'openai/gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'Answer in JSON' },
+        { role: 'user', content: [{ type: 'text', text: 'What is this?' }, image] },
+      ],
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: { type: 'object' }, strict: true },
+      },
+      temperature: 0.1,
+      top_p: 0.9,
+      max_completion_tokens: 50,
+      stop: ['END'],
+      seed: 42,
+      user: 'u-1',
+    });
+    expect(res.status).toBe(200);
+    const sent = g.openai.requestsTo('chat').at(-1)!.body as Record<string, unknown>;
+    expect(sent).toMatchObject({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'system' }, { role: 'user', content: [{ type: 'text' }, image] }],
+      response_format: { type: 'json_schema', json_schema: { name: 'answer' } },
+      temperature: 0.1,
+      top_p: 0.9,
+      stop: ['END'],
+      seed: 42,
+      user: 'u-1',
+    });
+  });
+});
+
 describe('POST /v1/embeddings and GET /v1/models', () => {
   it('returns float and base64 (little-endian float32) vectors that agree', async () => {
     const ask = { model: 'openai/text-embedding-3-small', input: ['one', 'two'] };

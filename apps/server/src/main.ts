@@ -4,10 +4,14 @@
  * database, exit 0).
  */
 import { loadConfig } from './config/config.js';
-import { startServer } from './server.js';
+import { startEmbeddedDatabase } from './db/database.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  // The embedded database's thread starts (PGlite, migrations: ~0.5 s) while this thread loads the
+  // server's modules (~0.7 s), instead of after them.
+  if (!config.databaseUrl) startEmbeddedDatabase(config.dataDir);
+  const { startServer } = await import('./server.js');
   const server = await startServer({ env: process.env, waitUntilReady: false });
   server.app.log.info(
     { url: server.url, dataDir: config.dataDir },

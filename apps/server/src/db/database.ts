@@ -74,6 +74,40 @@ export async function migratePostgres(url: string): Promise<void> {
   }
 }
 
+/** Embedded databases whose thread was started ahead (startEmbeddedDatabase), by data directory. */
+const started = new Map<string, Promise<PgliteThreadClient>>();
+
+async function openEmbedded(dataDir: string): Promise<PgliteThreadClient> {
+  const dir = path.join(dataDir, 'pg');
+  await mkdir(dir, { recursive: true });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    if (existsSync(path.join(PGLITE_TEMPLATE, 'PG_VERSION')))
+      await cp(PGLITE_TEMPLATE, dir, { recursive: true });
+    else await initPgliteDir(dir, MIGRATIONS_DIR);
+  }
+  return PgliteThreadClient.open(dir, MIGRATIONS_DIR);
+}
+
+function takeEmbedded(dataDir: string): Promise<PgliteThreadClient> {
+  const key = path.resolve(dataDir);
+  const ahead = started.get(key);
+  started.delete(key);
+  return ahead ?? openEmbedded(dataDir);
+}
+
+/**
+ * Starts opening the embedded database in `dataDir` (its thread, PGlite, migrations) so that it
+ * runs while the caller loads the rest of the server; the next openDatabase() on that directory
+ * takes it. main.ts calls it before importing the server's modules: the two overlap on two cores.
+ */
+export function startEmbeddedDatabase(dataDir: string): void {
+  const key = path.resolve(dataDir);
+  if (started.has(key)) return;
+  const opening = openEmbedded(dataDir);
+  opening.catch(() => {}); // the error reaches openDatabase(), which awaits the same promise
+  started.set(key, opening);
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10, Client: TracedClient });
@@ -94,19 +128,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => pool.end(),
     };
   }
-  let client: PgliteThreadClient;
-  if (options.inMemory) {
-    client = await PgliteThreadClient.open(null, MIGRATIONS_DIR);
-  } else {
-    const dir = path.join(options.dataDir, 'pg');
-    await mkdir(dir, { recursive: true });
-    if (!existsSync(path.join(dir, 'PG_VERSION'))) {
-      if (existsSync(path.join(PGLITE_TEMPLATE, 'PG_VERSION')))
-        await cp(PGLITE_TEMPLATE, dir, { recursive: true });
-      else await initPgliteDir(dir, MIGRATIONS_DIR);
-    }
-    client = await PgliteThreadClient.open(dir, MIGRATIONS_DIR);
-  }
+  const client = options.inMemory
+    ? await PgliteThreadClient.open(null, MIGRATIONS_DIR)
+    : await takeEmbedded(options.dataDir);
   traceBackendQueries(client);
   // drizzle-orm/pglite calls only query() and transaction(), which the thread client provides.
   const db = drizzlePglite(client as unknown as PGlite, { schema });

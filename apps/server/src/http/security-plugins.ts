@@ -13,6 +13,7 @@ import type { AppContext } from '../context.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import { isLoopbackAddress } from './auth-hook.js';
 import { routeOf } from './route-hooks.js';
+import { traitsOf } from './route-traits.js';
 
 /** The bucket a request counts against: its key, its user, or its address. */
 export function rateLimitKey(req: FastifyRequest): string {
@@ -97,9 +98,9 @@ export async function registerSecurityPlugins(app: FastifyInstance, ctx: AppCont
     max: auth.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: rateLimitKey,
+    // Probes (routes of kind `probe`, route-traits.ts) are never limited.
     allowList: (req) =>
-      req.url.startsWith('/health/') ||
-      req.url.startsWith('/v2/health/') ||
+      traitsOf(req)?.kind === 'probe' ||
       (loopbackBind && !auth.rateLimitLoopback && isLoopbackAddress(req.socket.remoteAddress ?? req.ip)),
     errorResponseBuilder: (_req, context) =>
       new ModelGardenError(

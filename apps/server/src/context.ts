@@ -10,6 +10,7 @@ import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
 import { createLlmServices, type LlmServices } from './llm/llm-services.js';
+import { ModelTools } from './llm/tools/model-tools.js';
 import type { DriftService } from './observability/drift-service.js';
 import type { LiveMetrics } from './observability/live-metrics.js';
 import { createLlmMetrics } from './observability/llm-metrics.js';
@@ -52,6 +53,8 @@ export interface AppContext {
   auth: AuthServices;
   /** The LLM gateway: providers, catalog, router, limits, usage (llm/llm-services.ts). */
   llm: LlmServices;
+  /** Registered models as LLM/MCP tools, with the caller's permissions (llm/tools/model-tools.ts). */
+  tools: ModelTools;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: {
     done: boolean;
@@ -154,6 +157,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     inspect,
     auth,
     llm,
+    tools: new ModelTools({ registry, predict, inference }),
     startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();

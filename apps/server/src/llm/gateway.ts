@@ -177,6 +177,17 @@ export class LlmGateway {
     };
   }
 
+  /** open() for a chat call: its worst case is the prompt plus the completion tokens it may use. */
+  private openChat(
+    caller: GatewayCaller,
+    model: string,
+    stream: boolean,
+    request: Omit<ChatRequest, 'model'>,
+  ) {
+    const worstCase = () => countPrompt(request.messages, request.tools) + (request.maxTokens ?? 0);
+    return this.open(caller, 'chat', model, stream, worstCase, request);
+  }
+
   /** A non-streamed chat completion in OpenAI's shape. */
   async chat(
     caller: GatewayCaller,
@@ -187,20 +198,10 @@ export class LlmGateway {
     const started = this.now();
     let call: Call | undefined;
     try {
-      call = await this.open(
-        caller,
-        'chat',
-        body.model,
-        false,
-        () => countPrompt(request.messages, request.tools) + (request.maxTokens ?? 0),
-        request,
-      );
+      call = await this.openChat(caller, body.model, false, request);
       const result = await this.deps.router.chat(call.route, request, signal ? { signal } : {}, call.state);
       const estimated = result.usage === undefined;
-      const usage = result.usage ?? {
-        promptTokens: countPrompt(request.messages, request.tools),
-        completionTokens: countText(result.content ?? '') + countCalls(result.toolCalls),
-      };
+      const usage = result.usage ?? counted(request, result.content ?? '', result.toolCalls);
       this.finish(call, 'ok', null, usage, estimated, null, {
         prompt: request.messages,
         answer: { content: result.content, toolCalls: result.toolCalls },
@@ -227,14 +228,7 @@ export class LlmGateway {
     const started = this.now();
     let call: Call | undefined;
     try {
-      call = await this.open(
-        caller,
-        'chat',
-        body.model,
-        true,
-        () => countPrompt(request.messages, request.tools) + (request.maxTokens ?? 0),
-        request,
-      );
+      call = await this.openChat(caller, body.model, true, request);
     } catch (err) {
       const e = gatewayError(err, body.model);
       this.failed(undefined, caller, 'chat', body.model, true, started, e, request);
@@ -291,10 +285,7 @@ export class LlmGateway {
         if (status === 'aborted') void it.return?.(undefined).catch(() => {});
         const text = texts.join('');
         const toolCalls = [...calls.values()];
-        usage = reported ?? {
-          promptTokens: countPrompt(request.messages, request.tools),
-          completionTokens: countText(text) + countCalls(toolCalls),
-        };
+        usage = reported ?? counted(request, text, toolCalls);
         gateway.finish(opened, status, error, usage, reported === undefined, firstAt, {
           prompt: request.messages,
           answer: { content: text, toolCalls },
@@ -469,6 +460,14 @@ export class LlmGateway {
       call.span.end();
     }
   }
+}
+
+/** Usage counted with the tokenizer, for an upstream that reported none. */
+function counted(request: Omit<ChatRequest, 'model'>, text: string, calls: ToolCall[]): Usage {
+  return {
+    promptTokens: countPrompt(request.messages, request.tools),
+    completionTokens: countText(text) + countCalls(calls),
+  };
 }
 
 function countCalls(calls: ToolCall[]): number {

@@ -264,18 +264,27 @@ export class LimitStore implements LimitCounter {
 
   /** Which limit refused (read after the fact; the refusal itself was atomic). */
   private async explain(subject: string, limits: LlmLimits, tokens: number, w: Windows) {
-    const used = await this.usage(subject);
-    const checks = [
-      ['requestsPerMinute', limits.requestsPerMinute, used.minuteRequests + 1],
-      ['tokensPerMinute', limits.tokensPerMinute, used.minuteTokens + tokens],
-      ['tokensPerDay', limits.tokensPerDay, used.dayTokens + tokens],
-      ['tokensPerMonth', limits.tokensPerMonth, used.monthTokens + tokens],
-    ] as const;
-    for (const [name, limit, wanted] of checks)
-      if (limit !== undefined && wanted > limit) return limitRefusal(name, w, tokens, limit, this.now());
+    const refused = exceeded(limits, await this.usage(subject), tokens);
+    if (refused) return limitRefusal(refused[0], w, tokens, refused[1], this.now());
     // A concurrent request took the room between the two statements: the minute's is the likely one.
     return limitRefusal('tokensPerMinute', w, tokens, n(limits.tokensPerMinute) ?? 0, this.now());
   }
+}
+
+/** The first limit that one more request of `tokens` would break, with its value; undefined when all allow it. */
+export function exceeded(
+  limits: LlmLimits,
+  used: { minuteRequests: number; minuteTokens: number; dayTokens: number; monthTokens: number },
+  tokens: number,
+): [keyof LlmLimits, number] | undefined {
+  const checks = [
+    ['requestsPerMinute', limits.requestsPerMinute, used.minuteRequests + 1],
+    ['tokensPerMinute', limits.tokensPerMinute, used.minuteTokens + tokens],
+    ['tokensPerDay', limits.tokensPerDay, used.dayTokens + tokens],
+    ['tokensPerMonth', limits.tokensPerMonth, used.monthTokens + tokens],
+  ] as const;
+  for (const [name, limit, wanted] of checks) if (limit !== undefined && wanted > limit) return [name, limit];
+  return undefined;
 }
 
 /** The 429 for a limit: RATE_LIMITED per minute, BUDGET_EXCEEDED per day or month, with the time until its window ends. */

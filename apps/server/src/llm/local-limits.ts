@@ -10,6 +10,7 @@ import type { LlmLimits } from '../config/llm-config.js';
 import type { Db } from '../db/database.js';
 import { llmCounters } from '../db/llm-schema.js';
 import {
+  exceeded,
   hasLimits,
   type LimitCounter,
   limitRefusal,
@@ -103,14 +104,8 @@ export class ExclusiveLimitStore implements LimitCounter {
     const now = this.now();
     const w = windowsAt(now);
     this.roll(c, w);
-    const checks = [
-      ['requestsPerMinute', limits.requestsPerMinute, c.minuteRequests + 1],
-      ['tokensPerMinute', limits.tokensPerMinute, c.minuteTokens + tokens],
-      ['tokensPerDay', limits.tokensPerDay, c.dayTokens + tokens],
-      ['tokensPerMonth', limits.tokensPerMonth, c.monthTokens + tokens],
-    ] as const;
-    for (const [name, limit, wanted] of checks)
-      if (limit !== undefined && wanted > limit) throw limitRefusal(name, w, tokens, limit, now);
+    const refused = exceeded(limits, c, tokens);
+    if (refused) throw limitRefusal(refused[0], w, tokens, refused[1], now);
     c.minuteRequests++;
     c.minuteTokens += tokens;
     c.dayTokens += tokens;

@@ -120,6 +120,14 @@ describe('serving tuner (on a controlled clock)', () => {
     expect(due).toBe(2);
   });
 
+  it('keeps the commonest shapes of a model with dynamic dimensions, not every one it saw', () => {
+    const tuner = new ServingTuner(true, 2, new ManualClock());
+    const common = inputsOf(3, 224, 224)(1);
+    for (let i = 0; i < 10; i++) tuner.observe(common, 1, 5);
+    for (let size = 1; size <= 100; size++) tuner.observe(inputsOf(3, size, size)(1), 1, 1);
+    expect(tuner.view().shape).toEqual([3, 224, 224]);
+  });
+
   it('keeps adapting: a model that got cheap comes back inline, with hysteresis at the threshold', async () => {
     const clock = new ManualClock();
     const tuner = new ServingTuner(true, 2, clock);

@@ -35,6 +35,8 @@ export const MAX_TUNED_BATCH = 32;
 const DECIDE_EVERY = 64;
 const DECIDE_MIN_MS = 1_000;
 const FIRST_DECISION_AFTER = 8;
+/** Input shapes measured at once (the rest are forgotten, rarest first). */
+const MAX_SHAPES = 16;
 /** The warm-up sweep stops after this much compute, or before a run expected to take longer than the second. */
 const SWEEP_BUDGET_MS = 400;
 const SWEEP_RUN_LIMIT_MS = 150;
@@ -323,6 +325,13 @@ export class ServingTuner {
     const key = dims.slice(1).join('x');
     let stats = this.shapes.get(key);
     if (stats === undefined) {
+      // A model with dynamic dimensions sees many shapes: keep the commonest few.
+      if (this.shapes.size >= MAX_SHAPES) {
+        let rarest: string | undefined;
+        for (const [k, s] of this.shapes)
+          if (rarest === undefined || s.executions < this.shapes.get(rarest)!.executions) rarest = k;
+        this.shapes.delete(rarest!);
+      }
       stats = { rowShape: dims.slice(1), curve: new BatchCurve(), executions: 0 };
       this.shapes.set(key, stats);
     }

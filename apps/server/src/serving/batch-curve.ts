@@ -65,13 +65,22 @@ export interface Knee {
 
 /** Within this share of the best throughput measured, the smaller batch is as good (and waits less). */
 export const KNEE_TOLERANCE = 0.05;
+/**
+ * …and within this share when the best batch runs longer than HEAVY_BATCH_MS: each extra row of a
+ * heavy model adds its whole run to every request's latency, and on a busy machine large batches of a
+ * CNN ran slower per image than the sweep measured (cache pressure between the instances), so a larger
+ * batch must pay clearly.
+ */
+export const HEAVY_KNEE_TOLERANCE = 0.15;
+export const HEAVY_BATCH_MS = 10;
 /** A batch that runs faster than this costs no latency worth saving: batching up to it is free. */
 export const FREE_BATCH_MS = 1;
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 /**
- * The knee of a batch curve: the smallest batch whose throughput is within 5 % of the best measured,
+ * The knee of a batch curve: the smallest batch whose throughput is within 5 % of the best measured
+ * (15 % when the best batch runs over 10 ms),
  * extended to larger batches while a run stays under 1 ms (batching is free there). When the best is
  * the largest batch measured and below `limit`, the curve is still rising: twice that size is allowed,
  * so live batches can measure further.
@@ -95,7 +104,8 @@ export function kneeOf(points: readonly CurvePoint[], limit: number): Knee | und
       reason: `throughput still rising at the largest batch measured (${largest.rows} rows: ${fmt(rowsPerSecond(largest))} rows/s, ${fmt(largest.ms)} ms a run); up to ${next} rows allowed, to measure further`,
     };
   }
-  let knee = inRange.find((p) => rowsPerSecond(p) >= (1 - KNEE_TOLERANCE) * rowsPerSecond(best))!;
+  const tolerance = best.ms > HEAVY_BATCH_MS ? HEAVY_KNEE_TOLERANCE : KNEE_TOLERANCE;
+  let knee = inRange.find((p) => rowsPerSecond(p) >= (1 - tolerance) * rowsPerSecond(best))!;
   const freeUpTo = Math.max(knee.ms, FREE_BATCH_MS);
   for (const p of inRange) if (p.rows > knee.rows && p.ms <= freeUpTo) knee = p;
   const shape = inRange.map((p) => `${p.rows}: ${fmt(p.ms)} ms`).join(', ');
@@ -104,6 +114,6 @@ export function kneeOf(points: readonly CurvePoint[], limit: number): Knee | und
     reason:
       knee === best
         ? `knee of the batch curve: ${knee.rows} rows gives the best throughput measured (${fmt(rowsPerSecond(knee))} rows/s)${knee === largest ? `, at the largest batch allowed (${limit})` : '; larger batches add latency, not throughput'} (curve ${shape})`
-        : `knee of the batch curve: ${knee.rows} rows gives ${fmt(rowsPerSecond(knee))} rows/s, within ${KNEE_TOLERANCE * 100} % of the best measured (${best.rows} rows: ${fmt(rowsPerSecond(best))} rows/s) or under ${FREE_BATCH_MS} ms a run; larger batches add latency, not throughput (curve ${shape})`,
+        : `knee of the batch curve: ${knee.rows} rows gives ${fmt(rowsPerSecond(knee))} rows/s, within ${tolerance * 100} % of the best measured (${best.rows} rows: ${fmt(rowsPerSecond(best))} rows/s) or under ${FREE_BATCH_MS} ms a run; larger batches add latency, not throughput (curve ${shape})`,
   };
 }

@@ -90,8 +90,8 @@ describe('serving tuner (on a controlled clock)', () => {
     const tuned = tuner.decide({ executor: 'inline', maxBatchSize: 8 });
     expect(tuned.executor).toBeUndefined();
     expect(tuned.maxBatchSize).toBeUndefined();
-    // Inline by choice: one instance, and a long run may use every core.
-    expect(tuned).toMatchObject({ instances: 1, intraOpThreads: 2 });
+    // Inline by choice: one instance, one thread (a pool would spin against the event loop).
+    expect(tuned).toMatchObject({ instances: 1, intraOpThreads: 1 });
     const d = byName(tuner);
     expect(d.executor).toMatchObject({ value: 'inline', source: 'explicit' });
     expect(d.maxBatchSize).toMatchObject({ value: 8, source: 'explicit' });
@@ -151,6 +151,9 @@ describe('serving tuner (on a controlled clock)', () => {
     // 4 rows within 5 % of the best (8): the smaller batch.
     expect(kneeOf(pts([10, 11, 14, 27, 60]), 32)?.maxBatchSize).toBe(4);
     expect(kneeOf([], 32)).toBeUndefined();
+    // A heavy model (runs over 10 ms): a larger batch must pay 15 %; 4 rows are 10 % better than 1 here.
+    const heavy = pts([30, 60, 109.2, 250]);
+    expect(kneeOf(heavy, 32)?.maxBatchSize).toBe(1);
   });
 });
 

@@ -9,6 +9,7 @@ import { createInitialAdmin } from './auth/initial-admin.js';
 import type { Config } from './config/config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
+import { ConversationStore } from './llm/conversations.js';
 import { createLlmServices, type LlmServices } from './llm/llm-services.js';
 import { ModelTools } from './llm/tools/model-tools.js';
 import type { DriftService } from './observability/drift-service.js';
@@ -53,6 +54,8 @@ export interface AppContext {
   auth: AuthServices;
   /** The LLM gateway: providers, catalog, router, limits, usage (llm/llm-services.ts). */
   llm: LlmServices;
+  /** The chat page's stored conversations, per user (llm/conversations.ts). */
+  conversations: ConversationStore;
   /** Registered models as LLM/MCP tools, with the caller's permissions (llm/tools/model-tools.ts). */
   tools: ModelTools;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
@@ -157,6 +160,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     inspect,
     auth,
     llm,
+    conversations: new ConversationStore(database.db),
     tools: new ModelTools({ registry, predict, inference }),
     startup: { done: false, failures: [], stopping: false },
     async close() {

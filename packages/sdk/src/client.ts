@@ -9,8 +9,12 @@ import type {
   AliasInfo,
   AliasTarget,
   ApiKeyInfo,
+  AppendedMessages,
   AuditEntry,
   AuditQuery,
+  Conversation,
+  ConversationPatch,
+  ConversationWithMessages,
   CreatedApiKey,
   DeletedVersion,
   DriftQuery,
@@ -29,6 +33,8 @@ import type {
   ModelSummary,
   ModelVersion,
   NewApiKey,
+  NewConversation,
+  NewConversationMessage,
   NewUser,
   OipInferRequest,
   OipInferResponse,
@@ -626,6 +632,47 @@ export class ModelGardenClient {
   /** `GET /api/llm/providers`: the configured LLM providers and whether their model lists could be fetched. */
   llmProviders(options?: CallOptions): Promise<LlmProviders> {
     return this.#json('GET', 'api/llm/providers', { ...options });
+  }
+
+  // The chat page's stored conversations: the caller's own (a user's session or key with `chat`).
+
+  /** `GET /api/conversations`: your conversations, most recently changed first. */
+  async listConversations(options?: CallOptions): Promise<Conversation[]> {
+    return (await this.#json<{ conversations: Conversation[] }>('GET', 'api/conversations', { ...options }))
+      .conversations;
+  }
+
+  /** `POST /api/conversations`: a new conversation (titled from its first question unless named). */
+  createConversation(input: NewConversation = {}, options: MutationOptions = {}): Promise<Conversation> {
+    return this.#mutate('POST', 'api/conversations', options, input);
+  }
+
+  /** `GET /api/conversations/{id}`: one of yours with its messages in order. */
+  getConversation(id: string, options?: CallOptions): Promise<ConversationWithMessages> {
+    return this.#json('GET', `api/conversations/${segment(id)}`, { ...options });
+  }
+
+  /** `PATCH /api/conversations/{id}`: rename it or change its model, system prompt or temperature. */
+  updateConversation(
+    id: string,
+    patch: ConversationPatch,
+    options: MutationOptions = {},
+  ): Promise<Conversation> {
+    return this.#mutate('PATCH', `api/conversations/${segment(id)}`, options, patch);
+  }
+
+  /** `DELETE /api/conversations/{id}`: the conversation and its messages. */
+  async deleteConversation(id: string, options: CallOptions = {}): Promise<void> {
+    await this.#json('DELETE', `api/conversations/${segment(id)}`, { ...options, empty: true });
+  }
+
+  /** `POST /api/conversations/{id}/messages`: append messages in order. */
+  appendMessages(
+    id: string,
+    messages: NewConversationMessage[],
+    options: MutationOptions = {},
+  ): Promise<AppendedMessages> {
+    return this.#mutate('POST', `api/conversations/${segment(id)}/messages`, options, { messages });
   }
 
   #mutate<T>(method: string, path: string, options: MutationOptions, json?: unknown): Promise<T> {

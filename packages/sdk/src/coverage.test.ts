@@ -63,6 +63,12 @@ const ROUTES: Record<string, keyof ModelGardenClient | Array<keyof ModelGardenCl
   'PUT /api/llm/keys/{id}': 'setLlmKeySettings',
   'GET /api/llm/usage': 'llmUsage',
   'GET /api/llm/providers': 'llmProviders',
+  'GET /api/conversations': 'listConversations',
+  'POST /api/conversations': 'createConversation',
+  'GET /api/conversations/{id}': 'getConversation',
+  'PATCH /api/conversations/{id}': 'updateConversation',
+  'DELETE /api/conversations/{id}': 'deleteConversation',
+  'POST /api/conversations/{id}/messages': 'appendMessages',
 };
 
 describe('SDK coverage of the API', () => {

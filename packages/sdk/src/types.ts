@@ -168,6 +168,21 @@ export type LlmUsageQuery = QueryOf<'/api/llm/usage', 'get'>;
 /** `GET /api/llm/providers` */
 export type LlmProviders = Schemas['LlmProviders'];
 
+// The chat page's stored conversations (the caller's own).
+
+/** A conversation's title and settings, with how many messages it holds. */
+export type Conversation = Schemas['Conversation'];
+/** `GET /api/conversations/{id}`: the conversation with its messages in order. */
+export type ConversationWithMessages = Schemas['ConversationWithMessages'];
+export type ConversationMessage = Schemas['ConversationMessage'];
+export type NewConversation = Schemas['CreateConversationBodyInput'];
+/** Title, model, system prompt, temperature: fields left out stay, null clears one. */
+export type ConversationPatch = Schemas['UpdateConversationBodyInput'];
+/** A message to append: a question, or an answer with its model, usage and finish reason. */
+export type NewConversationMessage = Schemas['NewConversationMessageInput'];
+/** `POST /api/conversations/{id}/messages` */
+export type AppendedMessages = Schemas['AppendedMessages'];
+
 /** The answer type of an operation, for calls this client does not wrap. */
 export type ApiAnswer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = Answer<
   P,

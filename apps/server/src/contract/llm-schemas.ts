@@ -34,22 +34,27 @@ export const llmUsageQuery = z
   .object({
     by: z.enum(['key', 'user', 'model', 'provider']).default('model'),
     days: z.coerce.number().int().min(1).max(366).default(30),
+    /** With it, the answer also holds `series`: the same sums per hour or UTC day (the admin charts). */
+    interval: z.enum(['hour', 'day']).optional(),
   })
   .strict();
+
+const usageSums = {
+  group: z.string().nullable(),
+  requests: z.number(),
+  promptTokens: z.number(),
+  completionTokens: z.number(),
+  errors: z.number(),
+};
 
 export const llmUsageTotalsSchema = z
   .object({
     by: z.enum(['key', 'user', 'model', 'provider']),
     since: z.string(),
-    totals: z.array(
-      z.object({
-        group: z.string().nullable(),
-        requests: z.number(),
-        promptTokens: z.number(),
-        completionTokens: z.number(),
-        errors: z.number(),
-      }),
-    ),
+    totals: z.array(z.object(usageSums)),
+    /** Only with `?interval=`: one point per hour or UTC day and group that had requests, oldest first. */
+    interval: z.enum(['hour', 'day']).optional(),
+    series: z.array(z.object({ at: z.string(), ...usageSums })).optional(),
   })
   .meta({ id: 'LlmUsageTotals' });
 

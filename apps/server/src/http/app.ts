@@ -28,6 +28,7 @@ import { decorateRouteInfo } from './route-hooks.js';
 import { DOCS_PREFIX } from './route-traits.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { auditRoutes } from './routes/audit.js';
+import { conversationRoutes } from './routes/conversations.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { llmRoutes } from './routes/llm.js';
@@ -117,6 +118,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'observability', description: 'Metrics' },
         { name: 'access', description: 'Sessions, users, API keys, audit log' },
         { name: 'llm', description: 'LLM gateway: OpenAI-compatible chat, embeddings, models (/v1)' },
+        { name: 'chat', description: "The chat page's stored conversations (your own)" },
       ],
     },
     transform: openApiTransform,
@@ -148,6 +150,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(auditRoutes(ctx));
   await app.register(llmRoutes(ctx));
   await app.register(llmAdminRoutes(ctx));
+  await app.register(conversationRoutes(ctx));
 
   const hasWeb = await registerWebApp(app, ctx);
   app.setNotFoundHandler((req, reply) => {

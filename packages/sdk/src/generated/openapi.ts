@@ -3341,12 +3341,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** LLM usage totals over the last days, by key, user, model or provider */
+    /** LLM usage totals over the last days, by key, user, model or provider (and per hour or day with ?interval=) */
     get: {
       parameters: {
         query?: {
           by?: 'key' | 'user' | 'model' | 'provider';
           days?: number;
+          interval?: 'hour' | 'day';
         };
         header?: never;
         path?: never;
@@ -3412,6 +3413,390 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/conversations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your chat conversations, most recently changed first */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ConversationList'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Start a conversation (title, model, system prompt, temperature) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['CreateConversationBodyInput'];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Conversation'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/conversations/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One of your conversations with its messages in order */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ConversationWithMessages'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a conversation and its messages */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Rename a conversation or change its model, system prompt or temperature (null clears) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['UpdateConversationBodyInput'];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Conversation'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/conversations/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Append messages (a question, an answer with its usage, a stopped answer) in order */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['AppendMessagesBodyInput'];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['AppendedMessages'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -3672,7 +4057,9 @@ export interface components {
       singleRunMs: number | null;
       curve: {
         rows: number;
+        /** @description The least recent run at this batch size (what decisions use) */
         ms: number;
+        avgMs: number;
         rowsPerSecond: number;
         samples: number;
       }[];
@@ -3926,6 +4313,100 @@ export interface components {
       items: components['schemas']['AuditEntryInput'][];
       nextCursor: number | null;
     };
+    NewConversationMessageInput: {
+      /** @enum {string} */
+      role: 'user' | 'assistant';
+      content:
+        | string
+        | (
+            | {
+                /** @constant */
+                type: 'text';
+                text: string;
+              }
+            | {
+                /** @constant */
+                type: 'image_url';
+                image_url: {
+                  url: string;
+                };
+              }
+          )[];
+      model?: string | null;
+      usage?: {
+        promptTokens: number;
+        completionTokens: number;
+      } | null;
+      finishReason?: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+    };
+    AppendMessagesBodyInput: {
+      messages: components['schemas']['NewConversationMessageInput'][];
+    };
+    ConversationMessageInput: {
+      id: number;
+      /** @enum {string} */
+      role: 'user' | 'assistant';
+      content:
+        | string
+        | (
+            | {
+                /** @constant */
+                type: 'text';
+                text: string;
+              }
+            | {
+                /** @constant */
+                type: 'image_url';
+                image_url: {
+                  url: string;
+                };
+              }
+          )[];
+      model: string | null;
+      usage: {
+        promptTokens: number;
+        completionTokens: number;
+      } | null;
+      finishReason: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+      createdAt: string;
+    };
+    ConversationInput: {
+      /** Format: uuid */
+      id: string;
+      title: string;
+      model: string | null;
+      systemPrompt: string | null;
+      temperature: number | null;
+      messageCount: number;
+      createdAt: string;
+      updatedAt: string;
+    };
+    ConversationWithMessagesInput: {
+      /** Format: uuid */
+      id: string;
+      title: string;
+      model: string | null;
+      systemPrompt: string | null;
+      temperature: number | null;
+      messageCount: number;
+      createdAt: string;
+      updatedAt: string;
+      messages: components['schemas']['ConversationMessageInput'][];
+    };
+    ConversationListInput: {
+      conversations: components['schemas']['ConversationInput'][];
+    };
+    CreateConversationBodyInput: {
+      title?: string;
+      model?: string | null;
+      systemPrompt?: string | null;
+      temperature?: number | null;
+    };
+    UpdateConversationBodyInput: components['schemas']['CreateConversationBodyInput'];
+    AppendedMessagesInput: {
+      conversation: components['schemas']['ConversationInput'];
+      messages: components['schemas']['ConversationMessageInput'][];
+    };
     HealthLiveInput: {
       /** @constant */
       status: 'ok';
@@ -3965,6 +4446,16 @@ export interface components {
       by: 'key' | 'user' | 'model' | 'provider';
       since: string;
       totals: {
+        group: string | null;
+        requests: number;
+        promptTokens: number;
+        completionTokens: number;
+        errors: number;
+      }[];
+      /** @enum {string} */
+      interval?: 'hour' | 'day';
+      series?: {
+        at: string;
         group: string | null;
         requests: number;
         promptTokens: number;
@@ -4393,7 +4884,9 @@ export interface components {
       singleRunMs: number | null;
       curve: {
         rows: number;
+        /** @description The least recent run at this batch size (what decisions use) */
         ms: number;
+        avgMs: number;
         rowsPerSecond: number;
         samples: number;
       }[];
@@ -4647,6 +5140,100 @@ export interface components {
       items: components['schemas']['AuditEntry'][];
       nextCursor: number | null;
     };
+    NewConversationMessage: {
+      /** @enum {string} */
+      role: 'user' | 'assistant';
+      content:
+        | string
+        | (
+            | {
+                /** @constant */
+                type: 'text';
+                text: string;
+              }
+            | {
+                /** @constant */
+                type: 'image_url';
+                image_url: {
+                  url: string;
+                };
+              }
+          )[];
+      model?: string | null;
+      usage?: {
+        promptTokens: number;
+        completionTokens: number;
+      } | null;
+      finishReason?: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+    };
+    AppendMessagesBody: {
+      messages: components['schemas']['NewConversationMessage'][];
+    };
+    ConversationMessage: {
+      id: number;
+      /** @enum {string} */
+      role: 'user' | 'assistant';
+      content:
+        | string
+        | (
+            | {
+                /** @constant */
+                type: 'text';
+                text: string;
+              }
+            | {
+                /** @constant */
+                type: 'image_url';
+                image_url: {
+                  url: string;
+                };
+              }
+          )[];
+      model: string | null;
+      usage: {
+        promptTokens: number;
+        completionTokens: number;
+      } | null;
+      finishReason: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+      createdAt: string;
+    };
+    Conversation: {
+      /** Format: uuid */
+      id: string;
+      title: string;
+      model: string | null;
+      systemPrompt: string | null;
+      temperature: number | null;
+      messageCount: number;
+      createdAt: string;
+      updatedAt: string;
+    };
+    ConversationWithMessages: {
+      /** Format: uuid */
+      id: string;
+      title: string;
+      model: string | null;
+      systemPrompt: string | null;
+      temperature: number | null;
+      messageCount: number;
+      createdAt: string;
+      updatedAt: string;
+      messages: components['schemas']['ConversationMessage'][];
+    };
+    ConversationList: {
+      conversations: components['schemas']['Conversation'][];
+    };
+    CreateConversationBody: {
+      title?: string;
+      model?: string | null;
+      systemPrompt?: string | null;
+      temperature?: number | null;
+    };
+    UpdateConversationBody: components['schemas']['CreateConversationBody'];
+    AppendedMessages: {
+      conversation: components['schemas']['Conversation'];
+      messages: components['schemas']['ConversationMessage'][];
+    };
     HealthLive: {
       /** @constant */
       status: 'ok';
@@ -4686,6 +5273,16 @@ export interface components {
       by: 'key' | 'user' | 'model' | 'provider';
       since: string;
       totals: {
+        group: string | null;
+        requests: number;
+        promptTokens: number;
+        completionTokens: number;
+        errors: number;
+      }[];
+      /** @enum {string} */
+      interval?: 'hour' | 'day';
+      series?: {
+        at: string;
         group: string | null;
         requests: number;
         promptTokens: number;

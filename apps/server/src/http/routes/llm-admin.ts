@@ -14,6 +14,7 @@ import {
   llmUsageTotalsSchema,
 } from '../../contract/llm-schemas.js';
 import { errorSchema } from '../../contract/schemas.js';
+import { usageSeries } from '../../llm/usage-series.js';
 import { traits } from '../route-traits.js';
 
 const tags = ['llm'];
@@ -66,18 +67,19 @@ export function llmAdminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: traits(write('admin'), 'observability'),
         schema: {
           tags,
-          summary: 'LLM usage totals over the last days, by key, user, model or provider',
+          summary:
+            'LLM usage totals over the last days, by key, user, model or provider (and per hour or day with ?interval=)',
           querystring: llmUsageQuery,
           response: { 200: llmUsageTotalsSchema, 400: errorSchema },
         },
       },
       async (req) => {
         const since = new Date(Date.now() - req.query.days * 86_400_000);
-        return {
-          by: req.query.by,
-          since: since.toISOString(),
-          totals: await ctx.llm.usage.totals(req.query.by, since),
-        };
+        const { by, interval } = req.query;
+        const totals = await ctx.llm.usage.totals(by, since); // writes what is buffered first
+        if (!interval) return { by, since: since.toISOString(), totals };
+        const series = await usageSeries(ctx.database.db, by, since, interval);
+        return { by, since: since.toISOString(), totals, interval, series };
       },
     );
 

@@ -67,7 +67,9 @@ for (const backend of serverBackends) {
         Object.assign(
           settings,
           await (
-            await fetch(`${g.url}/api/llm/keys/${k.id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+            await fetch(`${g.url}/api/llm/keys/${k.id}`, {
+              headers: { authorization: `Bearer ${ADMIN_KEY}` },
+            })
           ).json(),
         );
       }

@@ -44,6 +44,11 @@ export function decodeBinaryData(
       `Input "${name}" has ${bytes.byteLength} bytes of binary data but its shape needs ${count * Ctor.BYTES_PER_ELEMENT}`,
     );
   }
+  // The binary section already read into a pooled buffer (http/routes/serving-support.ts): an
+  // aligned tensor is a view of it, given back with the request's other inputs after its batch.
+  if (tensorPool.owns(bytes.buffer) && bytes.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) {
+    return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+  }
   if (bytes.byteLength >= POOL_MIN_BYTES) {
     const buffer = tensorPool.take(bytes.byteLength);
     new Uint8Array(buffer, 0, bytes.byteLength).set(bytes);

@@ -233,6 +233,50 @@ describe('large binary tensors (the pooled tensor path)', () => {
     // The buffers came back to the pool after their batches (from the worker threads too).
     expect(tensorPool.idleBytes).toBeGreaterThan(0);
     await setConfig('wide', 1, {});
+
+    // A chunked body (no Content-Length) takes the general path, with the same answer; a header
+    // length past the body is refused.
+    const data = rows[0]!;
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [
+          {
+            name: 'input',
+            datatype: 'FP32',
+            shape: [1, WIDTH],
+            parameters: { binary_data_size: data.byteLength },
+          },
+        ],
+      }),
+    );
+    const whole = Buffer.concat([header, Buffer.from(data.buffer)]);
+    const chunked = await post('/v2/models/wide/infer', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.length),
+      },
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(whole.subarray(0, 100));
+          c.enqueue(whole.subarray(100));
+          c.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(200);
+    for (const [j, v] of ((await chunked.json()).outputs[0].data as number[]).entries())
+      expect(v).toBeCloseTo(reference[0]![j]!, 4);
+    const bad = await post('/v2/models/wide/infer', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(whole.length + 1),
+      },
+      body: whole,
+    });
+    expect(bad.status).toBe(400);
   });
 });
 

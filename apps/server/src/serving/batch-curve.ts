@@ -97,15 +97,17 @@ export function kneeOf(points: readonly CurvePoint[], limit: number): Knee | und
   let best = inRange[0]!;
   for (const p of inRange) if (rowsPerSecond(p) > rowsPerSecond(best)) best = p;
   const largest = inRange.at(-1)!;
-  if (best === largest && largest.rows < limit && inRange.length > 1) {
+  const tolerance = best.ms > HEAVY_BATCH_MS ? HEAVY_KNEE_TOLERANCE : KNEE_TOLERANCE;
+  let knee = inRange.find((p) => rowsPerSecond(p) >= (1 - tolerance) * rowsPerSecond(best))!;
+  // Still rising at its end: only when the largest batch is clearly the best (on a flat curve the
+  // noise makes some batch the best now and then; that is no reason to grow the batch).
+  if (knee === largest && largest.rows < limit && inRange.length > 1) {
     const next = Math.min(limit, largest.rows * 2);
     return {
       maxBatchSize: next,
       reason: `throughput still rising at the largest batch measured (${largest.rows} rows: ${fmt(rowsPerSecond(largest))} rows/s, ${fmt(largest.ms)} ms a run); up to ${next} rows allowed, to measure further`,
     };
   }
-  const tolerance = best.ms > HEAVY_BATCH_MS ? HEAVY_KNEE_TOLERANCE : KNEE_TOLERANCE;
-  let knee = inRange.find((p) => rowsPerSecond(p) >= (1 - tolerance) * rowsPerSecond(best))!;
   const freeUpTo = Math.max(knee.ms, FREE_BATCH_MS);
   for (const p of inRange) if (p.rows > knee.rows && p.ms <= freeUpTo) knee = p;
   const shape = inRange.map((p) => `${p.rows}: ${fmt(p.ms)} ms`).join(', ');

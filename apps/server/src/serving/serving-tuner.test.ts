@@ -146,8 +146,10 @@ describe('serving tuner (on a controlled clock)', () => {
 
   it('finds the knee, and asks to measure further when the curve still rises at its end', () => {
     const pts = (ms: number[]) => ms.map((m, i) => ({ rows: 2 ** i, ms: m, avgMs: m, samples: 1 }));
-    // 1: 10 ms, 2: 11, 4: 14, 8: 26 → 8 is best (308 rows/s) and the largest measured: try 16.
-    expect(kneeOf(pts([10, 11, 14, 26]), 32)?.maxBatchSize).toBe(16);
+    // 1: 10 ms, 2: 11, 4: 12, 8: 13 → 8 is clearly best (615 rows/s) and the largest measured: try 16.
+    expect(kneeOf(pts([10, 11, 12, 13]), 32)?.maxBatchSize).toBe(16);
+    // A flat curve whose noise makes the largest batch the best by a little: no reason to grow.
+    expect(kneeOf(pts([10, 20.5, 41, 79]), 32)?.maxBatchSize).toBe(1);
     // 4 rows within 5 % of the best (8): the smaller batch.
     expect(kneeOf(pts([10, 11, 14, 27, 60]), 32)?.maxBatchSize).toBe(4);
     expect(kneeOf([], 32)).toBeUndefined();

@@ -120,6 +120,26 @@ describe('serving tuner (on a controlled clock)', () => {
     expect(due).toBe(2);
   });
 
+  it('moves a light model to workers when under load its runs take much of the time, and back when the load goes', () => {
+    // The wide MLP under 64 clients: 1 ms a batch, but batches back to back (HTTP-bound).
+    const clock = new ManualClock();
+    const tuner = new ServingTuner(true, 2, clock);
+    const request = inputsOf(256)(32);
+    tuner.decide({});
+    for (let i = 0; i < 400; i++) {
+      tuner.observe(request, 32, 1);
+      clock.advance(2.5); // runs take 40 % of the time
+    }
+    expect(tuner.decide({}).executor).toBe('worker');
+    expect(byName(tuner).executor!.reason).toMatch(/40 % of the time/);
+    // Light traffic: a run now and then (5 % of the time) — back on the event loop.
+    for (let i = 0; i < 50; i++) {
+      tuner.observe(request, 32, 1);
+      clock.advance(20);
+    }
+    expect(tuner.decide({}).executor).toBe('inline');
+  });
+
   it('keeps the commonest shapes of a model with dynamic dimensions, not every one it saw', () => {
     const tuner = new ServingTuner(true, 2, new ManualClock());
     const common = inputsOf(3, 224, 224)(1);

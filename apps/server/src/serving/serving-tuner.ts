@@ -26,6 +26,16 @@ export type TuningView = z.infer<typeof tuningViewSchema>;
 
 /** Above this a request's run moves to worker threads (it would hold the event loop). */
 export const WORKER_ABOVE_MS = 2;
+/**
+ * …and so does a model whose runs take more than this share of the time under load (the share of
+ * the event loop's time they take when inline): a light model under heavy traffic, HTTP-bound, gains
+ * from computing beside the event loop instead of on it (the wide MLP at 64 clients: workers 2 × 1
+ * served 1.24–1.29× inline's requests). It comes back inline below the lower share.
+ */
+export const WORKER_ABOVE_SHARE = 0.3;
+export const INLINE_BELOW_SHARE = 0.15;
+/** A window shorter than this gives no share. */
+const SHARE_WINDOW_MIN_MS = 500;
 /** …and back on the event loop only below this (hysteresis: no flapping at the threshold). */
 export const INLINE_BELOW_MS = 1;
 export const MAX_TUNED_INSTANCES = 4;
@@ -61,6 +71,11 @@ export class ServingTuner {
   private sinceDecision = 0;
   private lastDecisionAt = Number.NEGATIVE_INFINITY;
   private executions = 0;
+  /** Compute time of the live executions since the window began (for the runs' share of time). */
+  private windowComputeMs = 0;
+  private windowStartedAt: number;
+  /** The runs' share of wall time in the last long enough window; undefined before one. */
+  private share: number | undefined;
   /** Whether the last decision had measurements to go on. */
   private measuredAtDecision = false;
   private tunedValues: Partial<EffectiveServingConfig> = {};
@@ -80,7 +95,9 @@ export class ServingTuner {
     private readonly clock: Clock,
     private readonly onDue: () => void = () => {},
     private readonly cpuMs: () => number = processCpuMs,
-  ) {}
+  ) {
+    this.windowStartedAt = clock.now();
+  }
 
   /** The tuned settings (without the explicit ones, which the owner lays over them). */
   get tuned(): Partial<EffectiveServingConfig> {
@@ -135,6 +152,7 @@ export class ServingTuner {
     if (stats === undefined) return;
     stats.curve.record(rows, ms);
     stats.executions++;
+    this.windowComputeMs += ms;
     this.executions++;
     // Until something was measured (a shape known only from requests), decide after a few executions.
     const measured = this.measuredAtDecision;
@@ -155,7 +173,14 @@ export class ServingTuner {
     stored: ServingConfig,
     engine: Partial<EffectiveServingConfig> = {},
   ): Partial<EffectiveServingConfig> {
-    this.lastDecisionAt = this.clock.now();
+    const now = this.clock.now();
+    this.lastDecisionAt = now;
+    if (now - this.windowStartedAt >= SHARE_WINDOW_MIN_MS) {
+      this.share = this.windowComputeMs / (now - this.windowStartedAt);
+      this.windowComputeMs = 0;
+      this.windowStartedAt = now;
+    }
+    const share = this.share;
     const stats = this.mainShape();
     const single = stats?.curve.singleRunMs();
     this.measuredAtDecision = single !== undefined;
@@ -184,15 +209,20 @@ export class ServingTuner {
     } else {
       const wasWorker = this.tunedValues.executor === 'worker';
       const heavy = wasWorker ? single >= INLINE_BELOW_MS : single > WORKER_ABOVE_MS;
-      executor = heavy ? 'worker' : 'inline';
+      const busy =
+        share !== undefined && (wasWorker ? share >= INLINE_BELOW_SHARE : share > WORKER_ABOVE_SHARE);
+      executor = heavy || busy ? 'worker' : 'inline';
       tuned.executor = executor;
+      const pct = share === undefined ? '' : `; runs took ${Math.round(share * 100)} % of the time`;
       decisions.push({
         setting: 'executor',
         value: executor,
         source: 'tuned',
         reason: heavy
           ? `one request's run takes ${fmt(single)} ms (over ${WORKER_ABOVE_MS} ms): in worker threads the event loop keeps serving, and refusing, while onnxruntime computes`
-          : `one request's run takes ${fmt(single)} ms (${wasWorker ? `under ${INLINE_BELOW_MS}` : `at most ${WORKER_ABOVE_MS}`} ms): a worker's message round trip would cost more than it frees`,
+          : busy
+            ? `under load the runs take ${Math.round(share! * 100)} % of the time (over ${WORKER_ABOVE_SHARE * 100} %): in worker threads they compute beside the event loop's HTTP work instead of on it`
+            : `one request's run takes ${fmt(single)} ms (${wasWorker ? `under ${INLINE_BELOW_MS}` : `at most ${WORKER_ABOVE_MS}`} ms)${pct}: a worker's message round trip would cost more than it frees`,
       });
     }
 

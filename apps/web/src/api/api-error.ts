@@ -1,5 +1,6 @@
 // The one error type the web app shows: a server error (code and message) or a network failure.
 
+import { ModelGardenApiError, ModelGardenNetworkError } from '@modelgarden/sdk';
 import type { ErrorBody } from './types';
 
 export const NETWORK_ERROR = 'NETWORK_ERROR';
@@ -61,6 +62,15 @@ export function errorFromResponse(status: number, statusText: string, bodyText: 
 /** Normalises anything thrown into an ApiError, so the UI has one shape to show. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof ModelGardenNetworkError) return networkError();
+  if (error instanceof ModelGardenApiError) {
+    if (!error.code.startsWith('HTTP_'))
+      return new ApiError(error.code, error.message, error.status, error.details);
+    // An answer without a code: the SDK keeps its raw text, which an HTML error page is not worth showing.
+    const text = error.message.trim().slice(0, 300);
+    const reason = text && !text.startsWith('<') ? text : 'Request failed';
+    return new ApiError(error.code, `The server answered ${error.status}: ${reason}`, error.status);
+  }
   if (error instanceof TypeError) return networkError();
   const message = error instanceof Error ? error.message : String(error);
   return new ApiError('UNEXPECTED_ERROR', message, 0);

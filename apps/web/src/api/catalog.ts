@@ -1,18 +1,18 @@
 // The catalog's search: name/description substring, task and tag filters (the server does these).
 
 import type { ModelList, ModelQuery } from '@modelgarden/sdk';
-import { request } from './client';
+import { call } from './client';
 
 /** The most models one page of the catalog asks for (the server's limit). */
 export const CATALOG_LIMIT = 500;
 
 export const catalogApi = {
   search(query: ModelQuery): Promise<ModelList> {
-    const params = new URLSearchParams({ limit: String(query.limit ?? CATALOG_LIMIT) });
+    const filters: ModelQuery = { limit: query.limit ?? CATALOG_LIMIT };
     for (const key of ['q', 'tag', 'task', 'offset'] as const) {
       const value = query[key];
-      if (value !== undefined && value !== '') params.set(key, String(value));
+      if (value !== undefined && value !== '') Object.assign(filters, { [key]: value });
     }
-    return request(`/api/models?${params}`);
+    return call((c) => c.searchModels(filters));
   },
 };

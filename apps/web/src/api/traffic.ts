@@ -2,9 +2,7 @@
 // version served, read from the server's Prometheus counters.
 
 import type { AliasInfo, AliasTarget, ShadowTarget } from '@modelgarden/sdk';
-import { json, modelPath, request, requestText } from './client';
-
-const aliasPath = (name: string, alias: string) => `${modelPath(name)}/aliases/${encodeURIComponent(alias)}`;
+import { call } from './client';
 
 export interface RouteChange {
   targets: AliasTarget[];
@@ -38,16 +36,15 @@ export function requestsPerVersion(exposition: string, model: string): Record<nu
 export const trafficApi = {
   /** Sets the alias's targets (weights are relative) and its shadow in one move. */
   setRoute(name: string, alias: string, route: RouteChange): Promise<AliasInfo> {
-    return request(aliasPath(name, alias), { method: 'PUT', ...json(route) });
+    const { targets, shadow, force } = route;
+    return call((c) => c.splitTraffic(name, alias, targets, { shadow, force }));
   },
 
   /** Removes the alias (its history keeps the move; rollback restores it). */
-  async remove(name: string, alias: string): Promise<void> {
-    await request<undefined>(aliasPath(name, alias), { method: 'DELETE' });
-  },
+  remove: (name: string, alias: string): Promise<void> => call((c) => c.deleteAlias(name, alias)),
 
   /** Requests served per version of `name` since the server started (this process's counters). */
   async requestsPerVersion(name: string): Promise<Record<number, number>> {
-    return requestsPerVersion(await requestText('/metrics'), name);
+    return requestsPerVersion(await call((c) => c.prometheusMetrics()), name);
   },
 };

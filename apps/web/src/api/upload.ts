@@ -1,4 +1,5 @@
-// Uploads a model version with XMLHttpRequest, because fetch cannot report upload progress.
+// Uploads a model version with XMLHttpRequest, because fetch cannot report upload progress (the SDK's
+// pushModel, on fetch, reports only the start and the end in a browser). Every other call is the SDK's.
 
 import type { ModelVersion, PushMetadata } from '@modelgarden/sdk';
 import { authHeaders, onUnauthenticated } from '../auth/session-state';

@@ -1,40 +1,23 @@
-// The session endpoints: who am I, log in, log out.
+// The session endpoints: who am I, log in, log out (the SDK's calls; the CSRF token is kept for the rest).
 
 import type { SessionInfo } from '@modelgarden/sdk';
-import { errorFromResponse, networkError } from '../api/api-error';
-import { authHeaders, setCsrfToken } from './session-state';
+import { call } from '../api/client';
+import { setCsrfToken } from './session-state';
 
 /** `GET /api/session`: who the browser is signed in as (the SDK's shape). */
 export type Session = SessionInfo;
 
-async function call(method: string, body?: unknown): Promise<Session | null> {
-  let res: Response;
-  try {
-    res = await fetch('/api/session', {
-      method,
-      headers: {
-        accept: 'application/json',
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...authHeaders(method),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch {
-    throw networkError();
-  }
-  const text = await res.text();
-  if (!res.ok) throw errorFromResponse(res.status, res.statusText, text);
-  if (res.status === 204) return null;
-  const session = JSON.parse(text) as Session;
+function keep(session: Session): Session {
   setCsrfToken(session.csrfToken);
   return session;
 }
 
 export const sessionApi = {
-  get: () => call('GET') as Promise<Session>,
-  login: (name: string, password: string) => call('POST', { name, password }) as Promise<Session>,
+  get: async (): Promise<Session> => keep(await call((c) => c.whoami())),
+  login: async (name: string, password: string): Promise<Session> =>
+    keep(await call((c) => c.login(name, password))),
   async logout(): Promise<void> {
-    await call('DELETE');
+    await call((c) => c.logout());
     setCsrfToken(null);
   },
 };

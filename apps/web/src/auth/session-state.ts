@@ -6,7 +6,12 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-/** Headers a request needs: the CSRF token on state-changing ones (the session cookie goes by itself). */
+/** The session's CSRF token, which the SDK client sends on every state-changing request. */
+export function currentCsrfToken(): string | null {
+  return csrfToken;
+}
+
+/** Headers a request needs: the CSRF token on state-changing ones (the upload's XMLHttpRequest). */
 export function authHeaders(method = 'GET'): Record<string, string> {
   return method !== 'GET' && method !== 'HEAD' && csrfToken ? { 'x-csrf-token': csrfToken } : {};
 }

@@ -1,99 +1,19 @@
-// Typed calls for the observability endpoints: live metrics, prediction logs, drift reports.
+// The observability calls: live metrics, prediction logs and their CSV, drift reports (the SDK's).
 
-import { ApiError, errorFromResponse, networkError } from '../api/api-error';
-import { authHeaders, onUnauthenticated } from '../auth/session-state';
+import type { PredictionLogSettings, PredictionQuery } from '@modelgarden/sdk';
+import { call } from '../api/client';
 
-export interface SeriesPoint {
-  t: string;
-  rps: number;
-  errorRate: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  queueDepth: number;
-  batchSize: number | null;
-}
+export type {
+  DriftReport,
+  FeatureDrift,
+  LoggedPrediction,
+  MetricsPoint as SeriesPoint,
+  MetricsSummary as LiveSummary,
+  PredictionLogSettings as LoggingSettings,
+} from '@modelgarden/sdk';
 
-export interface LiveSummary {
-  intervalSeconds: number;
-  models: Record<string, SeriesPoint[]>;
-  http: SeriesPoint[];
-}
-
-export interface LoggingSettings {
-  enabled: boolean;
-  sampleRate: number;
-  retentionDays: number;
-}
-
-export interface LoggedPrediction {
-  id: number;
-  model: string;
-  version: number;
-  requestId: string;
-  protocol: string;
-  latencyMs: number;
-  features: Record<string, number> | null;
-  imageStats: Record<string, number> | null;
-  output: { label?: string; probability?: number; value?: number };
-  label: string | null;
-  createdAt: string;
-}
-
-export interface PredictionFilter {
-  version?: number;
-  label?: string;
-  from?: string;
-  to?: string;
-}
-
-export interface FeatureDrift {
-  feature: string;
-  psi: number;
-  ksStatistic: number;
-  ksPValue: number;
-  drifted: boolean;
-  histogram: { edges: number[]; reference: number[]; live: number[] };
-  referenceMean: number;
-  liveMean: number;
-}
-
-export interface DriftReport {
-  model: string;
-  version: number;
-  referenceVersion: number;
-  referenceSource: string;
-  referenceRows: number;
-  liveRows: number;
-  features: FeatureDrift[];
-  driftedShare: number;
-  drifted: boolean;
-  labels: { reference: Record<string, number>; live: Record<string, number> };
-}
-
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      ...init,
-      headers: { accept: 'application/json', ...authHeaders(init.method), ...init.headers },
-    });
-  } catch {
-    throw networkError();
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    onUnauthenticated(res.status);
-    throw errorFromResponse(res.status, res.statusText, text);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new ApiError('INVALID_RESPONSE', `The server's answer to ${path} was not JSON.`, res.status);
-  }
-}
-
-const model = (name: string) => `/api/models/${encodeURIComponent(name)}`;
+/** The filters of the predictions page (and its CSV download). */
+export type PredictionFilter = Omit<PredictionQuery, 'cursor' | 'limit'>;
 
 export function filterQuery(f: PredictionFilter & { cursor?: number; limit?: number }): string {
   const q = new URLSearchParams();
@@ -102,20 +22,22 @@ export function filterQuery(f: PredictionFilter & { cursor?: number; limit?: num
   return s ? `?${s}` : '';
 }
 
+/** Empty filter fields are left out rather than sent empty. */
+function filled<T extends object>(f: T): T {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== '')) as T;
+}
+
+const model = (name: string) => `/api/models/${encodeURIComponent(name)}`;
+
 export const observabilityApi = {
-  summary: () => call<LiveSummary>('/api/metrics/summary'),
-  settings: (name: string) => call<LoggingSettings>(`${model(name)}/prediction-logging`),
-  setSettings: (name: string, patch: Partial<LoggingSettings>) =>
-    call<LoggingSettings>(`${model(name)}/prediction-logging`, {
-      method: 'PUT',
-      body: JSON.stringify(patch),
-      headers: { 'content-type': 'application/json' },
-    }),
+  summary: () => call((c) => c.metricsSummary()),
+  settings: (name: string) => call((c) => c.getPredictionLogging(name)),
+  setSettings: (name: string, patch: Partial<PredictionLogSettings>) =>
+    call((c) => c.setPredictionLogging(name, patch)),
   predictions: (name: string, f: PredictionFilter & { cursor?: number }) =>
-    call<{ items: LoggedPrediction[]; nextCursor: number | null }>(
-      `${model(name)}/predictions${filterQuery({ ...f, limit: 50 })}`,
-    ),
+    call((c) => c.listPredictions(name, filled({ ...f, limit: 50 }))),
+  /** A link for the browser to download (the CSV is not read by the page). */
   csvUrl: (name: string, f: PredictionFilter) => `${model(name)}/predictions.csv${filterQuery(f)}`,
   drift: (name: string, f: { version?: number; from?: string; to?: string }) =>
-    call<DriftReport>(`${model(name)}/drift${filterQuery(f)}`),
+    call((c) => c.drift(name, filled(f))),
 };

@@ -144,4 +144,3 @@ export const predictResultSchema = z
     ),
   })
   .meta({ id: 'PredictResult' });
-

@@ -1,6 +1,5 @@
 /** The audit log for admins: every registry, user and key change, newest first, with filters. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import { auditPageSchema, auditQuery } from '../../contract/auth-schemas.js';

@@ -3,7 +3,6 @@
  * only; a key never grants more than the caller that made it.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { SIGNED_IN } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import { grants } from '../../auth/scopes.js';

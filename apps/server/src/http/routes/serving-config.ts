@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { read, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import { errorSchema, modelNameParam, versionParam } from '../../contract/schemas.js';
-import { servingConfigSchema, servingConfigViewSchema as viewSchema } from '../../contract/serving-config-schemas.js';
+import {
+  servingConfigSchema,
+  servingConfigViewSchema as viewSchema,
+} from '../../contract/serving-config-schemas.js';
 import { parseVersion } from '../../registry/names.js';
 import { registryChange, traits } from '../route-traits.js';
 

@@ -12,6 +12,7 @@ import { seedDemoModels } from './demo/seed-demo-models.js';
 import { ConversationStore } from './llm/conversations.js';
 import { createLlmServices, type LlmServices } from './llm/llm-services.js';
 import { ModelTools } from './llm/tools/model-tools.js';
+import { ToolLoop } from './llm/tools/tool-loop.js';
 import type { DriftService } from './observability/drift-service.js';
 import type { LiveMetrics } from './observability/live-metrics.js';
 import { createLlmMetrics } from './observability/llm-metrics.js';
@@ -58,6 +59,8 @@ export interface AppContext {
   conversations: ConversationStore;
   /** Registered models as LLM/MCP tools, with the caller's permissions (llm/tools/model-tools.ts). */
   tools: ModelTools;
+  /** The gateway's server-side tool loop (a chat request's `modelgarden` field). */
+  toolLoop: ToolLoop;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: {
     done: boolean;
@@ -130,6 +133,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     exclusiveDatabase: database.kind === 'pglite',
     onError: (what, err) => logger.warn({ err }, `LLM gateway: ${what} failed`),
   });
+  const tools = new ModelTools({ registry, predict, inference });
   const inspect: ModelInspector = async (bytes) => {
     const loaded = await openSession(bytes, sessionOptions);
     return {
@@ -161,7 +165,8 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     auth,
     llm,
     conversations: new ConversationStore(database.db),
-    tools: new ModelTools({ registry, predict, inference }),
+    tools,
+    toolLoop: new ToolLoop(llm.gateway, tools),
     startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();

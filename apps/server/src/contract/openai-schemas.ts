@@ -104,6 +104,16 @@ export const chatCompletionRequestSchema = z.strictObject({
   logprobs: z.boolean().nullable().optional(),
   top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
   logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+  /**
+   * Model Garden's extension: the gateway offers these registered models as tools and runs the
+   * LLM's calls to them itself (llm/tools/tool-loop.ts, docs/tools-and-mcp.md).
+   */
+  modelgarden: z
+    .strictObject({
+      tools: z.union([z.literal('all'), z.array(z.string().min(1).max(200)).min(1).max(128)]),
+      max_steps: z.number().int().min(1).max(20).optional(),
+    })
+    .optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

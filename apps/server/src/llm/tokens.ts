@@ -15,8 +15,9 @@ export function countText(text: string): number {
   return text.length === 0 ? 0 : countTokens(text);
 }
 
-function countContent(content: string | ContentPart[] | null): number {
-  if (content === null) return 0;
+function countContent(content: string | ContentPart[] | null | undefined): number {
+  // An assistant message that only calls tools may carry no content at all (toChatRequest drops a null).
+  if (content === null || content === undefined) return 0;
   if (typeof content === 'string') return countText(content);
   let total = 0;
   for (const part of content) total += part.type === 'text' ? countText(part.text) : PER_IMAGE;

@@ -82,17 +82,32 @@ function disconnectSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal
 
 async function* sse(stream: GatewayStream, includeUsage: boolean): AsyncGenerator<string> {
   const writer = new ChunkWriter(stream.id, stream.created, stream.model, includeUsage);
-  try {
+  async function* events(): AsyncGenerator<string> {
     for await (const part of stream.parts) {
       const text = writer.part(part);
       if (text) yield text;
     }
     yield writer.end(stream.usage());
+  }
+  yield* guarded(events());
+}
+
+/** SSE text, a failure mid-stream ending it with an error event (the SDK raises APIError). */
+async function* guarded(events: AsyncIterable<string>): AsyncGenerator<string> {
+  try {
+    yield* events;
   } catch (err) {
-    // A failure mid-stream ends it with an error event (the SDK raises APIError), then closes.
     const e = normaliseError(err);
     if (e.code !== 'CANCELLED') yield sseError(openAiErrorBody(e));
   }
+}
+
+function sendSse(reply: FastifyReply, events: AsyncIterable<string>) {
+  reply
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .header('x-accel-buffering', 'no');
+  return reply.send(Readable.from(events, { objectMode: false }));
 }
 
 export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -117,15 +132,15 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const caller = callerOf(req.principal, req.id);
         const body = parseChatCompletion(req.body);
         const signal = disconnectSignal(req, reply);
+        if (body.modelgarden) {
+          // The gateway runs Model Garden tools itself (llm/tools/tool-loop.ts).
+          if (!body.stream) return ctx.toolLoop.chat(caller, req.principal, body, signal);
+          const loop = await ctx.toolLoop.stream(caller, req.principal, body, signal);
+          return sendSse(reply, guarded(loop.events));
+        }
         if (!body.stream) return gateway.chat(caller, body, signal);
         const stream = await gateway.stream(caller, body, signal);
-        reply
-          .header('content-type', 'text/event-stream; charset=utf-8')
-          .header('cache-control', 'no-cache')
-          .header('x-accel-buffering', 'no');
-        return reply.send(
-          Readable.from(sse(stream, body.stream_options?.include_usage === true), { objectMode: false }),
-        );
+        return sendSse(reply, sse(stream, body.stream_options?.include_usage === true));
       },
     );
 

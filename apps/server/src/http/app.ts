@@ -32,6 +32,7 @@ import { conversationRoutes } from './routes/conversations.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { llmRoutes } from './routes/llm.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { llmAdminRoutes } from './routes/llm-admin.js';
 import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
@@ -150,6 +151,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(auditRoutes(ctx));
   await app.register(llmRoutes(ctx));
   await app.register(llmAdminRoutes(ctx));
+  await app.register(mcpRoutes(ctx));
   await app.register(conversationRoutes(ctx));
 
   const hasWeb = await registerWebApp(app, ctx);

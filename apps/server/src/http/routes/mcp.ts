@@ -134,7 +134,9 @@ export function mcpRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     const options = {
       config: traits(SIGNED_IN, 'llm'),
+      // JSON-RPC, not REST: left out of the OpenAPI document (and so of the SDK's coverage).
       schema: {
+        hide: true,
         tags: ['llm'],
         summary: 'MCP server (Streamable HTTP): the models you may use as tools, their cards as resources',
       },

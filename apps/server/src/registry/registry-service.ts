@@ -6,7 +6,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { aliases, models, modelVersions } from '../db/schema.js';
-import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { AliasRouteInput } from './alias-route.js';
 import { type AliasMoveOptions, AliasService, type PrepareTargets } from './alias-service.js';
 import { aliasInfo, type Queryable, readAlias, routeOfRow } from './alias-store.js';
@@ -15,7 +14,7 @@ import { ChangeFeed, type RegistryChange, type RegistryListener } from './change
 import { lockArtifact, lockModel, type ModelRow } from './locks.js';
 import { type ModelAccess, ModelAccessStore, modelNameTaken } from './model-access.js';
 import { listModels, modelExists } from './model-queries.js';
-import { assertModelName, DEFAULT_ALIAS } from './names.js';
+import { assertModelName } from './names.js';
 import { type Resolution, RouteResolver, type VersionSelector } from './route-resolver.js';
 import type {
   AliasHistoryEntry,

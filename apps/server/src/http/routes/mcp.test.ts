@@ -2,48 +2,17 @@
  * The MCP server over a real socket, with the SDK's own client: tools listed and called, model cards
  * as resources, permission filtering between two teams' keys, list_changed after a push.
  */
-import { readFile } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IRIS_ONNX, multipart, startTestServer, type TestServer } from '../../test-support/test-server.js';
+import { startTestServer, type TestServer } from '../../test-support/test-server.js';
+import { pushIris, SETOSA, twoTeams } from '../../test-support/tool-models.js';
 
 const ADMIN_KEY = 'mg-test-admin-key-0123456789abcdef';
-const SETOSA = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
 let server: TestServer;
-const keys: Record<string, string> = {};
+let keys: Record<string, string> = {};
 const clients: Client[] = [];
-
-async function call(method: string, path: string, key: string, body?: unknown, headers = {}) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body instanceof Buffer ? headers : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: body instanceof Buffer ? body : JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-async function pushIris(name: string, key: string, visibility: 'public' | 'team') {
-  if (visibility === 'team' || name === 'iris')
-    await call('POST', '/api/models', key, { name, visibility, description: `${name}: iris species` });
-  const form = multipart([
-    { name: 'file', filename: 'iris.onnx', data: await readFile(IRIS_ONNX) },
-    {
-      name: 'metadata',
-      data: JSON.stringify({
-        task: 'tabular-classification',
-        labels: ['setosa', 'versicolor', 'virginica'],
-        featureNames: Object.keys(SETOSA),
-      }),
-    },
-  ]);
-  await call('POST', `/api/models/${name}/versions`, key, form.payload, form.headers);
-}
 
 async function connect(key: string): Promise<Client> {
   const client = new Client({ name: 'test', version: '1.0.0' });
@@ -61,26 +30,9 @@ beforeAll(async () => {
     seedDemoModels: false,
     env: { MODELGARDEN_ADMIN_KEY: ADMIN_KEY, ANONYMOUS_LOOPBACK_WRITES: 'false' },
   });
-  for (const [name, team] of [
-    ['alice', 'red'],
-    ['bob', 'blue'],
-  ] as const) {
-    await call('POST', '/api/users', ADMIN_KEY, {
-      name,
-      role: 'member',
-      team,
-      password: 'a-long-enough-password-1',
-    });
-    keys[name] = (
-      await call('POST', '/api/keys', ADMIN_KEY, {
-        name: 'k',
-        scopes: ['predict', 'models:write'],
-        user: name,
-      })
-    ).key;
-  }
-  await pushIris('iris', ADMIN_KEY, 'public');
-  await pushIris('secret', keys.alice!, 'team');
+  keys = await twoTeams(server.url, ADMIN_KEY, ['predict', 'models:write']);
+  await pushIris(server.url, 'iris', ADMIN_KEY, 'public');
+  await pushIris(server.url, 'secret', keys.alice!, 'team');
 }, 120_000);
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
@@ -159,7 +111,7 @@ describe('/mcp', () => {
     );
     // The standalone SSE stream opens after initialization; a list round trip lets it settle.
     await bob.listTools();
-    await pushIris('iris2', ADMIN_KEY, 'public');
+    await pushIris(server.url, 'iris2', ADMIN_KEY, 'public');
     await changed;
     expect((await bob.listTools()).tools.map((t) => t.name)).toEqual(['iris', 'iris2']);
   });

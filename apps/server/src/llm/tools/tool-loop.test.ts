@@ -3,67 +3,19 @@
  * the right arguments reach the model (a real iris through onnxruntime), errors are fed back, the
  * step limit, streaming of the tool events, client-side tools untouched, team-private models.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finish, say, toolCall, turn } from '../../test-support/fake-llm/index.js';
 import { ADMIN_KEY, type GatewayFixture, sseEvents, startGateway } from '../../test-support/llm-gateway.js';
-import { IRIS_ONNX, multipart } from '../../test-support/test-server.js';
+import { pushIris, SETOSA, twoTeams } from '../../test-support/tool-models.js';
 
 let g: GatewayFixture;
-const keys: Record<string, string> = {};
-const SETOSA = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
-
-async function call(method: string, path: string, key: string, body?: unknown, headers = {}) {
-  const res = await fetch(`${g.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body instanceof Buffer ? headers : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: body instanceof Buffer ? body : JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-async function pushIris(name: string, key: string, visibility: 'public' | 'team') {
-  await call('POST', '/api/models', key, { name, visibility, description: `${name}: iris species` });
-  const form = multipart([
-    { name: 'file', filename: 'iris.onnx', data: await readFile(IRIS_ONNX) },
-    {
-      name: 'metadata',
-      data: JSON.stringify({
-        task: 'tabular-classification',
-        labels: ['setosa', 'versicolor', 'virginica'],
-        featureNames: Object.keys(SETOSA),
-      }),
-    },
-  ]);
-  await call('POST', `/api/models/${name}/versions`, key, form.payload, form.headers);
-}
+let keys: Record<string, string> = {};
 
 beforeAll(async () => {
   g = await startGateway();
-  for (const [name, team] of [
-    ['alice', 'red'],
-    ['bob', 'blue'],
-  ] as const) {
-    await call('POST', '/api/users', ADMIN_KEY, {
-      name,
-      role: 'member',
-      team,
-      password: 'a-long-enough-password-1',
-    });
-    keys[name] = (
-      await call('POST', '/api/keys', ADMIN_KEY, {
-        name: 'k',
-        scopes: ['chat', 'predict', 'models:write'],
-        user: name,
-      })
-    ).key;
-  }
-  await pushIris('iris', ADMIN_KEY, 'public');
-  await pushIris('secret', keys.alice!, 'team');
+  keys = await twoTeams(g.url, ADMIN_KEY, ['chat', 'predict', 'models:write']);
+  await pushIris(g.url, 'iris', ADMIN_KEY, 'public');
+  await pushIris(g.url, 'secret', keys.alice!, 'team');
 }, 120_000);
 afterAll(async () => {
   await g?.close();

@@ -3,10 +3,13 @@
  * (16 connections) with logging off, at the demo's sample rate and at sample rate 1, in interleaved
  * rounds on one server per database: the embedded one, and a PostgreSQL server when
  * BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set (a fresh database, dropped afterwards). Printed
- * per setting: throughput, latency, the server's event-loop delay during the run (prom-client's
+ * per setting: throughput, latency, the server's CPU time per request (its database thread
+ * included; a PostgreSQL server's own CPU is not: it is another process), which on a loaded machine
+ * is a steadier measure of the log's cost than throughput, the server's event-loop delay during the run (prom-client's
  * nodejs_eventloop_lag_*, reset by every scrape), rows dropped, and rows logged against requests
  * answered (sample rate 1 should log every one).
  */
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { DEMO_SAMPLE_RATE } from '../apps/server/src/observability/seed-observability.js';
 import { IRIS_PREDICT_BODY } from './lib/models.js';
@@ -27,10 +30,19 @@ interface Setting {
 
 interface Round {
   load: LoadResult;
+  /** The server process's CPU time per answered request (µs), its database thread included. */
+  cpuUsPerRequest: number;
   loopP99Ms: number;
   loopMaxMs: number;
   dropped: number;
   logged: number;
+}
+
+/** CPU time (user + system) of a process in ms, from /proc (10 ms ticks). */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 async function metricsOf(server: Running): Promise<Record<string, number>> {
@@ -66,6 +78,7 @@ async function measure(server: Running, s: Setting, dir: string, secs: number): 
   await apply(server, s);
   const before = await metricsOf(server);
   const firstId = await lastLoggedId(server);
+  const cpu0 = await cpuMs(server.proc.pid!);
   const load = await wrk({
     url: `${server.url}/api/models/iris/predict`,
     body: IRIS_PREDICT_BODY,
@@ -73,12 +86,14 @@ async function measure(server: Running, s: Setting, dir: string, secs: number): 
     seconds: secs,
     workDir: dir,
   });
+  const cpu = (await cpuMs(server.proc.pid!)) - cpu0;
   const after = await metricsOf(server);
   await new Promise((r) => setTimeout(r, 500)); // the last flush (every 100 ms)
   const logged = (await lastLoggedId(server)) - firstId;
   const drop = 'modelgarden_prediction_log_dropped_total';
   return {
     load,
+    cpuUsPerRequest: (cpu * 1000) / Math.max(1, load.requests - load.non2xx),
     loopP99Ms: (after.nodejs_eventloop_lag_p99_seconds ?? 0) * 1000,
     loopMaxMs: (after.nodejs_eventloop_lag_max_seconds ?? 0) * 1000,
     dropped: (after[drop] ?? 0) - (before[drop] ?? 0),
@@ -122,9 +137,9 @@ export async function runLogging(dir: string): Promise<void> {
   if (serverUrl) databases.push({ name: 'PostgreSQL server', url: serverUrl });
   else print('PostgreSQL server skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL).\n');
   print(
-    '| Database | Logging | req/s | vs off | p50 ms | p99 ms | p99 vs off | loop p99 ms | loop max ms | dropped | logged / answered |',
+    '| Database | Logging | req/s | vs off | p50 ms | p99 ms | p99 vs off | server CPU µs/request | vs off | loop p99 ms | loop max ms | dropped | logged / answered |',
   );
-  print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const db of databases) {
     const fresh = db.url ? await freshDatabase(db.url) : null;
     const server = await startModelGarden(dir, fresh ? { databaseUrl: fresh.url } : {});
@@ -142,14 +157,16 @@ export async function runLogging(dir: string): Promise<void> {
     const off = results.get('off')!;
     const offRps = median(off.map((r) => r.load.rps));
     const offP99 = median(off.map((r) => r.load.p99));
+    const offCpu = median(off.map((r) => r.cpuUsPerRequest));
     for (const s of settings) {
       const rs = results.get(s.name)!;
       const rps = median(rs.map((r) => r.load.rps));
       const p99 = median(rs.map((r) => r.load.p99));
+      const cpu = median(rs.map((r) => r.cpuUsPerRequest));
       const answered = rs.reduce((n, r) => n + r.load.requests - r.load.non2xx, 0);
       const logged = rs.reduce((n, r) => n + r.logged, 0);
       print(
-        `| ${db.name} | ${s.name} | ${rps.toFixed(0)} | ${(rps / offRps).toFixed(2)}× | ${median(rs.map((r) => r.load.p50)).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / offP99).toFixed(2)}× | ${median(rs.map((r) => r.loopP99Ms)).toFixed(1)} | ${Math.max(...rs.map((r) => r.loopMaxMs)).toFixed(1)} | ${rs.reduce((n, r) => n + r.dropped, 0)} | ${s.enabled ? `${logged} / ${answered}` : '–'} |`,
+        `| ${db.name} | ${s.name} | ${rps.toFixed(0)} | ${(rps / offRps).toFixed(2)}× | ${median(rs.map((r) => r.load.p50)).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / offP99).toFixed(2)}× | ${cpu.toFixed(1)} | ${(cpu / offCpu).toFixed(2)}× | ${median(rs.map((r) => r.loopP99Ms)).toFixed(1)} | ${Math.max(...rs.map((r) => r.loopMaxMs)).toFixed(1)} | ${rs.reduce((n, r) => n + r.dropped, 0)} | ${s.enabled ? `${logged} / ${answered}` : '–'} |`,
       );
     }
   }

@@ -15,7 +15,17 @@ import { type FeatureRow, featureRowsOf, type PredictResult } from '../serving/p
 import { addRouteHook, routeOf } from './route-hooks.js';
 import { traitsOfRoute } from './route-traits.js';
 
+/** A row's numeric features by name; a named row whose values are all numbers is used as it is (no copy). */
 function featuresOf(row: FeatureRow, names: string[] | null): Record<string, number> | null {
+  if (!Array.isArray(row)) {
+    let all = true;
+    let any = false;
+    for (const key in row) {
+      if (typeof row[key] === 'number') any = true;
+      else all = false;
+    }
+    if (all) return any ? (row as Record<string, number>) : null;
+  }
   const entries = Array.isArray(row)
     ? row.map((v, i) => [names?.[i] ?? `x${i}`, v] as const)
     : Object.entries(row);

@@ -126,14 +126,13 @@ export function rowJson(e: PredictionLogEntry, now = Date.now()): string {
 }
 
 /**
- * One INSERT for a batch of rows (rowJson's), sent as a single JSON array and expanded by the
+ * One INSERT for a batch of rows (a JSON array of rowJson's), expanded by the
  * database (jsonb_to_recordset): one parameter however many rows, so the statement costs the
  * database, not the event loop (a multi-row VALUES list with ten parameters per row cost five times
  * more on PGlite). The column list follows db/observability-schema.ts (prediction-log.test.ts reads
  * every field back).
  */
-export function insertRowsSql(rows: string[]): SQL {
-  const json = `[${rows.join(',')}]`;
+export function insertRowsSql(json: string): SQL {
   return sql`insert into ${predictionLogs}
       (model, version, request_id, protocol, created_at, latency_ms, features, image_stats, output, label)
     select model, version, request_id, protocol, to_timestamp(created_ms / 1000.0), latency_ms, features,
@@ -146,12 +145,18 @@ export function insertRowsSql(rows: string[]): SQL {
 /** The insert for entries (see insertRowsSql). */
 export function insertEntriesSql(entries: PredictionLogEntry[]): SQL {
   const now = Date.now();
-  return insertRowsSql(entries.map((e) => rowJson(e, now)));
+  return insertRowsSql(`[${entries.map((e) => rowJson(e, now)).join(',')}]`);
 }
 
 export class PredictionLogService {
-  /** Serialised rows waiting for the next write. */
-  private rows: string[] = [];
+  /**
+   * Serialised rows waiting for the next write, as UTF-8 bytes in one reused buffer (comma
+   * separated): each row's string dies young instead of living until the flush, when thousands of
+   * them would be promoted to the old generation and collected by major GCs.
+   */
+  private bytes = Buffer.allocUnsafe(256 * 1024);
+  private length = 0;
+  private count = 0;
   private readonly settings = new Map<string, { value: PredictionLogSettings; at: number }>();
   private readonly timer: NodeJS.Timeout;
   private inFlight: Promise<void> | null = null;
@@ -234,18 +239,27 @@ export class PredictionLogService {
 
   /** Buffers one entry, serialised at once; a full buffer drops it (counted, reported as an error). */
   record(entry: PredictionLogEntry): void {
-    if (this.rows.length >= this.capacity) {
+    if (this.count >= this.capacity) {
       this.dropped++;
       this.droppedSinceReport++;
       return;
     }
-    this.rows.push(rowJson(entry));
-    if (this.rows.length >= this.flushRows && this.inFlight === null) void this.flush();
+    const row = rowJson(entry);
+    const room = this.length + 1 + row.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (room > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(room, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    if (this.count > 0) this.bytes[this.length++] = 0x2c; // ','
+    this.length += this.bytes.write(row, this.length);
+    this.count++;
+    if (this.count >= this.flushRows && this.inFlight === null) void this.flush();
   }
 
   /** Rows waiting to be written. */
   get buffered(): number {
-    return this.rows.length;
+    return this.count;
   }
 
   private tick(): void {
@@ -254,28 +268,30 @@ export class PredictionLogService {
       this.droppedSinceReport = 0;
       this.options.onDrop?.(n);
     }
-    if (this.inFlight === null && this.rows.length > 0) void this.flush();
+    if (this.inFlight === null && this.count > 0) void this.flush();
   }
 
   /** Writes every row buffered so far (one insert at a time); resolves once they are written. */
   flush(): Promise<void> {
     if (this.inFlight) return this.inFlight.then(() => this.flush());
-    if (this.rows.length === 0) return Promise.resolve();
-    const batch = this.rows;
-    this.rows = [];
-    this.inFlight = this.write(batch).finally(() => {
+    if (this.count === 0) return Promise.resolve();
+    const json = `[${this.bytes.toString('utf8', 0, this.length)}]`;
+    const rows = this.count;
+    this.length = 0;
+    this.count = 0;
+    this.inFlight = this.write(json, rows).finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;
   }
 
-  private async write(batch: string[]): Promise<void> {
+  private async write(json: string, rows: number): Promise<void> {
     try {
-      await this.db.execute(insertRowsSql(batch));
-      this.written += batch.length;
+      await this.db.execute(insertRowsSql(json));
+      this.written += rows;
     } catch (err) {
-      this.dropped += batch.length;
-      this.droppedSinceReport += batch.length;
+      this.dropped += rows;
+      this.droppedSinceReport += rows;
       this.options.onError?.(err);
     }
   }

@@ -58,7 +58,9 @@ describe('malformed multipart push (issue 18.5)', () => {
       expectClientError(res, '/api/models/iris/versions', 'BAD_REQUEST');
       expect(res.statusCode).toBe(400);
       // Nothing was stored.
-      const iris = await fetch(`${server.url}/api/models/iris`).then((r) => r.json());
+      const iris = (await fetch(`${server.url}/api/models/iris`).then((r) => r.json())) as {
+        versionCount: number;
+      };
       expect(iris.versionCount).toBe(1);
     },
   );

@@ -59,7 +59,11 @@ export async function twoTeams(
       team,
       password: 'a-long-enough-password-1',
     });
-    keys[name] = (await apiCall(url, 'POST', '/api/keys', adminKey, { name: 'k', scopes, user: name })).key;
+    keys[name] = (
+      (await apiCall(url, 'POST', '/api/keys', adminKey, { name: 'k', scopes, user: name })) as {
+        key: string;
+      }
+    ).key;
   }
   return keys;
 }

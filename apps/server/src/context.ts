@@ -21,6 +21,8 @@ import { createObservability } from './observability/observability-services.js';
 import type { PredictionLogService } from './observability/prediction-log.js';
 import { seedObservability } from './observability/seed-observability.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
+import { RetrievalService } from './retrieval/retrieval-service.js';
+import { seedDocsCollection } from './retrieval/seed-docs.js';
 import { type ArtifactStore, FilesystemArtifactStore } from './registry/artifact-store.js';
 import { type SweepableStore, sweepArtifacts } from './registry/artifact-sweep.js';
 import type { ModelInspector } from './registry/push-version.js';
@@ -55,12 +57,14 @@ export interface AppContext {
   auth: AuthServices;
   /** The LLM gateway: providers, catalog, router, limits, usage (llm/llm-services.ts). */
   llm: LlmServices;
-  /** The chat page's stored conversations, per user (llm/conversations.ts). */
-  conversations: ConversationStore;
   /** Registered models as LLM/MCP tools, with the caller's permissions (llm/tools/model-tools.ts). */
   tools: ModelTools;
   /** The gateway's server-side tool loop (a chat request's `modelgarden` field). */
   toolLoop: ToolLoop;
+  /** The chat page's stored conversations, per user (llm/conversations.ts). */
+  conversations: ConversationStore;
+  /** Knowledge bases: collections, documents, ingestion, search (retrieval/retrieval-service.ts). */
+  retrieval: RetrievalService;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: {
     done: boolean;
@@ -78,6 +82,11 @@ export interface AppContext {
  * long a change that bypassed the registry's invalidation (a bug) could go unseen.
  */
 const EMBEDDED_CACHE_TTL_MS = 60_000;
+
+/** The largest knowledge-base document (MAX_UPLOAD_MB caps it lower). */
+const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
+/** The project's own docs/, the demo collection's source (src/ and dist/ sit at the same depth). */
+const DOCS_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'docs');
 
 export async function createContext(config: Config, logger: Logger): Promise<AppContext> {
   const database = await openDatabase({
@@ -133,6 +142,10 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     exclusiveDatabase: database.kind === 'pglite',
     onError: (what, err) => logger.warn({ err }, `LLM gateway: ${what} failed`),
   });
+  const retrieval = new RetrievalService(database.db, {
+    maxDocumentBytes: Math.min(config.maxUploadBytes, MAX_DOCUMENT_BYTES),
+    ingest: { onError: (err, id) => logger.warn({ err, document: id }, 'document ingestion failed') },
+  });
   const tools = new ModelTools({ registry, predict, inference });
   const inspect: ModelInspector = async (bytes) => {
     const loaded = await openSession(bytes, sessionOptions);
@@ -164,12 +177,14 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     inspect,
     auth,
     llm,
-    conversations: new ConversationStore(database.db),
     tools,
     toolLoop: new ToolLoop(llm.gateway, tools),
+    conversations: new ConversationStore(database.db),
+    retrieval,
     startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();
+      await retrieval.close();
       await llm.close();
       await observability.close();
       await models.close();
@@ -202,6 +217,14 @@ export async function warmUp(ctx: AppContext): Promise<void> {
   }
   if (ctx.config.seedDemoModels) await seedObservability(ctx.config.modelsDir, ctx);
   ctx.startObservability();
+  await ctx.retrieval.start(ctx.database.kind === 'pglite');
+  if (ctx.config.seedDemoModels) {
+    const queued = await seedDocsCollection(ctx.retrieval, DOCS_DIR).catch((err: unknown) => {
+      ctx.logger.warn({ err }, 'could not seed the docs collection');
+      return 0;
+    });
+    if (queued > 0) ctx.logger.info({ documents: queued }, 'seeding the docs knowledge base');
+  }
   // Not awaited: a provider that is down must not hold up readiness (its models list when it answers).
   void ctx.llm.start();
   if (ctx.config.role !== 'api') ctx.startup.failures = await ctx.models.preloadAlias(DEFAULT_ALIAS);

@@ -127,3 +127,8 @@ export type SearchResponse = z.infer<typeof searchResponseSchema>;
 export type EvalQuestion = z.infer<typeof evalQuestionSchema>;
 export type EvalScores = z.infer<typeof evalScoresSchema>;
 export type EvalResponse = z.infer<typeof evalResponseSchema>;
+
+/** The upload form (documentation only: the route reads the multipart body itself). */
+export const uploadDocumentFormSchema = z
+  .object({ file: z.file().meta({ description: 'A .txt, .md, .html or .pdf file' }) })
+  .meta({ id: 'UploadDocumentForm' });

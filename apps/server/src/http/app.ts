@@ -28,6 +28,7 @@ import { decorateRouteInfo } from './route-hooks.js';
 import { DOCS_PREFIX } from './route-traits.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { auditRoutes } from './routes/audit.js';
+import { collectionRoutes } from './routes/collections.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -120,6 +121,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'access', description: 'Sessions, users, API keys, audit log' },
         { name: 'llm', description: 'LLM gateway: OpenAI-compatible chat, embeddings, models (/v1)' },
         { name: 'chat', description: "The chat page's stored conversations (your own)" },
+        { name: 'retrieval', description: 'Knowledge bases: collections, documents, search' },
       ],
     },
     transform: openApiTransform,
@@ -153,6 +155,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(llmAdminRoutes(ctx));
   await app.register(mcpRoutes(ctx));
   await app.register(conversationRoutes(ctx));
+  await app.register(collectionRoutes(ctx));
 
   const hasWeb = await registerWebApp(app, ctx);
   app.setNotFoundHandler((req, reply) => {

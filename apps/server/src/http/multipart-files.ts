@@ -74,11 +74,26 @@ const tooLarge = (message: string, limit: number) =>
  * Reads every file of `field` into memory, in order; non-file fields are ignored. A file in another
  * field is BAD_REQUEST; past a limit, PAYLOAD_TOO_LARGE; a body busboy cannot parse, BAD_REQUEST.
  */
-export function readMultipartFiles(
+export async function readMultipartFiles(
   req: FastifyRequest,
   field: string,
   limits: MultipartLimits,
 ): Promise<Buffer[]> {
+  return (await readMultipartUploads(req, field, limits)).map((f) => f.bytes);
+}
+
+/** A file of a multipart body with the name the client gave it (empty when it gave none). */
+export interface MultipartUpload {
+  filename: string;
+  bytes: Buffer;
+}
+
+/** readMultipartFiles() with each file's name (the knowledge bases' uploads are typed by it). */
+export function readMultipartUploads(
+  req: FastifyRequest,
+  field: string,
+  limits: MultipartLimits,
+): Promise<MultipartUpload[]> {
   return new Promise((resolve, reject) => {
     let parser: InstanceType<typeof Busboy>;
     try {
@@ -96,7 +111,7 @@ export function readMultipartFiles(
       reject(multipartFailure(req, err));
       return;
     }
-    const files: Array<Buffer | undefined> = [];
+    const files: Array<MultipartUpload | undefined> = [];
     let reading = 0;
     let parsed = false;
     let settled = false;
@@ -104,7 +119,7 @@ export function readMultipartFiles(
     const finish = () => {
       if (failure || settled || !parsed || reading > 0) return;
       settled = true;
-      resolve(files.filter((f): f is Buffer => f !== undefined));
+      resolve(files.filter((f): f is MultipartUpload => f !== undefined));
     };
     const fail = (error: ModelGardenError) => {
       if (failure || settled) return;
@@ -117,7 +132,7 @@ export function readMultipartFiles(
     const gone = () => fail(new ModelGardenError('CANCELLED', 'The client went away during the upload'));
     /** A body that ends early: the client went away (CANCELLED), or sent a truncated one (BAD_REQUEST). */
     const malformed = (err: Error) => fail(multipartFailure(req, err));
-    parser.on('file', (name, stream) => {
+    parser.on('file', (name, stream, filename) => {
       stream.on('error', malformed);
       if (failure || name !== field) {
         stream.resume();
@@ -134,7 +149,7 @@ export function readMultipartFiles(
         fail(tooLarge(`A file is larger than the limit (${limits.fileSize} bytes)`, limits.fileSize)),
       );
       stream.on('end', () => {
-        files[index] = Buffer.concat(chunks);
+        files[index] = { filename: filename ?? '', bytes: Buffer.concat(chunks) };
         reading--;
         finish();
       });

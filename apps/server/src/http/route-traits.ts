@@ -27,7 +27,9 @@ export type RouteKind =
   | 'docs'
   | 'web'
   /** The LLM gateway's OpenAI-compatible routes. */
-  | 'llm';
+  | 'llm'
+  /** Knowledge-base collections, their documents and search (`/api/collections`). */
+  | 'retrieval';
 
 export interface RouteTraits {
   /** Who may call it (auth/authorize.ts decide()). */

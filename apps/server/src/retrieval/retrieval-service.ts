@@ -37,12 +37,15 @@ export class RetrievalService {
   readonly collections: CollectionStore;
   readonly worker: IngestWorker;
   private readonly embeddingModel: string | null;
+  /** The largest upload accepted (the route's multipart limit). */
+  readonly maxDocumentBytes: number;
 
   constructor(
     private readonly db: Db,
     private readonly options: RetrievalOptions,
   ) {
     this.collections = new CollectionStore(db);
+    this.maxDocumentBytes = options.maxDocumentBytes;
     this.embeddingModel = options.embed ? (options.embeddingModel ?? null) : null;
     this.worker = new IngestWorker(db, { ...options.ingest, embed: options.embed });
   }

@@ -12,13 +12,17 @@ import type {
   AppendedMessages,
   AuditEntry,
   AuditQuery,
+  Collection,
+  CollectionDocument,
   Conversation,
   ConversationPatch,
   ConversationWithMessages,
+  CreateCollection,
   CreatedApiKey,
   DeletedVersion,
   DriftQuery,
   DriftReport,
+  EvaluationQuestion,
   FeatureRow,
   HealthStatus,
   LlmKeySettings,
@@ -47,9 +51,12 @@ import type {
   PredictResponse,
   PushMetadata,
   ReferenceDataset,
+  RetrievalEvaluation,
+  SearchResponse,
   ServingConfig,
   ServingConfigView,
   SessionInfo,
+  UploadedDocument,
   User,
   UserPatch,
   UserWithPassword,
@@ -673,6 +680,90 @@ export class ModelGardenClient {
     options: MutationOptions = {},
   ): Promise<AppendedMessages> {
     return this.#mutate('POST', `api/conversations/${segment(id)}/messages`, options, { messages });
+  }
+
+  // Knowledge bases: collections of documents, searched by full text (or hybrid with embeddings).
+
+  /** `GET /api/collections`: the collections you may see. */
+  async listCollections(options?: CallOptions): Promise<Collection[]> {
+    return (await this.#json<{ collections: Collection[] }>('GET', 'api/collections', { ...options }))
+      .collections;
+  }
+
+  /** `POST /api/collections`: a new collection (public, or `visibility: 'team'`). */
+  createCollection(input: CreateCollection, options: MutationOptions = {}): Promise<Collection> {
+    return this.#mutate('POST', 'api/collections', options, input);
+  }
+
+  /** `GET /api/collections/{name}`: one collection with its document and chunk counts. */
+  getCollection(name: string, options?: CallOptions): Promise<Collection> {
+    return this.#json('GET', `api/collections/${segment(name)}`, { ...options });
+  }
+
+  /** `DELETE /api/collections/{name}`: the collection, its documents and chunks. */
+  async deleteCollection(name: string, options: CallOptions = {}): Promise<void> {
+    await this.#json('DELETE', `api/collections/${segment(name)}`, { ...options, empty: true });
+  }
+
+  /** `POST /api/collections/{name}/documents`: upload a .txt, .md, .html or .pdf (ingested in the background). */
+  async uploadDocument(
+    name: string,
+    file: UploadSource,
+    options: CallOptions & { filename?: string } = {},
+  ): Promise<UploadedDocument> {
+    const upload = await resolveUpload(file, options.filename);
+    const form = new FormData();
+    form.append('file', await upload.blob(), upload.filename);
+    return this.#json('POST', `api/collections/${segment(name)}/documents`, {
+      signal: options.signal,
+      body: form,
+    });
+  }
+
+  /** `GET /api/collections/{name}/documents`: the documents with their ingestion status. */
+  async listDocuments(name: string, options?: CallOptions): Promise<CollectionDocument[]> {
+    return (
+      await this.#json<{ documents: CollectionDocument[] }>(
+        'GET',
+        `api/collections/${segment(name)}/documents`,
+        {
+          ...options,
+        },
+      )
+    ).documents;
+  }
+
+  /** `GET /api/collections/{name}/documents/{id}`: `processing`, `ready`, or `failed` with the reason. */
+  getDocument(name: string, id: string, options?: CallOptions): Promise<CollectionDocument> {
+    return this.#json('GET', `api/collections/${segment(name)}/documents/${segment(id)}`, { ...options });
+  }
+
+  /** `DELETE /api/collections/{name}/documents/{id}`: the document and its chunks. */
+  async deleteDocument(name: string, id: string, options: CallOptions = {}): Promise<void> {
+    await this.#json('DELETE', `api/collections/${segment(name)}/documents/${segment(id)}`, {
+      ...options,
+      empty: true,
+    });
+  }
+
+  /** `POST /api/collections/{name}/search`: the `k` passages that best answer `query`. */
+  searchCollection(name: string, query: string, k?: number, options?: CallOptions): Promise<SearchResponse> {
+    return this.#json('POST', `api/collections/${segment(name)}/search`, {
+      ...options,
+      json: k === undefined ? { query } : { query, k },
+    });
+  }
+
+  /** `POST /api/collections/{name}/evaluate`: recall@1, recall@5 and MRR against BM25 and an AND query. */
+  evaluateCollection(
+    name: string,
+    questions: EvaluationQuestion[],
+    options?: CallOptions,
+  ): Promise<RetrievalEvaluation> {
+    return this.#json('POST', `api/collections/${segment(name)}/evaluate`, {
+      ...options,
+      json: { questions },
+    });
   }
 
   #mutate<T>(method: string, path: string, options: MutationOptions, json?: unknown): Promise<T> {

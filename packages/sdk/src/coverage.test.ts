@@ -69,6 +69,16 @@ const ROUTES: Record<string, keyof ModelGardenClient | Array<keyof ModelGardenCl
   'PATCH /api/conversations/{id}': 'updateConversation',
   'DELETE /api/conversations/{id}': 'deleteConversation',
   'POST /api/conversations/{id}/messages': 'appendMessages',
+  'GET /api/collections': 'listCollections',
+  'POST /api/collections': 'createCollection',
+  'GET /api/collections/{name}': 'getCollection',
+  'DELETE /api/collections/{name}': 'deleteCollection',
+  'POST /api/collections/{name}/documents': 'uploadDocument',
+  'GET /api/collections/{name}/documents': 'listDocuments',
+  'GET /api/collections/{name}/documents/{id}': 'getDocument',
+  'DELETE /api/collections/{name}/documents/{id}': 'deleteDocument',
+  'POST /api/collections/{name}/search': 'searchCollection',
+  'POST /api/collections/{name}/evaluate': 'evaluateCollection',
 };
 
 describe('SDK coverage of the API', () => {

@@ -189,3 +189,13 @@ export type ApiAnswer<P extends keyof paths, M extends keyof paths[P], S extends
   M,
   S
 >;
+
+// Knowledge bases (`/api/collections`).
+export type Collection = Schemas['Collection'];
+export type CreateCollection = Schemas['CreateCollectionBody'];
+export type CollectionDocument = Schemas['CollectionDocument'];
+export type UploadedDocument = Schemas['UploadedDocument'];
+export type SearchResponse = Schemas['SearchResponse'];
+export type SearchResult = Schemas['SearchResult'];
+export type EvaluationQuestion = Schemas['EvaluateCollectionBody']['questions'][number];
+export type RetrievalEvaluation = Schemas['RetrievalEvaluation'];

@@ -1,0 +1,39 @@
+/**
+ * The shipped evaluation set (bench/retrieval-questions.jsonl) over the demo collection built from
+ * docs/, on PGlite: prints recall@1, recall@5 and MRR for our search, the AND query and BM25.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { openDatabase } from '../db/database.js';
+import { REPO_ROOT } from '../test-support/test-server.js';
+import { RetrievalService } from './retrieval-service.js';
+import { DEMO_COLLECTION, seedDocsCollection } from './seed-docs.js';
+
+it('finds the shipped questions in the docs collection', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mg-docs-eval-'));
+  const database = await openDatabase({ dataDir: dir });
+  const retrieval = new RetrievalService(database.db, { maxDocumentBytes: 50_000_000 });
+  try {
+    expect(await seedDocsCollection(retrieval, path.join(REPO_ROOT, 'docs'))).toBeGreaterThan(5);
+    await retrieval.worker.drain();
+    const questions = (await readFile(path.join(REPO_ROOT, 'bench/retrieval-questions.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l));
+    const result = await retrieval.evaluate(
+      { kind: 'bootstrap', scopes: ['admin'] },
+      DEMO_COLLECTION,
+      questions,
+    );
+    console.table(result.methods);
+    const fts = result.methods.find((m) => m.method === 'fts')!;
+    const allWords = result.methods.find((m) => m.method === 'all-words')!;
+    expect(fts.recallAt5).toBeGreaterThan(allWords.recallAt5);
+  } finally {
+    await retrieval.close();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 300_000);

@@ -29,7 +29,11 @@ export async function usageSeries(
     provider: sql`${llmUsage.provider}`,
   }[by];
   // date_trunc on a timestamptz truncates in the session's zone: name UTC so days are UTC days.
-  const bucket = sql`date_trunc(${sql.raw(`'${interval}'`)}, ${llmUsage.at} at time zone 'UTC')`;
+  // The unit is written into the statement, never a parameter (GROUP BY must see the same expression).
+  const bucket =
+    interval === 'hour'
+      ? sql`date_trunc('hour', ${llmUsage.at} at time zone 'UTC')`
+      : sql`date_trunc('day', ${llmUsage.at} at time zone 'UTC')`;
   const rows = await db
     .select({
       at: sql<string>`to_char(${bucket}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`,

@@ -17,6 +17,9 @@ import { UsersPage } from './pages/users-page';
 
 // The model page carries the chart library; load it only when a model is opened.
 const ModelPage = lazy(() => import('./pages/model-page').then((m) => ({ default: m.ModelPage })));
+// The chat page carries the markdown renderer and highlighter; the usage page the charts.
+const ChatPage = lazy(() => import('./chat/chat-page').then((m) => ({ default: m.ChatPage })));
+const LlmUsagePage = lazy(() => import('./chat/llm-usage-page').then((m) => ({ default: m.LlmUsagePage })));
 
 export function App() {
   return (
@@ -34,6 +37,22 @@ export function App() {
               }
             />
             <Route path="upload" element={<UploadPage />} />
+            <Route
+              path="chat"
+              element={
+                <Suspense fallback={<Spinner label="Loading" />}>
+                  <ChatPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path="llm-usage"
+              element={
+                <Suspense fallback={<Spinner label="Loading" />}>
+                  <LlmUsagePage />
+                </Suspense>
+              }
+            />
             <Route path="login" element={<LoginPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="keys" element={<KeysPage />} />

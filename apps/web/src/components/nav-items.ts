@@ -19,8 +19,14 @@ const isAdmin = (session: Session | undefined) => session?.scopes.includes('admi
 export const navItems: NavItem[] = [
   { to: '/', label: 'Models', end: true },
   { to: '/upload', label: 'Upload' },
+  {
+    to: '/chat',
+    label: 'Chat',
+    show: (session) => session?.scopes.includes('chat') === true || isAdmin(session),
+  },
   { to: '/monitoring', label: 'Metrics' },
   { to: '/docs', label: 'API docs', external: true },
   { to: '/audit', label: 'Audit', show: isAdmin },
   { to: '/users', label: 'Users', show: isAdmin },
+  { to: '/llm-usage', label: 'LLM usage', show: isAdmin },
 ];

@@ -58,7 +58,12 @@ const QUERIES = [
   '?x=1&x=2',
 ];
 
-const ECHOES_IDENTIFIER = new Set(['INVALID_MODEL_NAME', 'INVALID_ALIAS_NAME', 'INVALID_VERSION']);
+const ECHOES_IDENTIFIER = new Set([
+  'INVALID_MODEL_NAME',
+  'INVALID_ALIAS_NAME',
+  'INVALID_VERSION',
+  'INVALID_COLLECTION_NAME',
+]);
 
 let server: TestServer;
 let operations: Operation[] = [];

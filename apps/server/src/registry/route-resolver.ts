@@ -15,6 +15,7 @@ import { pickWeighted } from './alias-route.js';
 import { readAlias, routeOfRow } from './alias-store.js';
 import { assertAliasName, DEFAULT_ALIAS } from './names.js';
 import { ResolveCache } from './resolve-cache.js';
+import { servingConfigKey } from './serving-config-key.js';
 import type { ModelVersion } from './types.js';
 import type { VersionReader } from './version-reader.js';
 
@@ -39,11 +40,6 @@ interface ResolvedRoute {
 
 function routeKey(name: string, selector: VersionSelector): string {
   return selector.version !== undefined ? `${name}@${selector.version}` : `${name}#${selector.alias ?? ''}`;
-}
-
-/** Compares configs by value: jsonb does not keep key order, so sort the keys first. */
-function configKey(config: object): string {
-  return JSON.stringify(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export interface RouteResolverOptions {
@@ -72,7 +68,7 @@ export class RouteResolver {
 
   /** Records a config this process set itself, so re-reading it is not taken for a remote change. */
   noteConfig(version: ModelVersion): void {
-    this.seenConfigs.set(`${version.model}@${version.version}`, configKey(version.servingConfig));
+    this.seenConfigs.set(`${version.model}@${version.version}`, servingConfigKey(version.servingConfig));
   }
 
   async route(name: string, selector: VersionSelector = {}): Promise<Resolution> {
@@ -107,7 +103,7 @@ export class RouteResolver {
   private checkConfig(version: ModelVersion): void {
     const key = `${version.model}@${version.version}`;
     const seen = this.seenConfigs.get(key);
-    const now = configKey(version.servingConfig);
+    const now = servingConfigKey(version.servingConfig);
     this.seenConfigs.set(key, now);
     // First sight counts too: a version loaded before this process first resolved it may have been
     // loaded with an older config. The listener compares with what the engine runs.

@@ -5,18 +5,9 @@
  * switches to it.
  */
 import { DEFAULT_ALIAS, type RegistryChange, type RegistryService } from '../registry/registry-service.js';
-import type { ModelVersion, ServingConfig } from '../registry/types.js';
+import { sameServingConfig } from '../registry/serving-config-key.js';
+import type { ModelVersion } from '../registry/types.js';
 import type { ModelManager, ModelManagerLogger } from './model-manager.js';
-
-/** Compares configs by value (jsonb does not keep key order). */
-function sameConfig(a: ServingConfig, b: ServingConfig): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) {
-    if (JSON.stringify(a[k as keyof ServingConfig]) !== JSON.stringify(b[k as keyof ServingConfig]))
-      return false;
-  }
-  return true;
-}
 
 export interface HotSwapOptions {
   /**
@@ -63,7 +54,7 @@ export class HotSwap {
   /** Reconfigures a loaded version whose engine runs another config than the one stored. */
   private applyStoredConfig(row: ModelVersion): void {
     const loaded = this.models.peek(row.model, row.version);
-    if (!loaded || sameConfig(this.models.storedConfig(loaded.version), row.servingConfig)) return;
+    if (!loaded || sameServingConfig(this.models.storedConfig(loaded.version), row.servingConfig)) return;
     this.logger.info(
       { model: row.model, version: row.version },
       'serving config changed elsewhere; applying',

@@ -1,8 +1,6 @@
 /** The databases the registry contract runs on: embedded PGlite, and a PostgreSQL server when TEST_DATABASE_URL is set. */
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { type Database, openDatabase } from '../db/database.js';
-import { serverDatabases } from './server-databases.js';
+import { createScratchDatabase, serverDatabases } from './server-databases.js';
 
 export interface Backend {
   name: string;
@@ -24,19 +22,13 @@ if (serverUrl) {
   backends.push({
     name: 'PostgreSQL server',
     async open() {
-      const dbName = `modelgarden_test_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`create database ${dbName}`);
-      const url = new URL(serverUrl);
-      url.pathname = `/${dbName}`;
-      const database = await openDatabase({ url: url.toString(), dataDir: '' });
+      const scratch = await createScratchDatabase(serverUrl, 'modelgarden_test');
+      const database = await openDatabase({ url: scratch.url, dataDir: '' });
       return {
         database,
         async cleanup() {
           await database.close();
-          await admin.query(`drop database ${dbName} with (force)`);
-          await admin.end();
+          await scratch.drop();
         },
       };
     },

@@ -16,23 +16,33 @@ export const serverDatabases: ServerDatabase[] = [
 ];
 
 const serverUrl = process.env.TEST_DATABASE_URL;
+
+/** A fresh database on the PostgreSQL server at TEST_DATABASE_URL, and how to drop it. */
+export async function createScratchDatabase(
+  serverUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const dbName = `${prefix}_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database ${dbName} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 if (serverUrl) {
   serverDatabases.push({
     name: 'PostgreSQL server',
     async open() {
-      const dbName = `modelgarden_srv_${randomUUID().replaceAll('-', '')}`;
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`create database ${dbName}`);
-      const url = new URL(serverUrl);
-      url.pathname = `/${dbName}`;
-      return {
-        env: { DATABASE_URL: url.toString() },
-        async close() {
-          await admin.query(`drop database ${dbName} with (force)`);
-          await admin.end();
-        },
-      };
+      const scratch = await createScratchDatabase(serverUrl, 'modelgarden_srv');
+      return { env: { DATABASE_URL: scratch.url }, close: scratch.drop };
     },
   });
 }

@@ -1,9 +1,11 @@
 /**
  * Zod schemas of the chat page's stored conversations (`/api/conversations`): a conversation's
- * settings (model, system prompt, temperature), its messages in OpenAI's content shape (text, or
- * text and image parts as data URLs) and each answer's token usage.
+ * settings (model, system prompt, temperature, the models offered as tools, the collections it
+ * retrieves from), its messages in OpenAI's content shape (text, or text and image parts as data
+ * URLs), each answer's token usage and its extras (tool calls and citations).
  */
 import { z } from 'zod';
+import { messageExtrasSchema, registryNameSchema } from './chat-extension-schemas.js';
 
 export const MESSAGE_ROLES = ['user', 'assistant'] as const;
 
@@ -14,6 +16,17 @@ const title = z.string().trim().min(1).max(200);
 const model = z.string().min(1).max(256);
 const systemPrompt = z.string().max(20_000);
 const temperature = z.number().min(0).max(2);
+export const MAX_CONVERSATION_TOOLS = 16;
+export const MAX_CONVERSATION_COLLECTIONS = 16;
+const names = (max: number) =>
+  z
+    .array(registryNameSchema)
+    .max(max)
+    .refine((a) => new Set(a).size === a.length, 'must not repeat a name');
+/** Model names offered to the LLM as tools. */
+const tools = names(MAX_CONVERSATION_TOOLS);
+/** Knowledge bases each turn retrieves from. */
+const collections = names(MAX_CONVERSATION_COLLECTIONS);
 
 export const conversationIdParams = z.object({ id: z.uuid() });
 
@@ -48,6 +61,8 @@ export const newMessageSchema = z
     model: model.nullable().optional(),
     usage: messageUsageSchema.nullable().optional(),
     finishReason: z.enum(FINISH_REASONS).nullable().optional(),
+    /** The tool calls and citations of an answer, shown again on a reload. */
+    extras: messageExtrasSchema.nullable().optional(),
   })
   .strict()
   .meta({ id: 'NewConversationMessage' });
@@ -65,6 +80,7 @@ export const messageSchema = z
     model: z.string().nullable(),
     usage: messageUsageSchema.nullable(),
     finishReason: z.enum(FINISH_REASONS).nullable(),
+    extras: messageExtrasSchema.nullable(),
     createdAt: z.string(),
   })
   .meta({ id: 'ConversationMessage' });
@@ -76,6 +92,8 @@ export const conversationSchema = z
     model: z.string().nullable(),
     systemPrompt: z.string().nullable(),
     temperature: z.number().nullable(),
+    tools: z.array(z.string()),
+    collections: z.array(z.string()),
     messageCount: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -96,6 +114,8 @@ export const createConversationBody = z
     model: model.nullable().optional(),
     systemPrompt: systemPrompt.nullable().optional(),
     temperature: temperature.nullable().optional(),
+    tools: tools.optional(),
+    collections: collections.optional(),
   })
   .strict()
   .meta({ id: 'CreateConversationBody' });

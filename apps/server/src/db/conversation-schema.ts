@@ -3,6 +3,7 @@
  * order. Deleting a user or a conversation deletes what hangs from it.
  */
 import { bigserial, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { MessageExtras } from '../contract/chat-extension-schemas.js';
 import type { MessageContent } from '../contract/conversation-schemas.js';
 import { users } from './auth-schema.js';
 
@@ -18,6 +19,10 @@ export const conversations = pgTable(
     model: text('model'),
     systemPrompt: text('system_prompt'),
     temperature: real('temperature'),
+    /** Registered models offered to the LLM as tools. */
+    tools: jsonb('tools').$type<string[]>().notNull().default([]),
+    /** Knowledge bases each turn retrieves from. */
+    collections: jsonb('collections').$type<string[]>().notNull().default([]),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -39,6 +44,8 @@ export const conversationMessages = pgTable(
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     finishReason: text('finish_reason'),
+    /** The answer's tool calls and citations (contract/chat-extension-schemas.ts). */
+    extras: jsonb('extras').$type<MessageExtras>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('conversation_messages_conversation_idx').on(t.conversationId, t.id)],

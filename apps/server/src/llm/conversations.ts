@@ -1,6 +1,7 @@
 /**
  * Stored chat conversations, each owned by one user: list, create, read with messages, change
- * (title, model, system prompt, temperature), delete, append messages. Every call names the owner,
+ * (title, model, system prompt, temperature, tools, collections), delete, append messages (with
+ * their tool calls and citations). Every call names the owner,
  * and another user's conversation answers exactly as a missing one (CONVERSATION_NOT_FOUND), so
  * ids cannot be probed. Used by the REST routes and by anything else that keeps a chat (tools, MCP).
  */
@@ -30,6 +31,8 @@ function toConversation(row: ConversationRow, messageCount: number): Conversatio
     model: row.model,
     systemPrompt: row.systemPrompt,
     temperature: row.temperature,
+    tools: row.tools,
+    collections: row.collections,
     messageCount,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -47,6 +50,7 @@ function toMessage(row: MessageRow): ConversationMessage {
         ? null
         : { promptTokens: row.promptTokens, completionTokens: row.completionTokens },
     finishReason: row.finishReason as ConversationMessage['finishReason'],
+    extras: row.extras ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -89,6 +93,8 @@ export class ConversationStore {
         model: input.model ?? null,
         systemPrompt: input.systemPrompt ?? null,
         temperature: input.temperature ?? null,
+        tools: input.tools ?? [],
+        collections: input.collections ?? [],
       })
       .returning();
     return toConversation(row!, 0);
@@ -112,6 +118,8 @@ export class ConversationStore {
     if (patch.model !== undefined) set.model = patch.model;
     if (patch.systemPrompt !== undefined) set.systemPrompt = patch.systemPrompt;
     if (patch.temperature !== undefined) set.temperature = patch.temperature;
+    if (patch.tools !== undefined) set.tools = patch.tools;
+    if (patch.collections !== undefined) set.collections = patch.collections;
     const [row] = await this.db
       .update(conversations)
       .set(set)
@@ -156,6 +164,7 @@ export class ConversationStore {
             promptTokens: m.usage?.promptTokens ?? null,
             completionTokens: m.usage?.completionTokens ?? null,
             finishReason: m.finishReason ?? null,
+            extras: m.extras ?? null,
           })),
         )
         .returning();

@@ -61,7 +61,7 @@ export function conversationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: traits(CHAT, 'llm', { idempotency: 'body' }),
         schema: {
           tags,
-          summary: 'Start a conversation (title, model, system prompt, temperature)',
+          summary: 'Start a conversation (title, model, system prompt, temperature, tools, collections)',
           body: createConversationBody,
           response: { 201: conversationSchema, ...errors },
         },
@@ -89,7 +89,8 @@ export function conversationRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: traits(CHAT, 'llm', { idempotency: 'body' }),
         schema: {
           tags,
-          summary: 'Rename a conversation or change its model, system prompt or temperature (null clears)',
+          summary:
+            'Rename a conversation or change its model, system prompt, temperature, tools or collections (null clears)',
           params: conversationIdParams,
           body: updateConversationBody,
           response: { 200: conversationSchema, ...errors, 404: errorSchema },

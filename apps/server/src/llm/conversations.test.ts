@@ -83,6 +83,32 @@ for (const backend of backends) {
       expect((await store.get(ben, newer.id)).title).toBe('newer');
     });
 
+    it('keeps tools, collections and message extras', async () => {
+      const c = await store.create(ann, { tools: ['iris'], collections: ['docs'] });
+      const extras = {
+        toolCalls: [{ id: 'c1', name: 'iris', model: 'iris', arguments: '{}', result: { label: 'setosa' } }],
+        citations: [
+          {
+            marker: 1,
+            collection: 'docs',
+            documentId: 'd1',
+            documentName: 'a.md',
+            chunkIndex: 0,
+            text: 'passage',
+            score: 1.5,
+          },
+        ],
+      };
+      await store.append(ann, c.id, [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a [1]', extras },
+      ]);
+      await store.update(ann, c.id, { collections: ['docs', 'handbook'] });
+      const read = await store.get(ann, c.id);
+      expect(read).toMatchObject({ tools: ['iris'], collections: ['docs', 'handbook'] });
+      expect(read.messages.map((m) => m.extras)).toEqual([null, extras]);
+    });
+
     it('deleting a user deletes their conversations and messages', async () => {
       const [temp] = await database.db
         .insert(users)

@@ -1,7 +1,8 @@
 /**
  * `/api/conversations` over real HTTP on PGlite: a user's conversations are theirs alone (another
- * user's answer as missing ones), messages keep their order, content parts and usage, titles come
- * from the first question, and bad input is a 4xx with its code.
+ * user's answer as missing ones), messages keep their order, content parts, usage and extras (tool
+ * calls, citations), the tools and collections offered are kept, titles come from the first
+ * question, and bad input is a 4xx with its code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test-support/test-server.js';
@@ -138,6 +139,126 @@ describe('/api/conversations', () => {
     expect(gone.body.error.code).toBe('CONVERSATION_NOT_FOUND');
     const after = await call('GET', '/api/conversations', alice);
     expect(after.body.conversations.map((c: { id: string }) => c.id)).toEqual([second.body.id]);
+  });
+
+  it("keeps the tools and collections offered, and each answer's tool calls and citations", async () => {
+    const created = await call('POST', '/api/conversations', alice, {
+      tools: ['iris', 'resnet.v1'],
+      collections: ['docs'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ tools: ['iris', 'resnet.v1'], collections: ['docs'] });
+    const id = created.body.id as string;
+    const plain = await call('POST', '/api/conversations', alice, {});
+    expect(plain.body).toMatchObject({ tools: [], collections: [] });
+
+    const citation = {
+      marker: 1,
+      collection: 'docs',
+      documentId: '3f1c2a4e-1111-4222-8333-444455556666',
+      documentName: 'llm.md',
+      chunkIndex: 2,
+      heading: 'llm.md › Aliases',
+      text: 'An alias names deployments and fallbacks.',
+      score: 0.42,
+    };
+    const toolCalls = [
+      {
+        id: 'call_1',
+        name: 'iris',
+        model: 'iris',
+        arguments: '{"sepal_length":5.1}',
+        result: { label: 'setosa', probability: 0.98 },
+      },
+      {
+        id: 'call_2',
+        name: 'nope',
+        model: null,
+        arguments: '{}',
+        error: { code: 'TOOL_NOT_FOUND', message: 'No tool nope' },
+      },
+    ];
+    const appended = await call('POST', `/api/conversations/${id}/messages`, alice, {
+      messages: [
+        { role: 'user', content: 'What is an alias?' },
+        {
+          role: 'assistant',
+          content: 'It names deployments [1].',
+          model: 'openai/gpt-4o-mini',
+          finishReason: 'stop',
+          extras: { toolCalls, citations: [citation] },
+        },
+      ],
+    });
+    expect(appended.status).toBe(201);
+    expect(appended.body.messages.map((m: { extras: unknown }) => m.extras)).toEqual([
+      null,
+      { toolCalls, citations: [citation] },
+    ]);
+
+    const changed = await call('PATCH', `/api/conversations/${id}`, alice, {
+      tools: [],
+      collections: ['handbook'],
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ tools: [], collections: ['handbook'] });
+
+    // A reload shows it all again.
+    const read = await call('GET', `/api/conversations/${id}`, alice);
+    expect(read.body).toMatchObject({ tools: [], collections: ['handbook'] });
+    expect(read.body.messages[1].extras).toEqual({ toolCalls, citations: [citation] });
+    const listed = await call('GET', '/api/conversations', alice);
+    expect(listed.body.conversations.find((c: { id: string }) => c.id === id)).toMatchObject({
+      collections: ['handbook'],
+    });
+
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+    const bad: Array<[string, string, unknown]> = [
+      ['POST', '/api/conversations', { tools: names(17) }],
+      ['POST', '/api/conversations', { collections: names(17) }],
+      ['POST', '/api/conversations', { tools: ['Not A Name'] }],
+      ['POST', '/api/conversations', { collections: ['../etc'] }],
+      ['POST', '/api/conversations', { collections: ['docs', 'docs'] }],
+      ['PATCH', `/api/conversations/${id}`, { tools: 'iris' }],
+      ['PATCH', `/api/conversations/${id}`, { collections: null }],
+      [
+        'POST',
+        `/api/conversations/${id}/messages`,
+        { messages: [{ role: 'assistant', content: 'x', extras: { sources: [] } }] },
+      ],
+      [
+        'POST',
+        `/api/conversations/${id}/messages`,
+        {
+          messages: [
+            { role: 'assistant', content: 'x', extras: { citations: [{ ...citation, marker: 0 }] } },
+          ],
+        },
+      ],
+      [
+        'POST',
+        `/api/conversations/${id}/messages`,
+        {
+          messages: [{ role: 'assistant', content: 'x', extras: { toolCalls: [{ id: 'c', name: 'iris' }] } }],
+        },
+      ],
+    ];
+    for (const [method, path, body] of bad) {
+      const res = await call(method, path, alice, body);
+      expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await call('GET', `/api/conversations/${id}`, alice)).body).toMatchObject({
+      tools: [],
+      collections: ['handbook'],
+      messageCount: 2,
+    });
+    // 16 names each are fine.
+    const most = await call('PATCH', `/api/conversations/${id}`, alice, {
+      tools: names(16),
+      collections: names(16),
+    });
+    expect(most.status).toBe(200);
   });
 
   it("shows a user only their own conversations: another user's answer exactly as missing ones", async () => {

@@ -86,4 +86,56 @@ export const llmUsage = pgTable(
   ],
 );
 
-export const llmSchema = { llmKeySettings, llmCounters, llmUsage };
+/**
+ * Providers an admin added through the API (env and LLM_CONFIG ones are not stored). The credential
+ * is sealed (security/secret-box.ts, bound to the provider's name) and never leaves the server.
+ */
+export const llmProviders = pgTable('llm_providers', {
+  name: text('name').primaryKey(),
+  /** `openai-compatible`, `anthropic`, `gemini` or `ollama` (OpenAI-compatible under `/v1`). */
+  kind: text('kind').notNull(),
+  baseUrl: text('base_url').notNull(),
+  /** `mgs1.<key id>.<iv>.<tag>.<ciphertext>`; null: no credential. */
+  apiKeySealed: text('api_key_sealed'),
+  /** Model ids offered even when the provider's listing is down or incomplete. */
+  models: jsonb('models').$type<string[]>().notNull().default([]),
+  enabled: boolean('enabled').notNull().default(true),
+  connectTimeoutMs: integer('connect_timeout_ms'),
+  requestTimeoutMs: integer('request_timeout_ms'),
+  /** Bumped by every change; an update naming an older one is refused (lost-update guard). */
+  revision: integer('revision').notNull().default(1),
+  createdBy: text('created_by'),
+  updatedBy: text('updated_by'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Model aliases an admin added through the API: weighted deployments and ordered fallbacks. */
+export const llmAliases = pgTable('llm_aliases', {
+  name: text('name').primaryKey(),
+  deployments: jsonb('deployments').$type<Array<{ model: string; weight: number }>>().notNull(),
+  fallbacks: jsonb('fallbacks').$type<string[]>().notNull().default([]),
+  revision: integer('revision').notNull().default(1),
+  createdBy: text('created_by'),
+  updatedBy: text('updated_by'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * One row (id 1): bumped in the transaction of every provider or alias change, which also locks it,
+ * so changes apply one at a time across replicas; replicas poll it to reload (llm/managed-llm.ts).
+ */
+export const llmConfigRevision = pgTable('llm_config_revision', {
+  id: integer('id').primaryKey(),
+  revision: bigint('revision', { mode: 'number' }).notNull(),
+});
+
+export const llmSchema = {
+  llmKeySettings,
+  llmCounters,
+  llmUsage,
+  llmProviders,
+  llmAliases,
+  llmConfigRevision,
+};

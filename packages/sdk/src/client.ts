@@ -3,6 +3,7 @@
 import { toBase64 } from './base64.js';
 import { ModelGardenApiError, ModelGardenNetworkError } from './errors.js';
 import { type MultipartField, multipartStream, type UploadProgress } from './multipart.js';
+import type { ChatCompletion, LlmModel } from './openai-types.js';
 import type {
   AliasAssignment,
   AliasHistoryEntry,
@@ -12,6 +13,7 @@ import type {
   AppendedMessages,
   AuditEntry,
   AuditQuery,
+  ChatCompletionRequest,
   Collection,
   CollectionDocument,
   Conversation,
@@ -62,7 +64,7 @@ import type {
   UserWithPassword,
   VersionMetadataPatch,
 } from './types.js';
-import { resolveUpload, type UploadSource } from './upload-source.js';
+import { type ResolvedUpload, resolveUpload, type UploadSource } from './upload-source.js';
 
 export interface ModelGardenClientOptions {
   /** Where the server answers, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
@@ -205,22 +207,7 @@ export class ModelGardenClient {
     const fields: MultipartField[] = metadata ? [{ name: 'metadata', value: JSON.stringify(metadata) }] : [];
     if (options.reference !== undefined) fields.push({ name: 'reference', value: options.reference });
     const path = `api/models/${segment(name)}/versions`;
-
-    if (canStreamRequestBodies()) {
-      const body = multipartStream(fields, 'file', upload, onProgress);
-      return this.#json('POST', path, {
-        signal,
-        body: body.stream,
-        headers: { 'content-type': body.contentType, 'content-length': String(body.length), ...keyHeader },
-      });
-    }
-    const form = new FormData();
-    for (const field of fields) form.append(field.name, field.value);
-    form.append('file', await upload.blob(), upload.filename);
-    onProgress?.({ loaded: 0, total: upload.size });
-    const version = await this.#json<ModelVersion>('POST', path, { signal, body: form, headers: keyHeader });
-    onProgress?.({ loaded: upload.size, total: upload.size });
-    return version;
+    return this.#upload(path, fields, upload, { signal, headers: keyHeader, onProgress });
   }
 
   /** `GET /api/models?q=&tag=&task=&limit=&offset=`: one page of models matching the filters. */
@@ -641,6 +628,58 @@ export class ModelGardenClient {
     return this.#json('GET', 'api/llm/providers', { ...options });
   }
 
+  // The gateway's `/v1` routes in OpenAI's wire format: errors come in OpenAI's shape
+  // (`code` such as `model_not_found`, `invalid_api_key`); OpenAI's own clients work too (`openAIOptions`).
+
+  /**
+   * What to give the official `openai` client so that it talks to this server's gateway.
+   *
+   * @example
+   * import OpenAI from 'openai';
+   * const openai = new OpenAI(client.openAIOptions());
+   */
+  openAIOptions(): { baseURL: string; apiKey: string } {
+    // The openai client refuses to start without a key; a session-less caller gets the gateway's 401.
+    return { baseURL: new URL('v1', this.baseUrl).toString(), apiKey: this.#apiKey ?? 'none' };
+  }
+
+  /** `GET /v1/models`: the LLMs and aliases on offer (those your key may use). */
+  async llmModels(options?: CallOptions): Promise<LlmModel[]> {
+    return (await this.#json<{ data: LlmModel[] }>('GET', 'v1/models', { ...options })).data;
+  }
+
+  /** `POST /v1/chat/completions`: one whole completion (with `modelgarden.tools`: after the tools ran). */
+  chatCompletion(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion> {
+    return this.#json('POST', 'v1/chat/completions', { ...options, json: { ...request, stream: false } });
+  }
+
+  /**
+   * `POST /v1/chat/completions` with `stream: true`: resolves once the server has accepted the request
+   * (an error before the stream starts throws, as for any call) with the server-sent-event body, each
+   * `data:` a `ChatCompletionChunk` (or a `ChatStreamError` that ends it), then `data: [DONE]`. Read
+   * it with an SSE parser such as `eventsource-parser`; abort `signal` to stop the answer.
+   */
+  async chatCompletionStream(
+    request: ChatCompletionRequest,
+    options: CallOptions = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    const { response, url } = await this.#open('POST', 'v1/chat/completions', {
+      ...options,
+      headers: { accept: 'text/event-stream' },
+      json: { ...request, stream: true },
+    });
+    if (!response.body) {
+      throw new ModelGardenApiError({
+        status: response.status,
+        code: 'INVALID_RESPONSE',
+        message: `expected an event stream from POST ${url}, got no body`,
+        method: 'POST',
+        url,
+      });
+    }
+    return response.body;
+  }
+
   // The chat page's stored conversations: the caller's own (a user's session or key with `chat`).
 
   /** `GET /api/conversations`: your conversations, most recently changed first. */
@@ -705,18 +744,29 @@ export class ModelGardenClient {
     await this.#json('DELETE', `api/collections/${segment(name)}`, { ...options, empty: true });
   }
 
-  /** `POST /api/collections/{name}/documents`: upload a .txt, .md, .html or .pdf (ingested in the background). */
+  /**
+   * `POST /api/collections/{name}/documents`: upload a .txt, .md, .html or .pdf (ingested in the
+   * background: poll `getDocument` until `ready` or `failed`).
+   *
+   * @example
+   * const { id } = await client.uploadDocument('handbook', './guide.md', {
+   *   onProgress: ({ loaded, total }) => console.log(`${loaded}/${total}`),
+   * });
+   */
   async uploadDocument(
     name: string,
     file: UploadSource,
-    options: CallOptions & { filename?: string } = {},
+    options: CallOptions & {
+      /** The file name sent to the server (its extension decides the type); defaults as `pushModel`'s. */
+      filename?: string;
+      /** Called as the file goes out; in runtimes that cannot stream a body, only at the start and end. */
+      onProgress?: (progress: UploadProgress) => void;
+    } = {},
   ): Promise<UploadedDocument> {
     const upload = await resolveUpload(file, options.filename);
-    const form = new FormData();
-    form.append('file', await upload.blob(), upload.filename);
-    return this.#json('POST', `api/collections/${segment(name)}/documents`, {
+    return this.#upload(`api/collections/${segment(name)}/documents`, [], upload, {
       signal: options.signal,
-      body: form,
+      onProgress: options.onProgress,
     });
   }
 
@@ -766,6 +816,31 @@ export class ModelGardenClient {
     });
   }
 
+  /** A multipart upload of `upload` as `file` after `fields`: streamed with progress where the runtime can. */
+  async #upload<T>(
+    path: string,
+    fields: MultipartField[],
+    upload: ResolvedUpload,
+    init: CallOptions & { headers?: Record<string, string>; onProgress?: (progress: UploadProgress) => void },
+  ): Promise<T> {
+    const { signal, headers = {}, onProgress } = init;
+    if (canStreamRequestBodies()) {
+      const body = multipartStream(fields, 'file', upload, onProgress);
+      return this.#json('POST', path, {
+        signal,
+        body: body.stream,
+        headers: { 'content-type': body.contentType, 'content-length': String(body.length), ...headers },
+      });
+    }
+    const form = new FormData();
+    for (const field of fields) form.append(field.name, field.value);
+    form.append('file', await upload.blob(), upload.filename);
+    onProgress?.({ loaded: 0, total: upload.size });
+    const answer = await this.#json<T>('POST', path, { signal, body: form, headers });
+    onProgress?.({ loaded: upload.size, total: upload.size });
+    return answer;
+  }
+
   #mutate<T>(method: string, path: string, options: MutationOptions, json?: unknown): Promise<T> {
     return this.#json(method, path, { signal: options.signal, headers: idempotencyHeader(options), json });
   }
@@ -797,6 +872,19 @@ export class ModelGardenClient {
     path: string,
     init: SendInit,
   ): Promise<{ response: Response; text: string; url: string }> {
+    const { response, url } = await this.#open(method, path, init);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new ModelGardenNetworkError(method, url, error);
+    }
+    return { response, text, url };
+  }
+
+  /** Sends the request; a 2xx answer comes back unread, any other is read and thrown as the API's error. */
+  async #open(method: string, path: string, init: SendInit): Promise<{ response: Response; url: string }> {
     const url = this.#url(path, init.query);
     const headers: Record<string, string> = { accept: 'application/json', ...this.#headers, ...init.headers };
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
@@ -813,10 +901,10 @@ export class ModelGardenClient {
     if (body instanceof ReadableStream) requestInit.duplex = 'half';
 
     let response: Response;
-    let text: string;
+    let text = '';
     try {
       response = await this.#fetch(url, requestInit);
-      text = await response.text();
+      if (!response.ok && !init.alsoOk?.includes(response.status)) text = await response.text();
     } catch (error) {
       // A cancellation the caller asked for stays the AbortError they expect, not a network failure.
       if (init.signal?.aborted) throw error;
@@ -827,7 +915,7 @@ export class ModelGardenClient {
       this.#onError?.(error);
       throw error;
     }
-    return { response, text, url };
+    return { response, url };
   }
 
   #url(path: string, query: Query = {}): string {

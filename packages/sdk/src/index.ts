@@ -20,5 +20,6 @@ export {
   type ServerErrorCode,
 } from './errors.js';
 export type { UploadProgress } from './multipart.js';
+export type * from './openai-types.js';
 export type * from './types.js';
 export type { UploadSource } from './upload-source.js';

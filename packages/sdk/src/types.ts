@@ -167,6 +167,10 @@ export type LlmUsageTotals = Schemas['LlmUsageTotals'];
 export type LlmUsageQuery = QueryOf<'/api/llm/usage', 'get'>;
 /** `GET /api/llm/providers` */
 export type LlmProviders = Schemas['LlmProviders'];
+/** The body of `POST /v1/chat/completions` (OpenAI's, with Model Garden's `modelgarden` field). */
+export type ChatCompletionRequest =
+  paths['/v1/chat/completions']['post']['requestBody']['content']['application/json'];
+export type ChatMessage = ChatCompletionRequest['messages'][number];
 
 // The chat page's stored conversations (the caller's own).
 

@@ -6,86 +6,25 @@
  * Model Garden API keys (Bearer; never anonymous); a session belongs to the credentials that opened
  * it, and another caller naming its id is answered as for an unknown session. See docs/tools-and-mcp.md.
  */
-import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
-  CallToolRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SIGNED_IN } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { AppContext } from '../../context.js';
-import { toolResultText } from '../../llm/tools/model-tools.js';
-import { SERVICE_VERSION } from '../../version.js';
+import type { McpSession } from '../mcp-session.js';
 import { traits } from '../route-traits.js';
 
-const CARD_URI = 'modelgarden://models/';
 /** Open sessions at most; the oldest is closed to make room. */
 const MAX_SESSIONS = 1000;
-
-interface Session {
-  owner: string;
-  server: Server;
-  transport: StreamableHTTPServerTransport;
-}
 
 function ownerOf(p: Principal): string {
   if (p.kind === 'user') return p.via === 'key' ? `key:${p.keyId}` : `user:${p.userId}`;
   return p.kind;
 }
 
-function mcpServer(ctx: AppContext, principal: Principal): Server {
-  const server = new Server(
-    { name: 'modelgarden', version: SERVICE_VERSION },
-    { capabilities: { tools: { listChanged: true }, resources: { listChanged: true } } },
-  );
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: (await ctx.tools.list(principal)).map((t) => ({
-      name: t.name,
-      title: t.model,
-      description: t.description,
-      inputSchema: t.parameters as { type: 'object' },
-    })),
-  }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tools = await ctx.tools.list(principal);
-    const result = await ctx.tools.call(
-      principal,
-      tools,
-      request.params.name,
-      request.params.arguments ?? {},
-      extra.signal,
-    );
-    return {
-      content: [{ type: 'text' as const, text: toolResultText(result) }],
-      isError: !result.ok,
-    };
-  });
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
-    resources: (await ctx.tools.list(principal)).map((t) => ({
-      uri: `${CARD_URI}${t.model}`,
-      name: t.model,
-      title: `Model card: ${t.model}`,
-      mimeType: 'text/markdown',
-    })),
-  }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-    const uri = request.params.uri;
-    const name = uri.startsWith(CARD_URI) ? decodeURIComponent(uri.slice(CARD_URI.length)) : '';
-    const text = await ctx.tools.card(principal, name);
-    return { contents: [{ uri, mimeType: 'text/markdown', text }] };
-  });
-  return server;
-}
-
 export function mcpRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
-    const sessions = new Map<string, Session>();
+    const sessions = new Map<string, McpSession>();
     const unsubscribe = ctx.registry.onChange(() => {
       for (const s of sessions.values()) {
         void s.server.sendToolListChanged().catch(() => {});
@@ -112,21 +51,14 @@ export function mcpRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           const [oldest] = sessions.values();
           await oldest?.transport.close().catch(() => {});
         }
-        const created: Session = {
+        const { openMcpSession } = await import('../mcp-session.js');
+        session = await openMcpSession(
+          ctx,
+          req.principal,
           owner,
-          server: mcpServer(ctx, req.principal),
-          transport: new StreamableHTTPServerTransport({
-            sessionIdGenerator: () => randomUUID(),
-            onsessioninitialized: (sid) => {
-              sessions.set(sid, created);
-            },
-          }),
-        };
-        created.transport.onclose = () => {
-          if (created.transport.sessionId) sessions.delete(created.transport.sessionId);
-        };
-        await created.server.connect(created.transport);
-        session = created;
+          (sid, opened) => sessions.set(sid, opened),
+          (sid) => sessions.delete(sid),
+        );
       }
       reply.hijack();
       await session.transport.handleRequest(req.raw, reply.raw, req.body);

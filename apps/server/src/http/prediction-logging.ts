@@ -5,12 +5,12 @@
  * buffer (serialised there); only image statistics (sharp) are computed asynchronously.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import sharp from 'sharp';
 import type { AppContext } from '../context.js';
 import type { PredictionLogEntry } from '../observability/prediction-log.js';
 import type { ModelVersion } from '../registry/types.js';
 import { imageFormatOf } from '../serving/image-preprocess.js';
 import type { InferResult } from '../serving/inference-service.js';
+import { loadSharp } from '../serving/load-sharp.js';
 import { type FeatureRow, featureRowsOf, type PredictResult } from '../serving/predict-service.js';
 import { addRouteHook, routeOf } from './route-hooks.js';
 import { traitsOfRoute } from './route-traits.js';
@@ -37,6 +37,7 @@ async function imageStats(base64: string, maxPixels: number): Promise<Record<str
   try {
     const bytes = Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
     if (!imageFormatOf(bytes)) return null;
+    const sharp = await loadSharp();
     const img = sharp(bytes, { limitInputPixels: maxPixels });
     const [meta, stats] = await Promise.all([img.metadata(), img.stats()]);
     const channels = stats.channels.slice(0, 3);

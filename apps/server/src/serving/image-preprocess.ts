@@ -3,9 +3,10 @@
  * config: flatten → grayscale/RGB → optional invert → optional crop-to-content (centred in a square
  * with a margin) → resize → scale and normalise → NCHW or NHWC.
  */
-import sharp, { type CreateRaw, type OutputInfo } from 'sharp';
+import type { CreateRaw, OutputInfo } from 'sharp';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 import type { ImagePreprocessing } from '../registry/types.js';
+import { loadSharp } from './load-sharp.js';
 
 /** Default for MAX_IMAGE_PIXELS: pixels a picture's header may claim before it is decoded (4096²). */
 export const DEFAULT_MAX_IMAGE_PIXELS = 16_777_216;
@@ -54,6 +55,7 @@ const UNSUPPORTED = 'Unsupported image format; send PNG, JPEG, WebP or GIF';
 async function checkHeader(bytes: Uint8Array, maxPixels: number): Promise<void> {
   const format = imageFormatOf(bytes);
   if (!format) throw invalid(UNSUPPORTED);
+  const sharp = await loadSharp();
   const meta = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
   // libvips picks its loader by content too: it must be the one the magic bytes named.
   if (meta.format !== format) throw invalid(UNSUPPORTED);
@@ -70,6 +72,7 @@ async function checkHeader(bytes: Uint8Array, maxPixels: number): Promise<void> 
 
 /** Decodes, crops and resizes to raw 8-bit pixels (channels interleaved). */
 async function toPixels(bytes: Uint8Array, p: ImagePreprocessing, maxPixels: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   // Raw buffers are already in memory, so only encoded input needs the decoder's own cap too.
   const open = (input: Uint8Array | Buffer, raw?: CreateRaw) =>
     sharp(input, { limitInputPixels: raw ? false : maxPixels, failOn: 'error', ...(raw ? { raw } : {}) });

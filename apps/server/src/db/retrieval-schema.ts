@@ -4,7 +4,6 @@
  * the row is the ingestion job) and the documents' chunks with a weighted full-text vector (heading A,
  * text B) and, when an embeddings model is configured, their embedding as a float array.
  */
-import { sql } from 'drizzle-orm';
 import {
   bigserial,
   customType,
@@ -80,11 +79,11 @@ export const chunks = pgTable(
     /** The heading path above the chunk ("Retrieval › Search"), with the document's name first. */
     heading: text('heading').notNull(),
     text: text('text').notNull(),
-    tsv: tsvector('tsv')
-      .notNull()
-      .generatedAlwaysAs(
-        sql`setweight(to_tsvector('english'::regconfig, heading), 'A') || setweight(to_tsvector('english'::regconfig, text), 'B')`,
-      ),
+    /**
+     * Written with the chunk (retrieval/ingest-worker.ts): the heading weighted A, the text B, each
+     * with the words of its code-like tokens appended (retrieval/search-text.ts).
+     */
+    tsv: tsvector('tsv').notNull(),
     embedding: real('embedding').array(),
   },
   (t) => [

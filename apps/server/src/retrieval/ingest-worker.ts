@@ -11,6 +11,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { chunks, collections, documents } from '../db/retrieval-schema.js';
 import { type ChunkOptions, chunkText, DEFAULT_CHUNKING } from './chunking.js';
+import { searchText } from './search-text.js';
 
 /** Turns passages into vectors (the LLM gateway's embeddings, wired in context.ts). */
 export type Embedder = (model: string, texts: string[]) => Promise<number[][]>;
@@ -175,6 +176,7 @@ export class IngestWorker {
               chunkIndex: i + j,
               heading: p.heading,
               text: p.text,
+              tsv: sql`setweight(to_tsvector('english', ${searchText(p.heading)}), 'A') || setweight(to_tsvector('english', ${searchText(p.text)}), 'B')`,
               embedding: vectors?.[i + j] ?? null,
             })),
           );

@@ -1,8 +1,9 @@
 /**
  * Search over a collection's chunks. Full text: each query term (query-terms.ts) becomes its own
- * tsquery; a chunk's score is the sum, over the terms it matches, of the term's BM25 inverse document
- * frequency in this collection times PostgreSQL's cover-density rank of that term in the chunk
- * (`ts_rank_cd`, headings weighted 1.0 against the text's 0.4, saturating). With an embeddings model
+ * tsquery, ORed; a chunk's score is BM25 computed over the lexemes PostgreSQL indexed (english
+ * stemming and stop words, code-like tokens also split into their words: search-text.ts): the sum,
+ * over the terms it matches, of the term's inverse document frequency in this collection times its
+ * saturated, length-normalised frequency in the chunk, a heading occurrence counting twice. With an embeddings model
  * the query is embedded too, chunks are ranked by cosine similarity to it, and the two rankings are
  * fused by reciprocal rank (k = 60). Vectors are ranked exactly, in SQL over the stored arrays (no
  * pgvector index: see docs/retrieval.md).
@@ -12,10 +13,6 @@ import type { SearchResult } from '../contract/retrieval-schemas.js';
 import type { Db } from '../db/database.js';
 import { queryTerms } from './query-terms.js';
 
-/** ts_rank_cd's weights for D, C, B (the text) and A (the heading path). */
-const WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
-/** ts_rank_cd normalisation: 1 divides by 1 + log(length), 32 maps rank r to r / (r + 1). */
-const NORMALIZATION = 1 | 32;
 const RRF_K = 60;
 
 type Row = Record<string, unknown>;
@@ -37,7 +34,16 @@ function toResult(r: Row): RankedChunk {
   };
 }
 
-/** Full-text search: the OR of the query's terms, each weighted by its rarity. */
+/** BM25's term-frequency saturation and length normalisation (the usual values, not tuned here). */
+const K1 = 1.2;
+const B = 0.75;
+/** A heading occurrence of a term counts as this many in the text (BM25F's field weight). */
+const HEADING_WEIGHT = 2;
+
+/**
+ * Full-text search: the OR of the query's terms, scored as BM25 over PostgreSQL's own lexemes
+ * (english stemming and stop words from `to_tsvector`), with heading occurrences weighted.
+ */
 export async function searchFullText(
   db: Db,
   collectionId: string,
@@ -47,23 +53,36 @@ export async function searchFullText(
   const terms = queryTerms(query);
   if (terms.length === 0) return [];
   const result = await db.execute(sql`
-    with total as (
-      select count(*)::float8 as n from chunks where collection_id = ${collectionId}
+    with stats as (
+      select count(*)::float8 as n, greatest(avg(length(tsv)), 1)::float8 as avglen
+      from chunks where collection_id = ${collectionId}
     ), terms as (
-      select distinct on (q::text) q from (
-        select websearch_to_tsquery('english', t) as q from jsonb_array_elements_text(${JSON.stringify(terms)}::jsonb) t
+      select distinct on (q::text) q,
+        array(select lexeme from unnest(to_tsvector('english', t))) as lexemes
+      from (
+        select t, websearch_to_tsquery('english', t) as q
+        from jsonb_array_elements_text(${JSON.stringify(terms)}::jsonb) t
       ) x where numnode(q) > 0
     ), weighted as (
-      select terms.q, ln(1 + (total.n - d.df + 0.5) / (d.df + 0.5)) as idf
-      from terms, total,
+      select terms.q, terms.lexemes, ln(1 + (stats.n - d.df + 0.5) / (d.df + 0.5)) as idf
+      from terms, stats,
         lateral (select count(*)::float8 as df from chunks c where c.collection_id = ${collectionId} and c.tsv @@ terms.q) d
       where d.df > 0
-    ), scored as (
-      select c.id, sum(w.idf * ts_rank_cd(${WEIGHTS}::float4[], c.tsv, w.q, ${NORMALIZATION})) as score
+    ), hits as (
+      select c.id, length(c.tsv)::float8 as len, w.idf,
+        (select min(f) from (
+          select sum(case when wt = 'A' then ${HEADING_WEIGHT}::float8 else 1 end) as f
+          from unnest(c.tsv) u, unnest(u.weights) wt
+          where u.lexeme = any(w.lexemes) group by u.lexeme
+        ) per_lexeme) as tf
       from chunks c join weighted w on c.tsv @@ w.q
       where c.collection_id = ${collectionId}
-      group by c.id
-      order by score desc, c.id
+    ), scored as (
+      select h.id, sum(h.idf * h.tf * (${K1}::float8 + 1)
+        / (h.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * h.len / stats.avglen))) as score
+      from hits h, stats
+      group by h.id
+      order by score desc, h.id
       limit ${k}
     )
     select c.id, c.document_id, d.name as document_name, c.chunk_index, c.heading, c.text, s.score

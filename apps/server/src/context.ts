@@ -11,6 +11,7 @@ import { type Database, openDatabase } from './db/database.js';
 import { seedDemoModels } from './demo/seed-demo-models.js';
 import { ConversationStore } from './llm/conversations.js';
 import { createLlmServices, type LlmServices } from './llm/llm-services.js';
+import { RetrievalContext } from './llm/retrieval-context.js';
 import { ModelTools } from './llm/tools/model-tools.js';
 import { ToolLoop } from './llm/tools/tool-loop.js';
 import type { DriftService } from './observability/drift-service.js';
@@ -178,7 +179,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     auth,
     llm,
     tools,
-    toolLoop: new ToolLoop(llm.gateway, tools),
+    toolLoop: new ToolLoop(llm.gateway, tools, new RetrievalContext(retrieval)),
     conversations: new ConversationStore(database.db),
     retrieval,
     startup: { done: false, failures: [], stopping: false },

@@ -7,6 +7,7 @@
  * (UNSUPPORTED_PARAMETER), never silently dropped.
  */
 import { z } from 'zod';
+import { modelgardenChatOptionsSchema } from './chat-extension-schemas.js';
 
 const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
 const imagePart = z.strictObject({
@@ -106,14 +107,10 @@ export const chatCompletionRequestSchema = z.strictObject({
   logit_bias: z.record(z.string(), z.number()).nullable().optional(),
   /**
    * Model Garden's extension: the gateway offers these registered models as tools and runs the
-   * LLM's calls to them itself (llm/tools/tool-loop.ts, docs/tools-and-mcp.md).
+   * LLM's calls to them itself, and retrieves passages of these collections for the answer to cite
+   * (contract/chat-extension-schemas.ts, llm/tools/tool-loop.ts, docs/tools-and-mcp.md, docs/retrieval.md).
    */
-  modelgarden: z
-    .strictObject({
-      tools: z.union([z.literal('all'), z.array(z.string().min(1).max(200)).min(1).max(128)]),
-      max_steps: z.number().int().min(1).max(20).optional(),
-    })
-    .optional(),
+  modelgarden: modelgardenChatOptionsSchema.optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

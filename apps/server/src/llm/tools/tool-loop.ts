@@ -14,14 +14,21 @@
  * calls' indexes continue across rounds, so an accumulator keeps them apart), one finish chunk at
  * the end, and for each call the gateway runs two extension chunks, `choices: []` plus a
  * `modelgarden` object: `{"type": "tool_call", …}` before it runs and `{"type": "tool_result", …}`
- * after (docs/tools-and-mcp.md). Domain code: no Fastify.
+ * after (docs/tools-and-mcp.md).
+ *
+ * With `"collections": [...]` (and `k`) the same request also retrieves passages for the last user
+ * message and hands them to the LLM numbered (llm/retrieval-context.ts); the completion's
+ * `modelgarden.citations` lists them, and a stream opens with one `{"type": "citations", …}` chunk
+ * before any content (docs/retrieval.md). `tools` may then be left out. Domain code: no Fastify.
  */
 import type { Principal } from '../../auth/principal.js';
 import { grants } from '../../auth/scopes.js';
+import type { Citation } from '../../contract/chat-extension-schemas.js';
 import type { ChatCompletion, ChatCompletionRequest } from '../../contract/openai-schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import type { GatewayCaller, LlmGateway } from '../gateway.js';
 import { ChunkWriter, completionId } from '../openai-format.js';
+import type { RetrievalContext } from '../retrieval-context.js';
 import type { ChatStreamPart, Usage } from '../spec.js';
 import { type ModelTool, type ModelTools, type ToolResult, toolResultText } from './model-tools.js';
 
@@ -43,6 +50,8 @@ type Call = { id: string; type: 'function'; function: { name: string; arguments:
 export interface ToolLoopReport {
   steps: number;
   tool_calls: Array<ReturnType<typeof reportOf>>;
+  /** The passages retrieved for the answer (only when the request named collections). */
+  citations?: Citation[];
 }
 
 function reportOf(c: ExecutedToolCall) {
@@ -62,23 +71,31 @@ interface Prepared {
   clientTools: Set<string>;
   maxSteps: number;
   base: ChatCompletionRequest;
+  /** The conversation to send: the request's messages, with the retrieved passages when asked. */
+  messages: Message[];
+  /** null when the request named no collections. */
+  citations: Citation[] | null;
 }
 
 export class ToolLoop {
   constructor(
     private readonly gateway: LlmGateway,
     private readonly tools: ModelTools,
+    private readonly context: RetrievalContext,
   ) {}
 
   private async prepare(principal: Principal, body: ChatCompletionRequest): Promise<Prepared> {
     const options = body.modelgarden!;
-    if (principal.kind === 'anonymous' || !grants(principal.scopes, 'predict'))
+    if (
+      options.tools !== undefined &&
+      (principal.kind === 'anonymous' || !grants(principal.scopes, 'predict'))
+    )
       throw new ModelGardenError(
         'FORBIDDEN',
         "Model Garden tools run predictions: the key needs the 'predict' scope as well as 'chat'",
         { details: { param: 'modelgarden.tools' } },
       );
-    const offered = await this.tools.select(principal, options.tools);
+    const offered = options.tools === undefined ? [] : await this.tools.select(principal, options.tools);
     const clientTools = new Set((body.tools ?? []).map((t) => t.function.name));
     const clash = offered.find((t) => clientTools.has(t.name));
     if (clash)
@@ -88,7 +105,23 @@ export class ToolLoop {
         { details: { param: 'tools' } },
       );
     const { modelgarden: _, ...base } = body;
-    return { offered, clientTools, maxSteps: options.max_steps ?? DEFAULT_MAX_STEPS, base };
+    let messages: Message[] = [...body.messages];
+    let citations: Citation[] | null = null;
+    if (options.collections !== undefined)
+      ({ messages, citations } = await this.context.augment(
+        principal,
+        messages,
+        options.collections,
+        options.k,
+      ));
+    return {
+      offered,
+      clientTools,
+      maxSteps: options.max_steps ?? DEFAULT_MAX_STEPS,
+      base,
+      messages,
+      citations,
+    };
   }
 
   /** The request of one round: the conversation so far, the client's tools and ours. */
@@ -113,7 +146,12 @@ export class ToolLoop {
 
   /** Whether the loop runs this answer's calls (none names a client tool, rounds are left). */
   private runs(p: Prepared, calls: Call[], step: number): boolean {
-    return calls.length > 0 && step < p.maxSteps && !calls.some((c) => p.clientTools.has(c.function.name));
+    return (
+      p.offered.length > 0 &&
+      calls.length > 0 &&
+      step < p.maxSteps &&
+      !calls.some((c) => p.clientTools.has(c.function.name))
+    );
   }
 
   private async execute(
@@ -139,7 +177,7 @@ export class ToolLoop {
     };
   }
 
-  /** A non-streamed completion, with `modelgarden: {steps, tool_calls}` beside OpenAI's fields. */
+  /** A non-streamed completion, with `modelgarden: {steps, tool_calls, citations?}` beside OpenAI's fields. */
   async chat(
     caller: GatewayCaller,
     principal: Principal,
@@ -147,7 +185,7 @@ export class ToolLoop {
     signal?: AbortSignal,
   ): Promise<ChatCompletion & { modelgarden: ToolLoopReport }> {
     const p = await this.prepare(principal, body);
-    const messages: Message[] = [...body.messages];
+    const messages = p.messages;
     const executed: ExecutedToolCall[] = [];
     const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     for (let step = 0; ; step++) {
@@ -161,7 +199,11 @@ export class ToolLoop {
         return {
           ...completion,
           usage,
-          modelgarden: { steps: step + 1, tool_calls: executed.map(reportOf) },
+          modelgarden: {
+            steps: step + 1,
+            tool_calls: executed.map(reportOf),
+            ...(p.citations ? { citations: p.citations } : {}),
+          },
         };
       messages.push({ role: 'assistant', content: message.content, tool_calls: calls });
       for (const call of calls) {
@@ -183,7 +225,7 @@ export class ToolLoop {
     signal?: AbortSignal,
   ): Promise<{ events: AsyncIterable<string> }> {
     const p = await this.prepare(principal, body);
-    const messages: Message[] = [...body.messages];
+    const messages = p.messages;
     const first = await this.gateway.stream(caller, this.request(p, messages, 0, true), signal);
     const id = completionId();
     const created = first.created;
@@ -193,6 +235,7 @@ export class ToolLoop {
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], modelgarden: ev })}\n\n`;
     const loop = this;
     async function* events(): AsyncGenerator<string> {
+      if (p.citations) yield extension({ type: 'citations', citations: p.citations });
       const total: Usage = { promptTokens: 0, completionTokens: 0 };
       let offset = 0;
       let opened = first;

@@ -24,7 +24,7 @@ import { chatCompletion, completionId, embeddingList } from './openai-format.js'
 import { routeFor, toChatRequest } from './openai-request.js';
 import { type LlmRouter, newState, type Route, type RouteState } from './router.js';
 import type { ChatRequest, ChatStreamPart, ToolCall, Usage } from './spec.js';
-import { countPrompt, countText } from './tokens.js';
+import { countPrompt, countText, loadTokenizer, tokenizerLoaded } from './tokens.js';
 import type { UsageLog } from './usage-log.js';
 
 /** Who is calling, as the gateway counts and limits it. */
@@ -142,6 +142,7 @@ export class LlmGateway {
       });
     let route = this.deps.catalog.resolve(model);
     if (request) route = routeFor(route, request);
+    if (!tokenizerLoaded()) await loadTokenizer();
     const limits = effectiveLimits(settings, this.deps.config.defaultLimits);
     let reservation: Reservation | null = null;
     if (hasLimits(limits)) {

@@ -15,7 +15,7 @@ import { ExclusiveLimitStore } from './local-limits.js';
 import { createProvider, type ProviderConfig } from './providers/index.js';
 import { LlmRouter, type RouterObserver } from './router.js';
 import type { LlmProvider } from './spec.js';
-import { countText } from './tokens.js';
+import { loadTokenizer } from './tokens.js';
 import { UsageLog } from './usage-log.js';
 
 export interface LlmServices {
@@ -94,8 +94,9 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     usage,
     configured: providers.length > 0,
     start: () => {
-      // The tokenizer builds its tables on first use (~0.5 s): do it now, not in a caller's request.
-      countText('warm up');
+      // With a provider configured, load the tokenizer now rather than in the first caller's request.
+      if (catalog.providers.size > 0)
+        void loadTokenizer().catch((err) => options.onError?.('loading the tokenizer', err));
       return catalog.start(config.catalogRefreshMs);
     },
     async close() {

@@ -1,10 +1,27 @@
 /**
  * Token counts when a provider reports none, and the prompt estimate a budget reservation needs:
  * OpenAI's o200k_base encoding (gpt-tokenizer, pure JS). Other providers' tokenizers differ by a few
- * per cent; the count is marked as estimated where it is recorded.
+ * per cent; the count is marked as estimated where it is recorded. The tokenizer's tables load with
+ * loadTokenizer() (hundreds of milliseconds of imports): the gateway awaits it before its first call,
+ * so a server with no LLM provider never pays for it at start-up.
  */
-import { countTokens } from 'gpt-tokenizer';
 import type { ChatMessage, ContentPart, ToolDefinition } from './spec.js';
+
+let countTokens: ((text: string) => number) | undefined;
+let loading: Promise<void> | undefined;
+
+/** Loads the tokenizer once; the counts below need it. */
+export function loadTokenizer(): Promise<void> {
+  loading ??= import('gpt-tokenizer').then((m) => {
+    countTokens = m.countTokens;
+    countTokens('warm up'); // builds its lookup tables now, not in a caller's request
+  });
+  return loading;
+}
+
+export function tokenizerLoaded(): boolean {
+  return countTokens !== undefined;
+}
 
 /** Per message: the role and separators OpenAI's chat format adds. */
 const PER_MESSAGE = 4;
@@ -12,7 +29,9 @@ const PER_MESSAGE = 4;
 const PER_IMAGE = 85;
 
 export function countText(text: string): number {
-  return text.length === 0 ? 0 : countTokens(text);
+  if (text.length === 0) return 0;
+  if (!countTokens) throw new Error('countText before loadTokenizer()');
+  return countTokens(text);
 }
 
 function countContent(content: string | ContentPart[] | null | undefined): number {

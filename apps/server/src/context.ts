@@ -28,7 +28,8 @@ import type { ModelInspector } from './registry/push-version.js';
 import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
 import { createS3Client, S3ArtifactStore } from './registry/s3-artifact-store.js';
 import { RetrievalService } from './retrieval/retrieval-service.js';
-import { seedDocsCollection } from './retrieval/seed-docs.js';
+import { DEMO_COLLECTION, seedDocsCollection } from './retrieval/seed-docs.js';
+import { ShippedEvaluations } from './retrieval/shipped-evaluation.js';
 import { HotSwap } from './serving/hot-swap.js';
 import { InferenceService } from './serving/inference-service.js';
 import { ModelManager } from './serving/model-manager.js';
@@ -66,6 +67,8 @@ export interface AppContext {
   conversations: ConversationStore;
   /** Knowledge bases: collections, documents, ingestion, search (retrieval/retrieval-service.ts). */
   retrieval: RetrievalService;
+  /** The figures of collections that ship a question set (retrieval/shipped-evaluation.ts). */
+  evaluations: ShippedEvaluations;
   /** Set once start-up work (seeding, loading `production` versions) has finished. */
   startup: {
     done: boolean;
@@ -88,6 +91,8 @@ const EMBEDDED_CACHE_TTL_MS = 60_000;
 const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
 /** The project's own docs/, the demo collection's source (src/ and dist/ sit at the same depth). */
 const DOCS_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'docs');
+/** Its shipped evaluation set, whose figures the collection page shows. */
+const DOCS_QUESTIONS = 'bench/retrieval-questions.jsonl';
 
 export async function createContext(config: Config, logger: Logger): Promise<AppContext> {
   const database = await openDatabase({
@@ -182,6 +187,14 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     toolLoop: new ToolLoop(llm.gateway, tools, new RetrievalContext(retrieval)),
     conversations: new ConversationStore(database.db),
     retrieval,
+    evaluations: new ShippedEvaluations(
+      retrieval,
+      new Map(
+        config.seedDemoModels
+          ? [[DEMO_COLLECTION, { file: path.resolve(DOCS_DIR, '..', DOCS_QUESTIONS), label: DOCS_QUESTIONS }]]
+          : [],
+      ),
+    ),
     startup: { done: false, failures: [], stopping: false },
     async close() {
       hotSwap.close();

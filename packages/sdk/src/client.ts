@@ -16,6 +16,7 @@ import type {
   ChatCompletionRequest,
   Collection,
   CollectionDocument,
+  CollectionEvaluation,
   Conversation,
   ConversationPatch,
   ConversationWithMessages,
@@ -814,6 +815,14 @@ export class ModelGardenClient {
       ...options,
       json: { questions },
     });
+  }
+
+  /**
+   * `GET /api/collections/{name}/evaluation`: the figures of the collection's shipped question set
+   * (the demo `docs` collection's), `unavailable` when it has none, `ingesting` until it is ready.
+   */
+  collectionEvaluation(name: string, options?: CallOptions): Promise<CollectionEvaluation> {
+    return this.#json('GET', `api/collections/${segment(name)}/evaluation`, { ...options });
   }
 
   /** A multipart upload of `upload` as `file` after `fields`: streamed with progress where the runtime can. */

@@ -79,6 +79,7 @@ const ROUTES: Record<string, keyof ModelGardenClient | Array<keyof ModelGardenCl
   'DELETE /api/collections/{name}/documents/{id}': 'deleteDocument',
   'POST /api/collections/{name}/search': 'searchCollection',
   'POST /api/collections/{name}/evaluate': 'evaluateCollection',
+  'GET /api/collections/{name}/evaluation': 'collectionEvaluation',
 };
 
 describe('SDK coverage of the API', () => {

@@ -203,3 +203,5 @@ export type SearchResponse = Schemas['SearchResponse'];
 export type SearchResult = Schemas['SearchResult'];
 export type EvaluationQuestion = Schemas['EvaluateCollectionBody']['questions'][number];
 export type RetrievalEvaluation = Schemas['RetrievalEvaluation'];
+/** `GET /api/collections/{name}/evaluation` */
+export type CollectionEvaluation = Schemas['CollectionEvaluation'];

@@ -118,6 +118,18 @@ export const evalResponseSchema = z
   })
   .meta({ id: 'RetrievalEvaluation' });
 
+/** `GET …/evaluation`: the shipped question set's figures (`unavailable` when the collection has none). */
+export const collectionEvaluationSchema = z
+  .object({
+    /** `ingesting` while a document is still processing (the figures would be partial). */
+    status: z.enum(['unavailable', 'ingesting', 'ready']),
+    /** Where the questions come from, e.g. `bench/retrieval-questions.jsonl`. */
+    questionSet: z.string().nullable(),
+    measuredAt: z.string().nullable(),
+    evaluation: evalResponseSchema.nullable(),
+  })
+  .meta({ id: 'CollectionEvaluation' });
+
 export type CreateCollection = z.infer<typeof createCollectionBody>;
 export type Collection = z.infer<typeof collectionSchema>;
 export type CollectionDocument = z.infer<typeof documentSchema>;
@@ -127,6 +139,7 @@ export type SearchResponse = z.infer<typeof searchResponseSchema>;
 export type EvalQuestion = z.infer<typeof evalQuestionSchema>;
 export type EvalScores = z.infer<typeof evalScoresSchema>;
 export type EvalResponse = z.infer<typeof evalResponseSchema>;
+export type CollectionEvaluation = z.infer<typeof collectionEvaluationSchema>;
 
 /** The upload form (documentation only: the route reads the multipart body itself). */
 export const uploadDocumentFormSchema = z

@@ -3110,8 +3110,10 @@ export interface paths {
               [key: string]: number;
             } | null;
             modelgarden?: {
-              tools: 'all' | string[];
+              tools?: 'all' | string[];
               max_steps?: number;
+              collections?: string[];
+              k?: number;
             };
           };
         };
@@ -3479,7 +3481,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Start a conversation (title, model, system prompt, temperature) */
+    /** Start a conversation (title, model, system prompt, temperature, tools, collections) */
     post: {
       parameters: {
         query?: never;
@@ -3664,7 +3666,7 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Rename a conversation or change its model, system prompt or temperature (null clears) */
+    /** Rename a conversation or change its model, system prompt, temperature, tools or collections (null clears) */
     patch: {
       parameters: {
         query?: never;
@@ -4520,6 +4522,80 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/collections/{name}/evaluation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The figures of the collection's shipped question set (the demo `docs` collection's) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CollectionEvaluation'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4612,6 +4688,126 @@ export interface components {
       tags?: {
         [key: string]: string;
       };
+    };
+    CitationInput: {
+      marker: number;
+      collection: string;
+      documentId: string;
+      documentName: string;
+      chunkIndex: number;
+      heading?: string;
+      text: string;
+      score: number;
+    };
+    CitationsChunkInput: {
+      /** @constant */
+      type: 'citations';
+      citations: components['schemas']['CitationInput'][];
+    };
+    ConversationToolCallInput: {
+      id: string;
+      name: string;
+      model: string | null;
+      arguments: string;
+      result?: unknown;
+      error?: {
+        code: string;
+        message: string;
+      };
+    };
+    ConversationMessageExtrasInput: {
+      toolCalls?: components['schemas']['ConversationToolCallInput'][];
+      citations?: components['schemas']['CitationInput'][];
+    };
+    CreateCollectionBodyInput: {
+      name: string;
+      /** @enum {string} */
+      visibility?: 'public' | 'team';
+      team?: string | null;
+    };
+    CollectionInput: {
+      name: string;
+      owner: string | null;
+      /** @enum {string} */
+      visibility: 'public' | 'team';
+      team: string | null;
+      embeddingModel: string | null;
+      documents: number;
+      chunks: number;
+      createdAt: string;
+    };
+    CollectionListInput: {
+      collections: components['schemas']['CollectionInput'][];
+    };
+    CollectionDocumentInput: {
+      id: string;
+      name: string;
+      mediaType: string;
+      sha256: string;
+      bytes: number;
+      /** @enum {string} */
+      status: 'processing' | 'ready' | 'failed';
+      error: string | null;
+      chunks: number;
+      createdAt: string;
+      updatedAt: string;
+    };
+    CollectionDocumentListInput: {
+      documents: components['schemas']['CollectionDocumentInput'][];
+    };
+    UploadedDocumentInput: {
+      id: string;
+      /** @enum {string} */
+      status: 'processing' | 'ready' | 'failed';
+      duplicate: boolean;
+    };
+    SearchCollectionBodyInput: {
+      query: string;
+      k?: number;
+    };
+    SearchResultInput: {
+      documentId: string;
+      documentName: string;
+      chunkIndex: number;
+      heading: string;
+      text: string;
+      score: number;
+    };
+    SearchResponseInput: {
+      /** @enum {string} */
+      mode: 'fts' | 'hybrid';
+      results: components['schemas']['SearchResultInput'][];
+    };
+    EvaluateCollectionBodyInput: {
+      questions: {
+        question: string;
+        expected: string[];
+      }[];
+    };
+    RetrievalScoresInput: {
+      method: string;
+      recallAt1: number;
+      recallAt5: number;
+      mrr: number;
+    };
+    RetrievalEvaluationInput: {
+      questions: number;
+      chunks: number;
+      methods: components['schemas']['RetrievalScoresInput'][];
+    };
+    CollectionEvaluationInput: {
+      /** @enum {string} */
+      status: 'unavailable' | 'ingesting' | 'ready';
+      questionSet: string | null;
+      measuredAt: string | null;
+      evaluation: components['schemas']['RetrievalEvaluationInput'] | null;
+    };
+    UploadDocumentFormInput: {
+      /**
+       * Format: binary
+       * @description A .txt, .md, .html or .pdf file
+       */
+      file: string;
     };
     /** @description How the inputs differ from `production` at push time */
     SchemaChangeInput: {
@@ -5030,89 +5226,6 @@ export interface components {
       items: components['schemas']['AuditEntryInput'][];
       nextCursor: number | null;
     };
-    CreateCollectionBodyInput: {
-      name: string;
-      /** @enum {string} */
-      visibility?: 'public' | 'team';
-      team?: string | null;
-    };
-    CollectionInput: {
-      name: string;
-      owner: string | null;
-      /** @enum {string} */
-      visibility: 'public' | 'team';
-      team: string | null;
-      embeddingModel: string | null;
-      documents: number;
-      chunks: number;
-      createdAt: string;
-    };
-    CollectionListInput: {
-      collections: components['schemas']['CollectionInput'][];
-    };
-    CollectionDocumentInput: {
-      id: string;
-      name: string;
-      mediaType: string;
-      sha256: string;
-      bytes: number;
-      /** @enum {string} */
-      status: 'processing' | 'ready' | 'failed';
-      error: string | null;
-      chunks: number;
-      createdAt: string;
-      updatedAt: string;
-    };
-    CollectionDocumentListInput: {
-      documents: components['schemas']['CollectionDocumentInput'][];
-    };
-    UploadedDocumentInput: {
-      id: string;
-      /** @enum {string} */
-      status: 'processing' | 'ready' | 'failed';
-      duplicate: boolean;
-    };
-    SearchCollectionBodyInput: {
-      query: string;
-      k?: number;
-    };
-    SearchResultInput: {
-      documentId: string;
-      documentName: string;
-      chunkIndex: number;
-      heading: string;
-      text: string;
-      score: number;
-    };
-    SearchResponseInput: {
-      /** @enum {string} */
-      mode: 'fts' | 'hybrid';
-      results: components['schemas']['SearchResultInput'][];
-    };
-    EvaluateCollectionBodyInput: {
-      questions: {
-        question: string;
-        expected: string[];
-      }[];
-    };
-    RetrievalScoresInput: {
-      method: string;
-      recallAt1: number;
-      recallAt5: number;
-      mrr: number;
-    };
-    RetrievalEvaluationInput: {
-      questions: number;
-      chunks: number;
-      methods: components['schemas']['RetrievalScoresInput'][];
-    };
-    UploadDocumentFormInput: {
-      /**
-       * Format: binary
-       * @description A .txt, .md, .html or .pdf file
-       */
-      file: string;
-    };
     NewConversationMessageInput: {
       /** @enum {string} */
       role: 'user' | 'assistant';
@@ -5138,6 +5251,7 @@ export interface components {
         completionTokens: number;
       } | null;
       finishReason?: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+      extras?: components['schemas']['ConversationMessageExtrasInput'] | null;
     };
     AppendMessagesBodyInput: {
       messages: components['schemas']['NewConversationMessageInput'][];
@@ -5168,6 +5282,7 @@ export interface components {
         completionTokens: number;
       } | null;
       finishReason: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+      extras: components['schemas']['ConversationMessageExtrasInput'] | null;
       createdAt: string;
     };
     ConversationInput: {
@@ -5177,6 +5292,8 @@ export interface components {
       model: string | null;
       systemPrompt: string | null;
       temperature: number | null;
+      tools: string[];
+      collections: string[];
       messageCount: number;
       createdAt: string;
       updatedAt: string;
@@ -5188,6 +5305,8 @@ export interface components {
       model: string | null;
       systemPrompt: string | null;
       temperature: number | null;
+      tools: string[];
+      collections: string[];
       messageCount: number;
       createdAt: string;
       updatedAt: string;
@@ -5201,6 +5320,8 @@ export interface components {
       model?: string | null;
       systemPrompt?: string | null;
       temperature?: number | null;
+      tools?: string[];
+      collections?: string[];
     };
     UpdateConversationBodyInput: components['schemas']['CreateConversationBodyInput'];
     AppendedMessagesInput: {
@@ -5218,6 +5339,93 @@ export interface components {
         database: string;
         models: string;
       };
+    };
+    /** @enum {string} */
+    LlmProviderKindInput: 'openai-compatible' | 'anthropic' | 'gemini' | 'ollama';
+    /** @enum {string} */
+    LlmConfigSourceInput: 'env' | 'file' | 'database';
+    NewLlmProviderInput: {
+      name: string;
+      kind: components['schemas']['LlmProviderKindInput'];
+      baseUrl?: string;
+      apiKey?: string;
+      models?: string[];
+      enabled?: boolean;
+      connectTimeoutMs?: number | null;
+      requestTimeoutMs?: number | null;
+    };
+    LlmProviderPatchInput: {
+      kind?: components['schemas']['LlmProviderKindInput'];
+      baseUrl?: string;
+      apiKey?: string | null;
+      models?: string[];
+      enabled?: boolean;
+      connectTimeoutMs?: number | null;
+      requestTimeoutMs?: number | null;
+      revision?: number;
+    };
+    LlmProviderInput: {
+      name: string;
+      kind: components['schemas']['LlmProviderKindInput'];
+      source: components['schemas']['LlmConfigSourceInput'];
+      enabled: boolean;
+      /** @enum {string} */
+      state: 'active' | 'disabled' | 'error';
+      listedAt: string | null;
+      models: number;
+      error: string | null;
+      readOnly?: boolean;
+      baseUrl?: string;
+      hasApiKey?: boolean;
+      configuredModels?: string[];
+      connectTimeoutMs?: number | null;
+      requestTimeoutMs?: number | null;
+      revision?: number | null;
+      createdBy?: string | null;
+      updatedBy?: string | null;
+      createdAt?: string | null;
+      updatedAt?: string | null;
+    };
+    LlmProvidersInput: {
+      configured: boolean;
+      providers: components['schemas']['LlmProviderInput'][];
+      secretKey?: {
+        configured: boolean;
+        keyId: string | null;
+      };
+    };
+    LlmAliasDeploymentInput: {
+      model: string;
+      /** @default 1 */
+      weight?: number;
+    };
+    NewLlmAliasInput: {
+      name: string;
+      deployments: components['schemas']['LlmAliasDeploymentInput'][];
+      fallbacks?: string[];
+    };
+    LlmAliasPatchInput: {
+      deployments?: components['schemas']['LlmAliasDeploymentInput'][];
+      fallbacks?: string[];
+      revision?: number;
+    };
+    LlmAliasInput: {
+      name: string;
+      source: components['schemas']['LlmConfigSourceInput'];
+      readOnly: boolean;
+      deployments: {
+        model: string;
+        weight: number;
+      }[];
+      fallbacks: string[];
+      revision: number | null;
+      createdBy: string | null;
+      updatedBy: string | null;
+      createdAt: string | null;
+      updatedAt: string | null;
+    };
+    LlmAliasListInput: {
+      aliases: components['schemas']['LlmAliasInput'][];
     };
     LlmKeySettingsInput: {
       allowedModels: string[] | null;
@@ -5261,16 +5469,6 @@ export interface components {
         promptTokens: number;
         completionTokens: number;
         errors: number;
-      }[];
-    };
-    LlmProvidersInput: {
-      configured: boolean;
-      providers: {
-        name: string;
-        kind: string;
-        listedAt: string | null;
-        models: number;
-        error: string | null;
       }[];
     };
     PredictionLogSettingsInput: {
@@ -5522,6 +5720,126 @@ export interface components {
       tags?: {
         [key: string]: string;
       };
+    };
+    Citation: {
+      marker: number;
+      collection: string;
+      documentId: string;
+      documentName: string;
+      chunkIndex: number;
+      heading?: string;
+      text: string;
+      score: number;
+    };
+    CitationsChunk: {
+      /** @constant */
+      type: 'citations';
+      citations: components['schemas']['Citation'][];
+    };
+    ConversationToolCall: {
+      id: string;
+      name: string;
+      model: string | null;
+      arguments: string;
+      result?: unknown;
+      error?: {
+        code: string;
+        message: string;
+      };
+    };
+    ConversationMessageExtras: {
+      toolCalls?: components['schemas']['ConversationToolCall'][];
+      citations?: components['schemas']['Citation'][];
+    };
+    CreateCollectionBody: {
+      name: string;
+      /** @enum {string} */
+      visibility?: 'public' | 'team';
+      team?: string | null;
+    };
+    Collection: {
+      name: string;
+      owner: string | null;
+      /** @enum {string} */
+      visibility: 'public' | 'team';
+      team: string | null;
+      embeddingModel: string | null;
+      documents: number;
+      chunks: number;
+      createdAt: string;
+    };
+    CollectionList: {
+      collections: components['schemas']['Collection'][];
+    };
+    CollectionDocument: {
+      id: string;
+      name: string;
+      mediaType: string;
+      sha256: string;
+      bytes: number;
+      /** @enum {string} */
+      status: 'processing' | 'ready' | 'failed';
+      error: string | null;
+      chunks: number;
+      createdAt: string;
+      updatedAt: string;
+    };
+    CollectionDocumentList: {
+      documents: components['schemas']['CollectionDocument'][];
+    };
+    UploadedDocument: {
+      id: string;
+      /** @enum {string} */
+      status: 'processing' | 'ready' | 'failed';
+      duplicate: boolean;
+    };
+    SearchCollectionBody: {
+      query: string;
+      k?: number;
+    };
+    SearchResult: {
+      documentId: string;
+      documentName: string;
+      chunkIndex: number;
+      heading: string;
+      text: string;
+      score: number;
+    };
+    SearchResponse: {
+      /** @enum {string} */
+      mode: 'fts' | 'hybrid';
+      results: components['schemas']['SearchResult'][];
+    };
+    EvaluateCollectionBody: {
+      questions: {
+        question: string;
+        expected: string[];
+      }[];
+    };
+    RetrievalScores: {
+      method: string;
+      recallAt1: number;
+      recallAt5: number;
+      mrr: number;
+    };
+    RetrievalEvaluation: {
+      questions: number;
+      chunks: number;
+      methods: components['schemas']['RetrievalScores'][];
+    };
+    CollectionEvaluation: {
+      /** @enum {string} */
+      status: 'unavailable' | 'ingesting' | 'ready';
+      questionSet: string | null;
+      measuredAt: string | null;
+      evaluation: components['schemas']['RetrievalEvaluation'] | null;
+    };
+    UploadDocumentForm: {
+      /**
+       * Format: binary
+       * @description A .txt, .md, .html or .pdf file
+       */
+      file: string;
     };
     /** @description How the inputs differ from `production` at push time */
     SchemaChange: {
@@ -5940,89 +6258,6 @@ export interface components {
       items: components['schemas']['AuditEntry'][];
       nextCursor: number | null;
     };
-    CreateCollectionBody: {
-      name: string;
-      /** @enum {string} */
-      visibility?: 'public' | 'team';
-      team?: string | null;
-    };
-    Collection: {
-      name: string;
-      owner: string | null;
-      /** @enum {string} */
-      visibility: 'public' | 'team';
-      team: string | null;
-      embeddingModel: string | null;
-      documents: number;
-      chunks: number;
-      createdAt: string;
-    };
-    CollectionList: {
-      collections: components['schemas']['Collection'][];
-    };
-    CollectionDocument: {
-      id: string;
-      name: string;
-      mediaType: string;
-      sha256: string;
-      bytes: number;
-      /** @enum {string} */
-      status: 'processing' | 'ready' | 'failed';
-      error: string | null;
-      chunks: number;
-      createdAt: string;
-      updatedAt: string;
-    };
-    CollectionDocumentList: {
-      documents: components['schemas']['CollectionDocument'][];
-    };
-    UploadedDocument: {
-      id: string;
-      /** @enum {string} */
-      status: 'processing' | 'ready' | 'failed';
-      duplicate: boolean;
-    };
-    SearchCollectionBody: {
-      query: string;
-      k?: number;
-    };
-    SearchResult: {
-      documentId: string;
-      documentName: string;
-      chunkIndex: number;
-      heading: string;
-      text: string;
-      score: number;
-    };
-    SearchResponse: {
-      /** @enum {string} */
-      mode: 'fts' | 'hybrid';
-      results: components['schemas']['SearchResult'][];
-    };
-    EvaluateCollectionBody: {
-      questions: {
-        question: string;
-        expected: string[];
-      }[];
-    };
-    RetrievalScores: {
-      method: string;
-      recallAt1: number;
-      recallAt5: number;
-      mrr: number;
-    };
-    RetrievalEvaluation: {
-      questions: number;
-      chunks: number;
-      methods: components['schemas']['RetrievalScores'][];
-    };
-    UploadDocumentForm: {
-      /**
-       * Format: binary
-       * @description A .txt, .md, .html or .pdf file
-       */
-      file: string;
-    };
     NewConversationMessage: {
       /** @enum {string} */
       role: 'user' | 'assistant';
@@ -6048,6 +6283,7 @@ export interface components {
         completionTokens: number;
       } | null;
       finishReason?: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+      extras?: components['schemas']['ConversationMessageExtras'] | null;
     };
     AppendMessagesBody: {
       messages: components['schemas']['NewConversationMessage'][];
@@ -6078,6 +6314,7 @@ export interface components {
         completionTokens: number;
       } | null;
       finishReason: ('stop' | 'length' | 'content_filter' | 'tool_calls' | 'stopped' | 'error') | null;
+      extras: components['schemas']['ConversationMessageExtras'] | null;
       createdAt: string;
     };
     Conversation: {
@@ -6087,6 +6324,8 @@ export interface components {
       model: string | null;
       systemPrompt: string | null;
       temperature: number | null;
+      tools: string[];
+      collections: string[];
       messageCount: number;
       createdAt: string;
       updatedAt: string;
@@ -6098,6 +6337,8 @@ export interface components {
       model: string | null;
       systemPrompt: string | null;
       temperature: number | null;
+      tools: string[];
+      collections: string[];
       messageCount: number;
       createdAt: string;
       updatedAt: string;
@@ -6111,6 +6352,8 @@ export interface components {
       model?: string | null;
       systemPrompt?: string | null;
       temperature?: number | null;
+      tools?: string[];
+      collections?: string[];
     };
     UpdateConversationBody: components['schemas']['CreateConversationBody'];
     AppendedMessages: {
@@ -6128,6 +6371,93 @@ export interface components {
         database: string;
         models: string;
       };
+    };
+    /** @enum {string} */
+    LlmProviderKind: 'openai-compatible' | 'anthropic' | 'gemini' | 'ollama';
+    /** @enum {string} */
+    LlmConfigSource: 'env' | 'file' | 'database';
+    NewLlmProvider: {
+      name: string;
+      kind: components['schemas']['LlmProviderKind'];
+      baseUrl?: string;
+      apiKey?: string;
+      models?: string[];
+      enabled?: boolean;
+      connectTimeoutMs?: number | null;
+      requestTimeoutMs?: number | null;
+    };
+    LlmProviderPatch: {
+      kind?: components['schemas']['LlmProviderKind'];
+      baseUrl?: string;
+      apiKey?: string | null;
+      models?: string[];
+      enabled?: boolean;
+      connectTimeoutMs?: number | null;
+      requestTimeoutMs?: number | null;
+      revision?: number;
+    };
+    LlmProvider: {
+      name: string;
+      kind: components['schemas']['LlmProviderKind'];
+      source: components['schemas']['LlmConfigSource'];
+      enabled: boolean;
+      /** @enum {string} */
+      state: 'active' | 'disabled' | 'error';
+      listedAt: string | null;
+      models: number;
+      error: string | null;
+      readOnly?: boolean;
+      baseUrl?: string;
+      hasApiKey?: boolean;
+      configuredModels?: string[];
+      connectTimeoutMs?: number | null;
+      requestTimeoutMs?: number | null;
+      revision?: number | null;
+      createdBy?: string | null;
+      updatedBy?: string | null;
+      createdAt?: string | null;
+      updatedAt?: string | null;
+    };
+    LlmProviders: {
+      configured: boolean;
+      providers: components['schemas']['LlmProvider'][];
+      secretKey?: {
+        configured: boolean;
+        keyId: string | null;
+      };
+    };
+    LlmAliasDeployment: {
+      model: string;
+      /** @default 1 */
+      weight: number;
+    };
+    NewLlmAlias: {
+      name: string;
+      deployments: components['schemas']['LlmAliasDeployment'][];
+      fallbacks?: string[];
+    };
+    LlmAliasPatch: {
+      deployments?: components['schemas']['LlmAliasDeployment'][];
+      fallbacks?: string[];
+      revision?: number;
+    };
+    LlmAlias: {
+      name: string;
+      source: components['schemas']['LlmConfigSource'];
+      readOnly: boolean;
+      deployments: {
+        model: string;
+        weight: number;
+      }[];
+      fallbacks: string[];
+      revision: number | null;
+      createdBy: string | null;
+      updatedBy: string | null;
+      createdAt: string | null;
+      updatedAt: string | null;
+    };
+    LlmAliasList: {
+      aliases: components['schemas']['LlmAlias'][];
     };
     LlmKeySettings: {
       allowedModels: string[] | null;
@@ -6171,16 +6501,6 @@ export interface components {
         promptTokens: number;
         completionTokens: number;
         errors: number;
-      }[];
-    };
-    LlmProviders: {
-      configured: boolean;
-      providers: {
-        name: string;
-        kind: string;
-        listedAt: string | null;
-        models: number;
-        error: string | null;
       }[];
     };
     PredictionLogSettings: {

@@ -1,6 +1,7 @@
 /**
  * Knowledge bases (`/api/collections`): create and list collections, upload documents (multipart
- * `file`: txt, md, html, pdf), read their ingestion status, delete them, search and evaluate. Thin:
+ * `file`: txt, md, html, pdf), read their ingestion status, delete them, search and evaluate (and
+ * read the shipped question set's figures). Thin:
  * one RetrievalService call each (retrieval/retrieval-service.ts), which applies the models' access
  * rules (a hidden collection answers COLLECTION_NOT_FOUND like a missing one).
  */
@@ -9,6 +10,7 @@ import { z } from 'zod';
 import { read, write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import {
+  collectionEvaluationSchema,
   collectionListSchema,
   collectionParams,
   collectionSchema,
@@ -207,6 +209,20 @@ export function collectionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => retrieval.evaluate(req.principal, req.params.name, req.body.questions),
+    );
+
+    app.get(
+      '/api/collections/:name/evaluation',
+      {
+        config: traits(READ, 'retrieval'),
+        schema: {
+          tags,
+          summary: "The figures of the collection's shipped question set (the demo `docs` collection's)",
+          params: collectionParams,
+          response: { 200: collectionEvaluationSchema, ...errors, 404: errorSchema },
+        },
+      },
+      async (req) => ctx.evaluations.get(req.principal, req.params.name),
     );
   };
 }

@@ -649,7 +649,10 @@ export class ModelGardenClient {
     return (await this.#json<{ data: LlmModel[] }>('GET', 'v1/models', { ...options })).data;
   }
 
-  /** `POST /v1/chat/completions`: one whole completion (with `modelgarden.tools`: after the tools ran). */
+  /**
+   * `POST /v1/chat/completions`: one whole completion (with `modelgarden.tools`: after the tools ran;
+   * with `modelgarden.collections`: `modelgarden.citations`, the passages it was given).
+   */
   chatCompletion(request: ChatCompletionRequest, options?: CallOptions): Promise<ChatCompletion> {
     return this.#json('POST', 'v1/chat/completions', { ...options, json: { ...request, stream: false } });
   }
@@ -699,7 +702,7 @@ export class ModelGardenClient {
     return this.#json('GET', `api/conversations/${segment(id)}`, { ...options });
   }
 
-  /** `PATCH /api/conversations/{id}`: rename it or change its model, system prompt or temperature. */
+  /** `PATCH /api/conversations/{id}`: rename it or change its settings (model, prompt, tools, collections…). */
   updateConversation(
     id: string,
     patch: ConversationPatch,

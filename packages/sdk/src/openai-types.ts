@@ -1,7 +1,9 @@
 // The answers of the LLM gateway's `/v1` routes: OpenAI's published wire format (the request is
 // generated from the server's schema in types.ts; the server builds these answers in
 // llm/openai-format.ts and declares no response schema for them, so they are written out here),
-// plus Model Garden's `modelgarden` extension (docs/tools-and-mcp.md).
+// plus Model Garden's `modelgarden` extension (docs/tools-and-mcp.md, docs/retrieval.md).
+
+import type { Citation } from './types.js';
 
 /** One model or alias on offer (`GET /v1/models`). */
 export interface LlmModel {
@@ -52,14 +54,26 @@ export interface ChatCompletion {
     finish_reason: string | null;
   }>;
   usage?: ChatUsage;
-  /** With the `modelgarden` request field: the rounds run and every tool call in order. */
-  modelgarden?: { steps: number; tool_calls: ModelGardenToolReport[] };
+  /**
+   * With the `modelgarden` request field: the rounds run, every tool call in order and, when it
+   * named `collections`, the passages the answer was given (cited in its text as `[marker]`).
+   */
+  modelgarden?: { steps: number; tool_calls: ModelGardenToolReport[]; citations?: Citation[] };
 }
 
-/** The extension chunks of a stream with the `modelgarden` request field (`choices` is empty). */
+/** The tool extension chunks of a stream with `modelgarden.tools` (`choices` is empty). */
 export type ModelGardenToolEvent =
   | { type: 'tool_call'; id: string; name: string; model: string | null; arguments: string }
   | ({ type: 'tool_result' } & ModelGardenToolReport);
+
+/** With `modelgarden.collections`: one chunk before any content, the passages the answer was given. */
+export interface ModelGardenCitationsEvent {
+  type: 'citations';
+  citations: Citation[];
+}
+
+/** Any extension chunk's `modelgarden` object. */
+export type ModelGardenStreamEvent = ModelGardenToolEvent | ModelGardenCitationsEvent;
 
 /** One `data:` event of a streamed completion. */
 export interface ChatCompletionChunk {
@@ -83,7 +97,7 @@ export interface ChatCompletionChunk {
   }>;
   /** Only on the usage chunk (`stream_options.include_usage`), whose `choices` is empty. */
   usage?: ChatUsage | null;
-  modelgarden?: ModelGardenToolEvent;
+  modelgarden?: ModelGardenStreamEvent;
 }
 
 /** The event that ends a stream that failed after it started, in OpenAI's error shape. */

@@ -180,12 +180,18 @@ export type Conversation = Schemas['Conversation'];
 export type ConversationWithMessages = Schemas['ConversationWithMessages'];
 export type ConversationMessage = Schemas['ConversationMessage'];
 export type NewConversation = Schemas['CreateConversationBodyInput'];
-/** Title, model, system prompt, temperature: fields left out stay, null clears one. */
+/** Title, model, system prompt, temperature, tools, collections: fields left out stay, null clears one. */
 export type ConversationPatch = Schemas['UpdateConversationBodyInput'];
-/** A message to append: a question, or an answer with its model, usage and finish reason. */
+/** A message to append: a question, or an answer with its model, usage, finish reason and extras. */
 export type NewConversationMessage = Schemas['NewConversationMessageInput'];
 /** `POST /api/conversations/{id}/messages` */
 export type AppendedMessages = Schemas['AppendedMessages'];
+/** A passage an answer was given as `[marker]` (chat with collections: `modelgarden.collections`). */
+export type Citation = Schemas['Citation'];
+/** A tool call of an answer as a conversation keeps it. */
+export type ConversationToolCall = Schemas['ConversationToolCall'];
+/** A stored message's tool calls and citations. */
+export type ConversationMessageExtras = Schemas['ConversationMessageExtras'];
 
 /** The answer type of an operation, for calls this client does not wrap. */
 export type ApiAnswer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = Answer<

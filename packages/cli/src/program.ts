@@ -3,9 +3,12 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { archiveCommand } from './commands/archive.js';
+import { chatCommand } from './commands/chat.js';
+import { collectionsCommand } from './commands/collections.js';
 import { deleteCommand } from './commands/delete.js';
 import { historyCommand } from './commands/history.js';
 import { keysCommand } from './commands/keys.js';
+import { llmCommand } from './commands/llm.js';
 import { modelsCommand } from './commands/models.js';
 import { predictCommand } from './commands/predict.js';
 import { promoteCommand } from './commands/promote.js';
@@ -21,7 +24,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 export function createProgram(): Command {
   const program = withGlobalOptions(new Command('modelgarden'))
-    .description('Model Garden: register, serve and call ONNX models')
+    .description('Model Garden: register, serve and call ONNX models; chat with LLMs; search documents')
     .version(version, '-V, --version', 'print the CLI version')
     // Program options only before the command name, so `predict --version 2` is the command's option;
     // the global options are declared on every command as well, so they work after it too.
@@ -41,6 +44,9 @@ export function createProgram(): Command {
     predictCommand(),
     usersCommand(),
     keysCommand(),
+    llmCommand(),
+    chatCommand(),
+    collectionsCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -3,3 +3,11 @@
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** The command has already printed why it failed (one error per file, say); only the exit code is left. */
+export class ReportedFailure extends Error {
+  override readonly name = 'ReportedFailure';
+  constructor(readonly exitCode = 1) {
+    super('failed (reported above)');
+  }
+}

@@ -1,0 +1,89 @@
+// One streamed answer from the gateway: the SDK opens the stream, eventsource-parser reads it, and
+// each text fragment and Model Garden tool event is handed on as it arrives.
+
+import {
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ChatStreamError,
+  type ChatUsage,
+  ModelGardenApiError,
+  type ModelGardenClient,
+  type ModelGardenToolEvent,
+} from '@modelgarden/sdk';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+
+export interface StreamedAnswer {
+  /** The text received, all of it even when the answer was stopped. */
+  content: string;
+  finishReason: string | null;
+  usage: ChatUsage | null;
+  /** The signal stopped the answer before its end. */
+  stopped: boolean;
+}
+
+export interface StreamHandlers {
+  onText(text: string): void;
+  onTool?(event: ModelGardenToolEvent): void;
+}
+
+/**
+ * Streams `request`, calling `handlers` as fragments arrive. Aborting `signal` ends it early with
+ * `stopped: true` and what came so far; an error before the stream or an error event in it throws
+ * ModelGardenApiError.
+ */
+export async function streamAnswer(
+  client: ModelGardenClient,
+  request: ChatCompletionRequest,
+  handlers: StreamHandlers,
+  signal: AbortSignal,
+): Promise<StreamedAnswer> {
+  const answer: StreamedAnswer = { content: '', finishReason: null, usage: null, stopped: false };
+  const stopped = () => ({ ...answer, stopped: true });
+  let body: ReadableStream<Uint8Array>;
+  try {
+    body = await client.chatCompletionStream(
+      { ...request, stream_options: { include_usage: true } },
+      { signal },
+    );
+  } catch (error) {
+    if (signal.aborted) return stopped();
+    throw error;
+  }
+  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const reader = events.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || value.data === '[DONE]') return answer;
+      const chunk = JSON.parse(value.data) as ChatCompletionChunk | ChatStreamError;
+      if ('error' in chunk) throw streamError(client, chunk);
+      for (const choice of chunk.choices) {
+        const text = choice.delta.content;
+        if (text) {
+          answer.content += text;
+          handlers.onText(text);
+        }
+        if (choice.finish_reason) answer.finishReason = choice.finish_reason;
+      }
+      if (chunk.usage) answer.usage = chunk.usage;
+      if (chunk.modelgarden && chunk.modelgarden.type !== 'citations') handlers.onTool?.(chunk.modelgarden);
+    }
+  } catch (error) {
+    if (signal.aborted) return stopped();
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+// The stream had already started (HTTP 200), so its error event names no status: 502, as the
+// gateway answers an upstream failure before a stream.
+function streamError(client: ModelGardenClient, { error }: ChatStreamError): ModelGardenApiError {
+  return new ModelGardenApiError({
+    status: 502,
+    code: error.code ?? 'upstream_error',
+    message: error.message,
+    method: 'POST',
+    url: new URL('v1/chat/completions', client.baseUrl).toString(),
+  });
+}

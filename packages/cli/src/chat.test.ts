@@ -1,0 +1,185 @@
+// `modelgarden llm models` and `modelgarden chat`, the built executable against a real server in
+// front of a fake OpenAI upstream (apps/server's test-support) on loopback.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finish, say, toolCall, turn, usage } from '../../../apps/server/src/test-support/fake-llm/index.js';
+import { type GatewayFixture, startGateway } from '../../../apps/server/src/test-support/llm-gateway.js';
+import { pushIris, SETOSA } from '../../../apps/server/src/test-support/tool-models.js';
+import { assertBuilt, type CliOptions, CliProcess, runCli } from './test-support/cli-process.js';
+
+const MODEL = 'openai/gpt-4o-mini';
+let g: GatewayFixture;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  assertBuilt();
+  g = await startGateway();
+  const { key } = await g.key(['chat', 'predict', 'models:read']);
+  env = { MODELGARDEN_URL: g.url, MODELGARDEN_API_KEY: key };
+  await pushIris(g.url, 'iris', 'mg-test-admin-key-0123456789abcdef', 'public');
+}, 120_000);
+afterAll(async () => {
+  await g?.close();
+});
+
+const cli = (args: string[], options: CliOptions = {}) =>
+  runCli(args, { ...options, env: { ...env, ...options.env } });
+
+type Sent = { messages: Array<{ role: string; content: unknown }>; temperature?: number; tools?: unknown[] };
+const sentSince = (n: number) =>
+  g.openai
+    .requestsTo('chat')
+    .slice(n)
+    .map((request) => request.body as Sent);
+
+describe('modelgarden llm models', { timeout: 30_000 }, () => {
+  it('lists the models and aliases on offer as a table and as JSON', async () => {
+    const table = await cli(['llm', 'models']);
+    expect(table).toMatchObject({ code: 0, stderr: '' });
+    expect(table.stdout.split('\n')[0]).toMatch(/^MODEL\s+OWNED BY\s+CREATED$/);
+    expect(table.stdout).toMatch(/^openai\/gpt-4o-mini\s+\S+\s+\d{4}-\d\d-\d\d$/m);
+    expect(table.stdout).toMatch(/^chat-default\s+modelgarden\s/m);
+    const { models } = JSON.parse((await cli(['llm', 'models', '--json'])).stdout);
+    expect(models.map((m: { id: string }) => m.id)).toEqual(
+      expect.arrayContaining([MODEL, 'backup/gpt-4o-mini']),
+    );
+  });
+});
+
+describe('modelgarden chat', { timeout: 30_000 }, () => {
+  it('streams one answer for a prompt, with --system and --temperature sent upstream', async () => {
+    const before = g.openai.requestsTo('chat').length;
+    g.openai.enqueue(turn(say('Hel', 'lo', ' there'), finish('stop'), usage(9, 3)));
+    const result = await cli(['chat', MODEL, 'Say hi', '--system', 'Be brief.', '--temperature', '0.3']);
+    expect(result).toEqual({ code: 0, stdout: 'Hello there\n', stderr: '' });
+    const [sent] = sentSince(before);
+    expect(sent?.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Say hi' },
+    ]);
+    expect(sent?.temperature).toBe(0.3);
+  });
+
+  it('prints the text as it arrives: what came before a mid-stream failure is on stdout, then the error', async () => {
+    g.openai.enqueue(turn(say('Half an ', 'answer'), { type: 'error', message: 'overloaded' }));
+    const result = await cli(['chat', MODEL, 'Tell me more']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('Half an answer');
+    expect(result.stderr).toMatch(/^error \[[a-z_]+\]: .*overloaded/);
+  });
+
+  it('takes the prompt from stdin when none is given', async () => {
+    const before = g.openai.requestsTo('chat').length;
+    g.openai.enqueue(turn(say('Piped.'), finish('stop')));
+    const result = await cli(['chat', MODEL], { input: 'a question from a pipe\n' });
+    expect(result).toEqual({ code: 0, stdout: 'Piped.\n', stderr: '' });
+    expect(sentSince(before)[0]?.messages).toEqual([{ role: 'user', content: 'a question from a pipe' }]);
+  });
+
+  it('holds a conversation from stdin with --interactive: every turn sees the ones before', async () => {
+    const before = g.openai.requestsTo('chat').length;
+    g.openai.enqueue(turn(say('Paris.'), finish('stop')), turn(say('About 2 million.'), finish('stop')));
+    const result = await cli(['chat', MODEL, '-i', '-s', 'Answer in one line.'], {
+      input: 'Capital of France?\n\nHow many live there?\n/exit\nnever sent\n',
+    });
+    expect(result).toEqual({ code: 0, stdout: 'Paris.\nAbout 2 million.\n', stderr: '' });
+    const sent = sentSince(before);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.messages).toEqual([
+      { role: 'system', content: 'Answer in one line.' },
+      { role: 'user', content: 'Capital of France?' },
+      { role: 'assistant', content: 'Paris.' },
+      { role: 'user', content: 'How many live there?' },
+    ]);
+  });
+
+  it('Ctrl-C stops the answer being written and keeps it; the conversation goes on', async () => {
+    const before = g.openai.requestsTo('chat').length;
+    g.openai.enqueue(turn(say('The partial'), { type: 'stall' }), turn(say('Go on then.'), finish('stop')));
+    const chat = new CliProcess(['chat', MODEL, '--interactive'], { env });
+    chat.write('Write a long story\n');
+    await chat.waitForStdout('The partial');
+    chat.child.kill('SIGINT');
+    await chat.waitForStdout('[stopped]\n');
+    chat.write('Continue\n');
+    chat.end();
+    const result = await chat.exited;
+    expect(result).toEqual({ code: 0, stdout: 'The partial [stopped]\nGo on then.\n', stderr: '' });
+    expect(await g.openai.requestsTo('chat')[before]?.ended).toBe('aborted');
+    expect(sentSince(before)[1]?.messages).toEqual([
+      { role: 'user', content: 'Write a long story' },
+      { role: 'assistant', content: 'The partial' },
+      { role: 'user', content: 'Continue' },
+    ]);
+  });
+
+  it('--tools lets the LLM call registered models; each call and result is printed', async () => {
+    const before = g.openai.requestsTo('chat').length;
+    g.openai.enqueue(
+      turn(
+        toolCall({ index: 0, id: 'c1', name: 'iris', fragments: [JSON.stringify(SETOSA)] }),
+        finish('tool_calls'),
+      ),
+      turn(say('It is a setosa.'), finish('stop')),
+    );
+    const result = await cli(['chat', MODEL, 'Which iris is 5.1/3.5/1.4/0.2?', '--tools', 'iris']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('It is a setosa.\n');
+    expect(result.stderr).toContain(`→ iris ${JSON.stringify(SETOSA)}`);
+    expect(result.stderr).toMatch(/← iris \(version 1\): setosa \(\d+\.\d%\)/);
+    expect(sentSince(before)[0]?.tools).toHaveLength(1);
+  });
+
+  it('--json prints the whole completion, tool calls included', async () => {
+    g.openai.enqueue(
+      turn(
+        toolCall({ index: 0, id: 'c1', name: 'iris', fragments: ['{"sepal_length":"big"}'] }),
+        finish('tool_calls'),
+      ),
+      turn(say('That did not work.'), finish('stop')),
+    );
+    const result = await cli(['chat', MODEL, 'Which iris?', '--tools', 'all', '--json']);
+    expect(result.code).toBe(0);
+    const completion = JSON.parse(result.stdout);
+    expect(completion.choices[0].message.content).toBe('That did not work.');
+    expect(completion.modelgarden.tool_calls[0]).toMatchObject({
+      name: 'iris',
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
+  });
+
+  it('an unknown model is a clear error and exit 1', async () => {
+    const result = await cli(['chat', 'no-such-model', 'Hi']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error \[model_not_found\]: .*no-such-model/);
+  });
+
+  it('without a key the 401 says how to give one', async () => {
+    for (const args of [
+      ['chat', MODEL, 'Hi'],
+      ['llm', 'models'],
+    ]) {
+      const result = await cli(args, { env: { MODELGARDEN_API_KEY: undefined } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error \[invalid_api_key\]: /);
+      expect(result.stderr).toContain('pass --api-key or set MODELGARDEN_API_KEY');
+    }
+  });
+
+  it('usage mistakes exit 2', async () => {
+    const cases = [
+      ['chat'],
+      ['chat', MODEL, 'Hi', '--temperature', 'hot'],
+      ['chat', MODEL, 'Hi', '--max-steps', '3'],
+      ['chat', MODEL, '-i', '--json'],
+      ['chat', MODEL],
+    ];
+    for (const args of cases) {
+      const result = await cli(args, { input: '' });
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toMatch(/^error \[USAGE\]: /);
+    }
+  });
+});

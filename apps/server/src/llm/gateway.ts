@@ -54,7 +54,8 @@ export interface GatewayCallRecord {
 /** Implemented by observability (metrics): told about every call and every streamed part's gap. */
 export interface GatewayObserver {
   finished(record: GatewayCallRecord): void;
-  interToken(model: string, provider: string, seconds: number): void;
+  /** The gaps between one stream's parts go to this series, looked up once per stream, not per part. */
+  interTokenSeries(model: string, provider: string): { observe(seconds: number): void };
 }
 
 export interface GatewayDeps {
@@ -257,6 +258,7 @@ export class LlmGateway {
       let status: 'ok' | 'error' | 'aborted' = 'aborted';
       let error: ModelGardenError | null = null;
       const provider = opened.state.served?.provider.name ?? 'unknown';
+      const gaps = gateway.deps.observer?.interTokenSeries(opened.model, provider);
       let last = gateway.now();
       const observe = (p: ChatStreamPart) => {
         if (p.type === 'text-delta' || p.type === 'refusal-delta') texts.push(p.text);
@@ -274,7 +276,7 @@ export class LlmGateway {
           yield step.value;
           step = await it.next();
           const now = gateway.now();
-          gateway.deps.observer?.interToken(opened.model, provider, (now - last) / 1000);
+          gaps?.observe((now - last) / 1000);
           last = now;
         }
         status = 'ok';

@@ -9,8 +9,18 @@ import type { ChatCompletion, EmbeddingList, OpenAiModel, OpenAiUsage } from '..
 import type { CatalogModel } from './catalog.js';
 import type { ChatResult, ChatStreamPart, FinishReason, Usage } from './spec.js';
 
+/** Random bytes drawn 4 KiB at a time: one `getrandom` for 341 ids instead of one each. */
+const ID_BYTES = 12;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
 export function completionId(): string {
-  return `chatcmpl-${randomBytes(12).toString('base64url')}`;
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 341);
+    idOffset = 0;
+  }
+  idOffset += ID_BYTES;
+  return `chatcmpl-${idPool.toString('base64url', idOffset - ID_BYTES, idOffset)}`;
 }
 
 export function usageOf(u: Usage): OpenAiUsage {
@@ -85,7 +95,9 @@ export class ChunkWriter {
   part(p: ChatStreamPart): string {
     switch (p.type) {
       case 'text-delta':
-        return this.event({ content: p.text });
+        // The common part, rendered without building a delta object (same text as event()).
+        if (!this.started) return this.event({ content: p.text });
+        return `${this.head}[{"index":0,"delta":{"content":${JSON.stringify(p.text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
       case 'refusal-delta':
         return this.event({ refusal: p.text });
       case 'tool-call-start':

@@ -66,7 +66,7 @@ export function createLlmMetrics(registry: Registry) {
     ['deployment'] as const,
     registry,
   );
-  // Inter-token observations are per streamed part: bind each (model, provider) series once.
+  // Inter-token observations are per streamed part: each stream gets its (model, provider) series once.
   const gapSeries = new Map<string, ReturnType<typeof interToken.bind>>();
 
   const gateway: GatewayObserver = {
@@ -80,14 +80,14 @@ export function createLlmMetrics(registry: Registry) {
       duration.bind({ model: r.model, provider, endpoint: r.endpoint }).observe(r.durationS);
       if (r.ttftS !== null) ttft.bind({ model: r.model, provider }).observe(r.ttftS);
     },
-    interToken(model, provider, seconds) {
+    interTokenSeries(model, provider) {
       const key = `${model}\u0000${provider}`;
       let series = gapSeries.get(key);
       if (!series) {
         series = interToken.bind({ model, provider });
         gapSeries.set(key, series);
       }
-      series.observe(seconds);
+      return series;
     },
   };
 

@@ -15,6 +15,7 @@ import { ERROR_CODES, type ErrorCode, ModelGardenError } from '../../errors/mode
 import type { GatewayCaller, GatewayStream } from '../../llm/gateway.js';
 import { ChunkWriter, openAiModel, sseError } from '../../llm/openai-format.js';
 import { parseChatCompletion, parseEmbedding } from '../../llm/openai-request.js';
+import type { ChatStreamPart } from '../../llm/spec.js';
 import { normaliseError, openAiError } from '../error-handler.js';
 import { traits } from '../route-traits.js';
 
@@ -80,16 +81,56 @@ function disconnectSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal
   return ctl.signal;
 }
 
-async function* sse(stream: GatewayStream, includeUsage: boolean): AsyncGenerator<string> {
-  const writer = new ChunkWriter(stream.id, stream.created, stream.model, includeUsage);
-  async function* events(): AsyncGenerator<string> {
-    for await (const part of stream.parts) {
-      const text = writer.part(part);
-      if (text) yield text;
-    }
-    yield writer.end(stream.usage());
+/**
+ * A gateway stream's SSE text, pulled one part at a time while the socket takes it: each part is
+ * rendered and pushed from the iterator's callback, with no chain of generators between the
+ * gateway and the socket. A failure mid-stream ends it with an error event (the SDK raises
+ * APIError); the client going away stops the gateway's iterator (which aborts the upstream).
+ */
+export class SseBody extends Readable {
+  private readonly parts: AsyncIterator<ChatStreamPart>;
+  private readonly writer: ChunkWriter;
+  private pulling = false;
+
+  constructor(
+    private readonly stream: GatewayStream,
+    includeUsage: boolean,
+  ) {
+    super();
+    this.parts = stream.parts[Symbol.asyncIterator]();
+    this.writer = new ChunkWriter(stream.id, stream.created, stream.model, includeUsage);
   }
-  yield* guarded(events());
+
+  override _read(): void {
+    if (this.pulling) return;
+    this.pulling = true;
+    this.parts.next().then(this.onPart, this.onError);
+  }
+
+  private readonly onPart = (step: IteratorResult<ChatStreamPart>): void => {
+    if (this.destroyed) return;
+    if (step.done) {
+      this.push(this.writer.end(this.stream.usage()));
+      this.push(null);
+      return;
+    }
+    const text = this.writer.part(step.value);
+    // Keep pulling while the buffer has room; _read() resumes once the socket drains.
+    if (text === '' || this.push(text)) this.parts.next().then(this.onPart, this.onError);
+    else this.pulling = false;
+  };
+
+  private readonly onError = (err: unknown): void => {
+    if (this.destroyed) return;
+    const e = normaliseError(err);
+    if (e.code !== 'CANCELLED') this.push(sseError(openAiErrorBody(e)));
+    this.push(null);
+  };
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    void this.parts.return?.(undefined).catch(() => {});
+    callback(error);
+  }
 }
 
 /** SSE text, a failure mid-stream ending it with an error event (the SDK raises APIError). */
@@ -102,12 +143,12 @@ async function* guarded(events: AsyncIterable<string>): AsyncGenerator<string> {
   }
 }
 
-function sendSse(reply: FastifyReply, events: AsyncIterable<string>) {
+function sendSse(reply: FastifyReply, events: AsyncIterable<string> | Readable) {
   reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
-  return reply.send(Readable.from(events, { objectMode: false }));
+  return reply.send(events instanceof Readable ? events : Readable.from(events, { objectMode: false }));
 }
 
 export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -140,7 +181,7 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
         if (!body.stream) return gateway.chat(caller, body, signal);
         const stream = await gateway.stream(caller, body, signal);
-        return sendSse(reply, sse(stream, body.stream_options?.include_usage === true));
+        return sendSse(reply, new SseBody(stream, body.stream_options?.include_usage === true));
       },
     );
 

@@ -7,7 +7,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { createParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
-import { Agent, request } from 'undici';
+import { Pool } from 'undici';
 import type { CallOptions, ChatStreamPart, ProviderErrorKind } from '../spec.js';
 import { ProviderError } from '../spec.js';
 
@@ -145,13 +145,28 @@ export function callSpec(call: CallOptions | undefined): {
   };
 }
 
+/**
+ * How long an idle upstream connection is kept for the next call (a server's own `Keep-Alive:
+ * timeout=` hint wins when shorter): a new TCP (+TLS) connection per call costs more than the call.
+ */
+const KEEP_ALIVE_MS = 10_000;
+
 /** A provider's connection to its upstream; `close()` releases pooled sockets. */
 export class HttpClient {
+  /** One keep-alive pool for the upstream's origin, called by path (no URL parsed per call). */
   private readonly dispatcher: Dispatcher;
+  /** The base URL's path (`/v1`), put before every request's path. */
+  private readonly basePath: string;
 
   constructor(private readonly options: HttpClientOptions) {
     const connectMs = options.timeouts?.connectMs;
-    this.dispatcher = new Agent(connectMs === undefined ? {} : { connect: { timeout: connectMs } });
+    const url = new URL(options.baseURL);
+    this.basePath = url.pathname.replace(/\/+$/, '') + url.search;
+    this.dispatcher = new Pool(url.origin, {
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      pipelining: 1,
+      ...(connectMs === undefined ? {} : { connect: { timeout: connectMs } }),
+    });
   }
 
   get provider(): string {
@@ -186,6 +201,11 @@ export class HttpClient {
    * the whole stream); a non-2xx answer becomes a ProviderError before any event.
    */
   async sse(spec: RequestSpec, scope: CallScope): Promise<AsyncGenerator<EventSourceMessage>> {
+    return sseEvents(await this.eventStream(spec, scope));
+  }
+
+  /** The body of an event-stream answer to `spec`; a non-2xx or non-SSE answer becomes a ProviderError. */
+  private async eventStream(spec: RequestSpec, scope: CallScope): Promise<Dispatcher.ResponseData['body']> {
     scope.throwIfAborted();
     const res = await this.send(spec, scope);
     if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -199,7 +219,7 @@ export class HttpClient {
         this.bodyError(text) ?? badResponse(this.options.provider, `expected an event stream, got "${type}"`)
       );
     }
-    return sseEvents(res.body);
+    return res.body;
   }
 
   /**
@@ -214,19 +234,60 @@ export class HttpClient {
     translator: EventTranslator,
   ): AsyncGenerator<ChatStreamPart> {
     const scope = this.scope(call?.signal, true);
+    // One generator from the socket to the parts: each body chunk is parsed and translated in the
+    // parser's callback, its parts yielded in order, then a failure (an error event, a finish that
+    // is one) is raised once the parts before it are out. Events after `done` are not read.
+    const parts: ChatStreamPart[] = [];
+    let failure: unknown;
+    let stopped = false;
+    const parser = createParser({
+      onEvent: (event) => {
+        if (stopped) return;
+        try {
+          const out = translator.event(event);
+          for (let i = 0; i < out.length; i++) parts.push(out[i]!);
+          if (translator.failure) failure = translator.failure;
+        } catch (err) {
+          failure = err;
+        }
+        if (failure !== undefined || translator.done) stopped = true;
+      },
+    });
+    let body: Dispatcher.ResponseData['body'] | undefined;
+    let drained = false;
     try {
-      const events = await this.sse({ ...spec, streaming: true, ...callSpec(call) }, scope);
-      for await (const event of events) {
-        const parts = translator.event(event);
-        if (parts.length > 0) scope.firstToken();
+      body = await this.eventStream({ ...spec, streaming: true, ...callSpec(call) }, scope);
+      const decoder = new TextDecoder();
+      // Not destroyed when the loop stops: see the `stopped` case.
+      for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+        parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+        if (parts.length > 0) {
+          scope.firstToken();
+          for (let i = 0; i < parts.length; i++) yield parts[i]!;
+          parts.length = 0;
+        }
+        if (failure !== undefined) throw failure;
+        if (stopped) break;
+      }
+      if (stopped) {
+        // The answer is over (`[DONE]`): the rest of the body (its end, usually) is read and dropped,
+        // so the connection goes back to the pool; destroying the body would close it (and build
+        // an AbortError) on every call.
+        drained = true;
+        body.dump().catch(() => {});
+      } else {
+        drained = true;
+        parser.feed(decoder.decode());
+        parser.reset({ consume: true });
         yield* parts;
-        if (translator.failure) throw translator.failure;
-        if (translator.done) break;
+        if (failure !== undefined) throw failure;
       }
       yield* translator.end();
     } catch (err) {
       throw scope.error(err);
     } finally {
+      // A failure, or a consumer that stopped early: the upstream call ends now.
+      if (!drained) body?.destroy();
       scope.dispose();
     }
   }
@@ -258,12 +319,12 @@ export class HttpClient {
     const headers: Record<string, string> = { ...this.options.headers, ...spec.headers };
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
     if (spec.streaming) headers.accept = 'text/event-stream';
-    return request(this.options.baseURL + spec.path, {
+    return this.dispatcher.request({
+      path: this.basePath + spec.path,
       method: spec.method,
       headers,
       body: spec.body === undefined ? null : JSON.stringify(spec.body),
       signal: scope.signal,
-      dispatcher: this.dispatcher,
     });
   }
 

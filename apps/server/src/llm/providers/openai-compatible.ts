@@ -126,11 +126,13 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
       return fromWireCompletion(name, body);
     },
 
-    // A generator, so that a refused request throws on the first next(), as a stream's failure, not at the call.
-    async *streamChat(request: ChatRequest, call?: CallOptions): AsyncGenerator<ChatStreamPart> {
+    // streamParts is a generator, so a refused request throws on the first next(), as a stream's
+    // failure, not at the call (building the body cannot throw); returned as it is, not through a
+    // `yield*` that would add a promise hop per part.
+    streamChat(request: ChatRequest, call?: CallOptions): AsyncGenerator<ChatStreamPart> {
       const body = toWireRequest(request, options, true);
       const translator = new OpenAIStreamTranslator(name, (data) => http.bodyError(data));
-      yield* http.streamParts({ method: 'POST', path: '/chat/completions', body }, call, translator);
+      return http.streamParts({ method: 'POST', path: '/chat/completions', body }, call, translator);
     },
 
     async embed(request: EmbeddingRequest, call?: CallOptions): Promise<EmbeddingResult> {

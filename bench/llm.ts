@@ -1,14 +1,23 @@
 /**
  * `npm run bench -- llm`: the LLM gateway against the same upstream called directly, side by side
- * in one run, with every gateway feature on (API-key auth, per-key limits and budgets reserved in the
- * database, usage recording, metrics, request logs).
- *  1. Near-zero upstream (`instant`), concurrency 1, non-streamed: added latency p50 / p99, with
- *     direct and gateway requests alternating so drift hits both alike.
+ * in one run, with every gateway feature on (API-key auth, per-key limits and budgets reserved on
+ * every call, usage recording, metrics, request logs).
+ *  1. Near-zero upstream (`instant`), concurrency 1, non-streamed: added latency p50 / p99. Direct
+ *     and gateway requests alternate one by one, so drift and other load hit both alike; the run is
+ *     cut into BENCH_ROUNDS rounds to show the spread.
  *  2. An upstream that streams like an LLM (first chunk after 200 ms, then one every 20 ms, 50 in
- *     all) at 256 concurrent streams: delivered chunks/s (gateway ÷ direct), time to first token
- *     p50 / p99 and the added p99, and every stream checked for lost or reordered chunks.
- * BENCH_SECONDS sets each phase's length (default 10); BENCH_STREAMS the concurrency (256);
- * BENCH_PROFILE=1 writes a CPU profile of the gateway into the work dir.
+ *     all) at 256 concurrent streams, in BENCH_ROUNDS interleaved rounds per side (d g g d d g …).
+ *     The streams start spread over one stream's length and each is followed at once by the next,
+ *     so 256 are always open (steady state, as independent callers give); a round counts the chunks
+ *     delivered in its window after that ramp: chunks/s (gateway ÷ direct), time to first token
+ *     p50 / p99 and the added p99, every stream checked for lost or reordered chunks.
+ *  3. The same 256 streams all started at the same instant (a burst), once per side: TTFT only.
+ * The machine's load average is printed with each phase: client, upstream and gateway share it.
+ * BENCH_SECONDS sets each round's length (default 10); BENCH_ROUNDS (3); BENCH_STREAMS the
+ * concurrency (256); BENCH_PROFILE=1 writes a CPU profile of the gateway into the work dir.
+ *
+ * `npm run bench -- llm-soak`: 256 streams through the gateway without a pause for BENCH_SECONDS
+ * (default 600); the gateway's RSS and V8 heap sampled every 10 s, and their slope.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -17,15 +26,28 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { REPO } from './lib/models.js';
 import { type Running, startProcess } from './lib/processes.js';
-import { print } from './lib/report.js';
+import { median, print } from './lib/report.js';
 
 const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
-const seconds = () => Number(process.env.BENCH_SECONDS ?? 10);
+const seconds = (fallback = 10) => Number(process.env.BENCH_SECONDS ?? fallback);
+const rounds = () => Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const streams = () => Number(process.env.BENCH_STREAMS ?? 256);
+const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 50);
+const FIRST_MS = Number(process.env.BENCH_FIRST_MS ?? 200);
+const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 20);
+/** How long one stream lasts at the upstream. */
+const STREAM_MS = FIRST_MS + (CHUNKS - 1) * GAP_MS;
+
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU time (user + system, every thread) a process has used, in ms, from /proc. */
 async function cpuMs(proc: Running): Promise<number> {
@@ -95,7 +117,7 @@ async function benchKey(gateway: string, adminKey: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const res = await fetch(`${gateway}/v1/models`, { headers: { authorization: `Bearer ${key.key}` } });
     if (((await res.json()) as { data: unknown[] }).data.length > 0) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return key.key as string;
 }
@@ -106,6 +128,16 @@ interface Target {
   path: string;
   headers: Record<string, string>;
   model: (m: string) => string;
+}
+
+function target(name: string, url: string, key: string, prefix: string): Target {
+  return {
+    name,
+    pool: new Pool(url, { connections: streams() + 8, pipelining: 1 }),
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    model: (m) => prefix + m,
+  };
 }
 
 async function once(t: Target, model: string): Promise<number> {
@@ -122,34 +154,54 @@ async function once(t: Target, model: string): Promise<number> {
   return ms;
 }
 
+/** Phase 1: direct and gateway requests alternating, one at a time; per round and pooled. */
 async function latency(direct: Target, gateway: Target) {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 500; i++) {
     await once(direct, 'instant');
     await once(gateway, 'instant');
   }
-  const d: number[] = [];
-  const g: number[] = [];
-  const until = performance.now() + seconds() * 1000;
-  while (performance.now() < until) {
-    d.push(await once(direct, 'instant'));
-    g.push(await once(gateway, 'instant'));
+  const perRound: Array<{ d: number[]; g: number[]; load: string }> = [];
+  for (let r = 0; r < rounds(); r++) {
+    const d: number[] = [];
+    const g: number[] = [];
+    const until = performance.now() + (seconds() * 1000) / rounds();
+    while (performance.now() < until) {
+      d.push(await once(direct, 'instant'));
+      g.push(await once(gateway, 'instant'));
+    }
+    perRound.push({ d, g, load: load() });
   }
-  return { d, g };
+  return perRound;
 }
 
+/** What one round of streams delivered. */
 interface StreamStats {
+  /** Chunks that arrived inside the window. */
   chunks: number;
   streams: number;
+  /** Time to first token of the streams that started inside the window. */
   ttft: number[];
   lost: number;
   reordered: number;
   errors: number;
-  elapsedS: number;
+  windowS: number;
 }
 
+const newStats = (windowS: number): StreamStats => ({
+  chunks: 0,
+  streams: 0,
+  ttft: [],
+  lost: 0,
+  reordered: 0,
+  errors: 0,
+  windowS,
+});
+
+/** The index in a content delta `"content":"<i>,"` (the upstream numbers its chunks). */
 const CONTENT = /"content":"(\d+),"/;
 
-async function oneStream(t: Target, stats: StreamStats, expected: number): Promise<void> {
+/** One stream, read to the end; chunks and TTFT count when they fall in [from, to). */
+async function oneStream(t: Target, stats: StreamStats, from: number, to: number): Promise<void> {
   const body = JSON.stringify({
     model: t.model('streaming'),
     messages: [{ role: 'user', content: 'Hi' }],
@@ -158,15 +210,23 @@ async function oneStream(t: Target, stats: StreamStats, expected: number): Promi
     max_tokens: 64,
   });
   const start = performance.now();
-  const res = await t.pool.request({ method: 'POST', path: t.path, headers: t.headers, body });
+  let res: Awaited<ReturnType<Pool['request']>>;
+  try {
+    res = await t.pool.request({ method: 'POST', path: t.path, headers: t.headers, body });
+  } catch {
+    stats.errors++;
+    return;
+  }
   if (res.statusCode !== 200) {
     stats.errors++;
     await res.body.text();
     return;
   }
+  const counted = start >= from && start < to;
   let buffer = '';
   let next = 0;
   let first = true;
+  let done = false;
   for await (const data of res.body) {
     buffer += (data as Buffer).toString('utf8');
     let end = buffer.indexOf('\n\n');
@@ -174,105 +234,235 @@ async function oneStream(t: Target, stats: StreamStats, expected: number): Promi
       const event = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       end = buffer.indexOf('\n\n');
+      if (event === 'data: [DONE]') done = true;
       const m = CONTENT.exec(event);
       if (!m) continue;
+      const now = performance.now();
       if (first) {
-        stats.ttft.push(performance.now() - start);
+        if (counted) stats.ttft.push(now - start);
         first = false;
       }
       const i = Number(m[1]);
       if (i !== next) stats.reordered++;
       next = i + 1;
-      stats.chunks++;
+      if (now >= from && now < to) stats.chunks++;
     }
   }
-  stats.lost += Math.max(0, expected - next);
+  stats.lost += Math.max(0, CHUNKS - next);
+  if (!done) stats.errors++;
   stats.streams++;
 }
 
-async function streaming(t: Target): Promise<StreamStats> {
-  const stats: StreamStats = {
-    chunks: 0,
-    streams: 0,
-    ttft: [],
-    lost: 0,
-    reordered: 0,
-    errors: 0,
-    elapsedS: 0,
-  };
-  const expected = Number(process.env.BENCH_CHUNKS ?? 50);
-  const until = performance.now() + seconds() * 1000;
+/**
+ * Phase 2: `streams()` callers, each starting its next stream as soon as the last one ends, their
+ * first starts spread over one stream's length; measured for `windowS` after that ramp. New streams
+ * stop at the window's end and the round waits for the open ones (each is still checked).
+ */
+async function steadyStreams(t: Target, windowS: number): Promise<StreamStats> {
+  const stats = newStats(windowS);
+  const n = streams();
   const start = performance.now();
+  const from = start + STREAM_MS;
+  const to = from + windowS * 1000;
   await Promise.all(
-    Array.from({ length: streams() }, async () => {
-      while (performance.now() < until) await oneStream(t, stats, expected);
+    Array.from({ length: n }, async (_, i) => {
+      await sleep((i * STREAM_MS) / n);
+      while (performance.now() < to) await oneStream(t, stats, from, to);
     }),
   );
-  stats.elapsedS = (performance.now() - start) / 1000;
   return stats;
 }
+
+/** Phase 3: every stream started at the same instant, once: TTFT under a burst. */
+async function burstStreams(t: Target): Promise<StreamStats> {
+  const stats = newStats(0);
+  await Promise.all(
+    Array.from({ length: streams() }, () => oneStream(t, stats, 0, Number.POSITIVE_INFINITY)),
+  );
+  return stats;
+}
+
+const fmt = (x: number, digits = 3) => x.toFixed(digits);
 
 export async function runLlm(dir: string): Promise<void> {
   print('## LLM gateway: direct to the upstream vs through Model Garden\n');
   // Client, upstream and gateway share the machine: a busy machine starves the gateway first.
-  print(
-    `Load average at start: ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(', ')} on ${os.cpus().length} CPUs\n`,
-  );
+  print(`Load average (1 / 5 / 15 min) at start: ${load()} on ${os.cpus().length} CPUs\n`);
   const adminKey = randomBytes(24).toString('hex');
   const upstream = await startUpstream(dir, 18_400);
   const gatewayProc = await startGateway(dir, 18_401, upstream.url, adminKey);
   try {
     const key = await benchKey(gatewayProc.url, adminKey);
-    const connections = streams() + 8;
-    const direct: Target = {
-      name: 'direct',
-      pool: new Pool(upstream.url, { connections, pipelining: 1 }),
-      path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
-      model: (m) => m,
-    };
-    const gateway: Target = {
-      name: 'gateway',
-      pool: new Pool(gatewayProc.url, { connections, pipelining: 1 }),
-      path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      model: (m) => `openai/${m}`,
-    };
+    const direct = target('direct', upstream.url, 'sk-bench', '');
+    const gateway = target('gateway', gatewayProc.url, key, 'openai/');
+
     const cpu0 = await cpuMs(gatewayProc);
-    const { d, g } = await latency(direct, gateway);
-    const cpuPerRequest = (await cpuMs(gatewayProc)) - cpu0;
-    const row = (name: string, xs: number[]) =>
-      `| ${name} | ${xs.length} | ${quantile(xs, 0.5).toFixed(3)} | ${quantile(xs, 0.99).toFixed(3)} |`;
-    print(`### 1. Near-zero upstream, concurrency 1, non-streamed (${seconds()} s, alternating)\n`);
-    print('| Path | requests | p50 ms | p99 ms |\n|---|---:|---:|---:|');
-    print(row('direct', d));
-    print(row('gateway', g));
+    const perRound = await latency(direct, gateway);
+    const cpuLatency = (await cpuMs(gatewayProc)) - cpu0;
+    const d = perRound.flatMap((r) => r.d);
+    const g = perRound.flatMap((r) => r.g);
     print(
-      `\nAdded latency: p50 ${(quantile(g, 0.5) - quantile(d, 0.5)).toFixed(3)} ms, p99 ${(quantile(g, 0.99) - quantile(d, 0.99)).toFixed(3)} ms; ` +
-        `gateway CPU ${(cpuPerRequest / (g.length + 300)).toFixed(3)} ms per request\n`,
+      `### 1. Near-zero upstream, concurrency 1, non-streamed (${seconds()} s in ${rounds()} rounds, requests alternating)\n`,
+    );
+    print(
+      '| Round | requests per side | direct p50 / p99 ms | gateway p50 / p99 ms | added p50 / p99 ms | load |',
+    );
+    print('|---|---:|---:|---:|---:|---|');
+    const latencyRow = (name: string, dr: number[], gr: number[], l: string) =>
+      `| ${name} | ${dr.length} | ${fmt(quantile(dr, 0.5))} / ${fmt(quantile(dr, 0.99))} | ${fmt(quantile(gr, 0.5))} / ${fmt(quantile(gr, 0.99))} | ${fmt(quantile(gr, 0.5) - quantile(dr, 0.5))} / ${fmt(quantile(gr, 0.99) - quantile(dr, 0.99))} | ${l} |`;
+    perRound.forEach((r, i) => {
+      print(latencyRow(String(i + 1), r.d, r.g, r.load));
+    });
+    print(latencyRow('**all**', d, g, load()));
+    print(
+      `\nAdded latency: p50 ${fmt(quantile(g, 0.5) - quantile(d, 0.5))} ms, p99 ${fmt(quantile(g, 0.99) - quantile(d, 0.99))} ms ` +
+        `(median of rounds: p50 ${fmt(median(perRound.map((r) => quantile(r.g, 0.5) - quantile(r.d, 0.5))))}, p99 ${fmt(median(perRound.map((r) => quantile(r.g, 0.99) - quantile(r.d, 0.99))))}); ` +
+        `gateway CPU ${fmt(cpuLatency / (g.length + 500))} ms per request (every thread, kernel included)\n`,
     );
 
     print(
-      `### 2. Streaming upstream (first chunk ~200 ms, then every ~20 ms), ${streams()} concurrent streams (${seconds()} s each)\n`,
+      `### 2. Streaming upstream (first chunk ${FIRST_MS} ms, then every ${GAP_MS} ms, ${CHUNKS} chunks), ${streams()} concurrent streams, ${rounds()} rounds of ${seconds()} s per side\n`,
     );
-    const ds = await streaming(direct);
-    const cpu1 = await cpuMs(gatewayProc);
-    const gs = await streaming(gateway);
-    const cpuStreams = (await cpuMs(gatewayProc)) - cpu1;
-    const srow = (name: string, s: StreamStats) =>
-      `| ${name} | ${s.streams} | ${(s.chunks / s.elapsedS).toFixed(0)} | ${quantile(s.ttft, 0.5).toFixed(1)} | ${quantile(s.ttft, 0.99).toFixed(1)} | ${s.lost} | ${s.reordered} | ${s.errors} |`;
-    print('| Path | streams | chunks/s | TTFT p50 ms | TTFT p99 ms | lost | reordered | errors |');
-    print('|---|---:|---:|---:|---:|---:|---:|---:|');
-    print(srow('direct', ds));
-    print(srow('gateway', gs));
     print(
-      `\nChunks/s gateway ÷ direct: ${(gs.chunks / gs.elapsedS / (ds.chunks / ds.elapsedS)).toFixed(3)}×; added TTFT p99 ${(quantile(gs.ttft, 0.99) - quantile(ds.ttft, 0.99)).toFixed(1)} ms; gateway RSS ${(await gatewayProc.rssMb()).toFixed(0)} MB; ` +
-        `gateway CPU ${((cpuStreams / gs.chunks) * 1000).toFixed(1)} µs per chunk (${(cpuStreams / 1000 / gs.elapsedS).toFixed(2)} cores)\n`,
+      '| Round | Path | streams | chunks/s | TTFT p50 ms | TTFT p99 ms | lost | reordered | errors | load |',
+    );
+    print('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    const srow = (round: string, name: string, s: StreamStats, l: string) =>
+      `| ${round} | ${name} | ${s.streams} | ${s.windowS > 0 ? (s.chunks / s.windowS).toFixed(0) : '–'} | ${quantile(s.ttft, 0.5).toFixed(1)} | ${quantile(s.ttft, 0.99).toFixed(1)} | ${s.lost} | ${s.reordered} | ${s.errors} | ${l} |`;
+    const ds: StreamStats[] = [];
+    const gs: StreamStats[] = [];
+    let cpuStreams = 0;
+    for (let r = 0; r < rounds(); r++) {
+      const order = r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
+      for (const side of order) {
+        const c0 = side === 'gateway' ? await cpuMs(gatewayProc) : 0;
+        const s = await steadyStreams(side === 'direct' ? direct : gateway, seconds());
+        if (side === 'gateway') cpuStreams += (await cpuMs(gatewayProc)) - c0;
+        (side === 'direct' ? ds : gs).push(s);
+        print(srow(String(r + 1), side, s, load()));
+      }
+    }
+    const sum = (xs: StreamStats[]) => ({
+      ...newStats(xs.reduce((a, s) => a + s.windowS, 0)),
+      chunks: xs.reduce((a, s) => a + s.chunks, 0),
+      streams: xs.reduce((a, s) => a + s.streams, 0),
+      ttft: xs.flatMap((s) => s.ttft),
+      lost: xs.reduce((a, s) => a + s.lost, 0),
+      reordered: xs.reduce((a, s) => a + s.reordered, 0),
+      errors: xs.reduce((a, s) => a + s.errors, 0),
+    });
+    const dAll = sum(ds);
+    const gAll = sum(gs);
+    print(srow('**all**', 'direct', dAll, ''));
+    print(srow('**all**', 'gateway', gAll, ''));
+    const ratios = gs.map((s, i) => s.chunks / s.windowS / (ds[i]!.chunks / ds[i]!.windowS));
+    const gChunksAll = gs.reduce((a, s) => a + s.streams, 0) * CHUNKS;
+    print(
+      `\nChunks/s gateway ÷ direct: ${fmt(gAll.chunks / dAll.chunks)}× (rounds: ${ratios.map((x) => fmt(x)).join(', ')}); ` +
+        `added TTFT p50 ${(quantile(gAll.ttft, 0.5) - quantile(dAll.ttft, 0.5)).toFixed(1)} ms, p99 ${(quantile(gAll.ttft, 0.99) - quantile(dAll.ttft, 0.99)).toFixed(1)} ms; ` +
+        `lost ${gAll.lost}, reordered ${gAll.reordered}, errors ${gAll.errors}; gateway RSS ${(await gatewayProc.rssMb()).toFixed(0)} MB; ` +
+        `gateway CPU ${((cpuStreams / gChunksAll) * 1000).toFixed(1)} µs per chunk (${(cpuStreams / 1000 / (gAll.windowS + rounds() * 2 * (STREAM_MS / 1000))).toFixed(2)} cores)\n`,
+    );
+
+    print(`### 3. Burst: ${streams()} streams started at the same instant (once per side)\n`);
+    print('| Path | streams | TTFT p50 ms | TTFT p99 ms | lost | reordered | errors | load |');
+    print('|---|---:|---:|---:|---:|---:|---:|---|');
+    const db = await burstStreams(direct);
+    const gb = await burstStreams(gateway);
+    const brow = (name: string, s: StreamStats) =>
+      `| ${name} | ${s.streams} | ${quantile(s.ttft, 0.5).toFixed(1)} | ${quantile(s.ttft, 0.99).toFixed(1)} | ${s.lost} | ${s.reordered} | ${s.errors} | ${load()} |`;
+    print(brow('direct', db));
+    print(brow('gateway', gb));
+    print(
+      `\nAdded TTFT under the burst: p50 ${(quantile(gb.ttft, 0.5) - quantile(db.ttft, 0.5)).toFixed(1)} ms, p99 ${(quantile(gb.ttft, 0.99) - quantile(db.ttft, 0.99)).toFixed(1)} ms\n`,
     );
     await direct.pool.close();
+    await gateway.pool.close();
+  } finally {
+    await gatewayProc.stop();
+    await upstream.stop();
+  }
+}
+
+/** `nodejs_heap_size_used_bytes` and `…_total_bytes` from the gateway's /metrics, in MB. */
+async function heapMb(gateway: string, adminKey: string): Promise<{ used: number; total: number }> {
+  const text = await (
+    await fetch(`${gateway}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })
+  ).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    used: value('nodejs_heap_size_used_bytes') / 2 ** 20,
+    total: value('nodejs_heap_size_total_bytes') / 2 ** 20,
+  };
+}
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/** `npm run bench -- llm-soak`: memory of the gateway under 256 streams without a pause. */
+export async function runLlmSoak(dir: string): Promise<void> {
+  const total = seconds(600);
+  print(`## LLM gateway soak: ${streams()} streams for ${total} s, memory every 10 s\n`);
+  print(`Load average (1 / 5 / 15 min) at start: ${load()} on ${os.cpus().length} CPUs\n`);
+  const adminKey = randomBytes(24).toString('hex');
+  const upstream = await startUpstream(dir, 18_410);
+  const gatewayProc = await startGateway(dir, 18_411, upstream.url, adminKey);
+  try {
+    const key = await benchKey(gatewayProc.url, adminKey);
+    const gateway = target('gateway', gatewayProc.url, key, 'openai/');
+    const stats = newStats(total);
+    const started = performance.now();
+    const to = started + total * 1000;
+    const load$ = Promise.all(
+      Array.from({ length: streams() }, async (_, i) => {
+        await sleep((i * STREAM_MS) / streams());
+        while (performance.now() < to) await oneStream(gateway, stats, started, to);
+      }),
+    );
+    print(
+      '| t s | RSS MB | heap used MB | heap total MB | chunks/s | streams | lost | reordered | errors | load |',
+    );
+    print('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    const t: number[] = [];
+    const rss: number[] = [];
+    const heap: number[] = [];
+    let lastChunks = 0;
+    let lastAt = started;
+    while (performance.now() < to - 5_000) {
+      await sleep(Math.min(10_000, to - performance.now()));
+      const now = performance.now();
+      const m = await heapMb(gatewayProc.url, adminKey);
+      const r = await gatewayProc.rssMb();
+      t.push((now - started) / 1000);
+      rss.push(r);
+      heap.push(m.used);
+      print(
+        `| ${((now - started) / 1000).toFixed(0)} | ${r.toFixed(0)} | ${m.used.toFixed(1)} | ${m.total.toFixed(1)} | ${((stats.chunks - lastChunks) / ((now - lastAt) / 1000)).toFixed(0)} | ${stats.streams} | ${stats.lost} | ${stats.reordered} | ${stats.errors} | ${load()} |`,
+      );
+      lastChunks = stats.chunks;
+      lastAt = now;
+    }
+    await load$;
+    // The first minute is warm-up (JIT, pools, caches filling): the slope is taken after it.
+    const warm = t.findIndex((x) => x >= Math.min(60, total / 3));
+    const after = (xs: number[]) => xs.slice(Math.max(0, warm));
+    const perMin = (ys: number[]) => slope(after(t), after(ys)) * 60;
+    print(
+      `\nSlope after the first ${Math.min(60, total / 3).toFixed(0)} s: RSS ${perMin(rss).toFixed(2)} MB/min, heap used ${perMin(heap).toFixed(2)} MB/min ` +
+        `(RSS ${after(rss)[0]?.toFixed(0)} → ${rss.at(-1)?.toFixed(0)} MB, heap ${after(heap)[0]?.toFixed(1)} → ${heap.at(-1)?.toFixed(1)} MB); ` +
+        `${stats.streams} streams, lost ${stats.lost}, reordered ${stats.reordered}, errors ${stats.errors}\n`,
+    );
     await gateway.pool.close();
   } finally {
     await gatewayProc.stop();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- tiny batching cnn overload | logging | drift | startup]`: runs each benchmark side by side in one
+ * `npm run bench [-- tiny batching cnn overload | logging | drift | startup | llm | llm-soak]`: runs each benchmark side by side in one
  * invocation, servers in their own processes, load from wrk (a separate process), on loopback.
  * BENCH_SECONDS sets each measurement's length (default 10); benchmark 1 splits it over BENCH_ROUNDS
  * interleaved rounds per system (default 5).
@@ -12,7 +12,7 @@ import { runCnn } from './cnn.js';
 import { runDrift } from './drift.js';
 import { print } from './lib/report.js';
 import { haveWrk } from './lib/wrk.js';
-import { runLlm } from './llm.js';
+import { runLlm, runLlmSoak } from './llm.js';
 import { runLogging } from './logging.js';
 import { runOverload } from './overload.js';
 import { runStartup } from './startup.js';
@@ -27,9 +27,10 @@ const ALL = {
   drift: runDrift,
   startup: runStartup,
   llm: runLlm,
+  'llm-soak': runLlmSoak,
 } as const;
 /** Run only when named: they measure the prediction log, drift and start-up, not serving. */
-const ON_REQUEST = new Set(['logging', 'drift', 'startup', 'llm']);
+const ON_REQUEST = new Set(['logging', 'drift', 'startup', 'llm', 'llm-soak']);
 const chosen = process.argv.slice(2).filter((a) => a in ALL) as Array<keyof typeof ALL>;
 const names =
   chosen.length > 0
@@ -37,7 +38,7 @@ const names =
     : (Object.keys(ALL) as Array<keyof typeof ALL>).filter((n) => !ON_REQUEST.has(n));
 
 // The LLM gateway benchmark drives its own load (streams need an SSE client), not wrk.
-if (names.some((n) => n !== 'llm') && !(await haveWrk())) {
+if (names.some((n) => n !== 'llm' && n !== 'llm-soak') && !(await haveWrk())) {
   print('wrk is not installed (apt-get install -y wrk); every benchmark needs it, so none ran.');
   process.exit(0);
 }

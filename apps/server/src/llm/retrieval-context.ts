@@ -34,7 +34,7 @@ export function lastUserText(messages: readonly Message[]): string {
   const text =
     typeof content === 'string'
       ? content
-      : content.map((p) => (p.type === 'text' ? (p as { text: string }).text : '')).join('\n');
+      : content.flatMap((p) => (p.type === 'text' ? [(p as { text: string }).text] : [])).join('\n');
   return text.trim();
 }
 

@@ -28,6 +28,17 @@ A library card is issued at the front desk of the main library on showing a stud
 Lost cards are replaced for five euros.
 `;
 
+const LIBRARY = `# Library
+
+## Opening hours
+
+The main library opens at eight in the morning and closes at midnight on weekdays.
+
+## Parking at the library
+
+The library has no parking of its own; use the permit car park behind the sports hall.
+`;
+
 const SECRET = `# Red team plans
 
 ## Launch
@@ -108,6 +119,7 @@ describe.each(serverDatabases)('chat with a collection on $name', (database) => 
     keys = await twoTeams(g.url, ADMIN_KEY, ['chat', 'predict', 'models:write']);
     guideId = await collectionWith(keys.alice!, 'campus', 'public', 'guide.md', GUIDE);
     await collectionWith(keys.alice!, 'red-plans', 'team', 'plans.md', SECRET);
+    await collectionWith(keys.bob!, 'library', 'public', 'library.md', LIBRARY);
     await pushIris(g.url, 'iris', ADMIN_KEY, 'public');
   }, 180_000);
   afterAll(async () => {
@@ -166,6 +178,33 @@ describe.each(serverDatabases)('chat with a collection on $name', (database) => 
     expect(context.indexOf('Parking permits')).toBeLessThan(
       context.includes('Library cards') ? context.indexOf('Library cards') : Number.POSITIVE_INFINITY,
     );
+  });
+
+  it('searches several collections and keeps the k best passages of them all, best first', async () => {
+    const before = g.openai.requestsTo('chat').length;
+    const question = 'When does the library open, and where do I park near the library?';
+    g.openai.enqueue(turn(say('At eight [1].'), finish('stop')));
+    const both = await chat(ask(question, { collections: ['campus', 'library', 'campus'], k: 3 }));
+    expect(both.status).toBe(200);
+    const citations = both.body.modelgarden.citations as Citation[];
+    expect(citations).toHaveLength(3);
+    expect(citations.map((c) => c.marker)).toEqual([1, 2, 3]);
+    expect(new Set(citations.map((c) => c.collection))).toEqual(new Set(['campus', 'library']));
+    const scores = citations.map((c) => c.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    // Each collection alone ranks the same passages the same way.
+    const alone = async (collection: string) =>
+      (
+        (await apiCall(g.url, 'POST', `/api/collections/${collection}/search`, keys.bob!, {
+          query: question,
+          k: 3,
+        })) as { results: Array<{ text: string; score: number }> }
+      ).results;
+    const pooled = [...(await alone('campus')), ...(await alone('library'))].sort(
+      (a, b) => b.score - a.score,
+    );
+    expect(citations.map((c) => c.text)).toEqual(pooled.slice(0, 3).map((r) => r.text));
+    expect(systemText(sentSince(before)[0]!)).toMatch(/knowledge bases "campus", "library"/);
   });
 
   it('streams one citations chunk before the first content delta', async () => {

@@ -2,6 +2,7 @@
  * What changed in the registry, and the feed listeners subscribe to (serving reloads, swaps,
  * reconfigures and unloads on these).
  */
+import type { ModelAccess } from './model-access.js';
 import type { ModelVersion, ServingConfig, VersionStatus } from './types.js';
 
 export type RegistryChange =
@@ -27,7 +28,9 @@ export type RegistryChange =
        * `database`: another process changed it, seen when this one re-read the version.
        */
       origin: 'this-process' | 'database';
-    };
+    }
+  /** A model's visibility or team changed through this registry instance (who may see it). */
+  | { kind: 'access'; model: string; access: ModelAccess };
 
 export type RegistryListener = (change: RegistryChange) => void;
 

@@ -26,6 +26,8 @@ export class ModelAccessStore {
   constructor(
     private readonly db: Db,
     private readonly ttlMs = 1000,
+    /** Called after a change of a model's access was written. */
+    private readonly onSet: (name: string, access: ModelAccess) => void = () => {},
   ) {}
 
   /** The cached answer without waiting: `undefined` when get() would have to ask the database. */
@@ -65,6 +67,7 @@ export class ModelAccessStore {
       throw new ModelGardenError('MODEL_NOT_FOUND', `Model "${name}" not found`, {
         details: { model: name },
       });
+    this.onSet(name, access);
   }
 
   clear(): void {

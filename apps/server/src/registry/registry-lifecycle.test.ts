@@ -273,4 +273,17 @@ describe.each(backends)('registry lifecycle on $name', (backend) => {
   it('flags nothing itself: the schema flag is set by pushVersion (see api tests)', async () => {
     expect((await push('flagless', 'f')).schemaChange).toBeNull();
   });
+
+  it('tells listeners when a model changes who may see it', async () => {
+    await push('access-feed', 'a');
+    changes.length = 0;
+    await registry.access.set('access-feed', { visibility: 'team', team: 'red' });
+    expect(changes).toEqual([
+      { kind: 'access', model: 'access-feed', access: { visibility: 'team', team: 'red' } },
+    ]);
+    await expect(registry.access.set('no-such-model', { visibility: 'public', team: null })).rejects.toThrow(
+      /not found/,
+    );
+    expect(changes).toHaveLength(1);
+  });
 });

@@ -96,7 +96,9 @@ export class RegistryService {
     });
     this.aliasOps = new AliasService(db, this.reads, (c) => this.emit(c));
     this.lifecycle = new VersionLifecycle(db, store, this.reads, (c) => this.emit(c));
-    this.access = new ModelAccessStore(db, ttlMs);
+    this.access = new ModelAccessStore(db, ttlMs, (model, access) =>
+      this.emit({ kind: 'access', model, access }),
+    );
   }
 
   /** Subscribes to changes made through this registry instance; returns the unsubscribe function. */

@@ -1,13 +1,14 @@
 /**
  * The MCP server over a real socket, with the SDK's own client: tools listed and called, model cards
- * as resources, permission filtering between two teams' keys, list_changed after a push.
+ * as resources, permission filtering between two teams' keys, list_changed after a push and after
+ * a change of a model's visibility.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test-support/test-server.js';
-import { pushIris, SETOSA, twoTeams } from '../../test-support/tool-models.js';
+import { apiCall, pushIris, SETOSA, twoTeams } from '../../test-support/tool-models.js';
 
 const ADMIN_KEY = 'mg-test-admin-key-0123456789abcdef';
 let server: TestServer;
@@ -114,5 +115,16 @@ describe('/mcp', () => {
     await pushIris(server.url, 'iris2', ADMIN_KEY, 'public');
     await changed;
     expect((await bob.listTools()).tools.map((t) => t.name)).toEqual(['iris', 'iris2']);
+  });
+
+  it('tells connected clients the tools changed when a model becomes visible to them', async () => {
+    const bob = await connect(keys.bob!);
+    expect((await bob.listTools()).tools.map((t) => t.name)).not.toContain('secret');
+    const changed = new Promise<void>((resolve) =>
+      bob.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+    );
+    await apiCall(server.url, 'PATCH', '/api/models/secret', keys.alice!, { visibility: 'public' });
+    await changed;
+    expect((await bob.listTools()).tools.map((t) => t.name)).toContain('secret');
   });
 });

@@ -3,7 +3,11 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finish, say, toolCall, turn, usage } from '../../../apps/server/src/test-support/fake-llm/index.js';
-import { type GatewayFixture, startGateway } from '../../../apps/server/src/test-support/llm-gateway.js';
+import {
+  ADMIN_KEY,
+  type GatewayFixture,
+  startGateway,
+} from '../../../apps/server/src/test-support/llm-gateway.js';
 import { pushIris, SETOSA } from '../../../apps/server/src/test-support/tool-models.js';
 import { assertBuilt, type CliOptions, CliProcess, runCli } from './test-support/cli-process.js';
 
@@ -16,7 +20,7 @@ beforeAll(async () => {
   g = await startGateway();
   const { key } = await g.key(['chat', 'predict', 'models:read']);
   env = { MODELGARDEN_URL: g.url, MODELGARDEN_API_KEY: key };
-  await pushIris(g.url, 'iris', 'mg-test-admin-key-0123456789abcdef', 'public');
+  await pushIris(g.url, 'iris', ADMIN_KEY, 'public');
 }, 120_000);
 afterAll(async () => {
   await g?.close();
@@ -166,6 +170,24 @@ describe('modelgarden chat', { timeout: 30_000 }, () => {
       expect(result.stderr).toMatch(/^error \[invalid_api_key\]: /);
       expect(result.stderr).toContain('pass --api-key or set MODELGARDEN_API_KEY');
     }
+  });
+
+  it('a key made with `keys create --scopes chat` can chat', async () => {
+    const created = await cli(
+      ['keys', 'create', 'chat-only', '--scopes', 'chat', '--user', 'llm-user', '--json'],
+      {
+        env: { MODELGARDEN_API_KEY: ADMIN_KEY },
+      },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const { key, scopes } = JSON.parse(created.stdout);
+    expect(scopes).toEqual(['chat']);
+    g.openai.enqueue(turn(say('Hi.'), finish('stop')));
+    expect(await cli(['chat', MODEL, 'Hello', '--api-key', key])).toEqual({
+      code: 0,
+      stdout: 'Hi.\n',
+      stderr: '',
+    });
   });
 
   it('usage mistakes exit 2', async () => {

@@ -1,12 +1,23 @@
 // `modelgarden keys …`: list your API keys by prefix, create one (printed once), revoke one.
 
+import type { Scope } from '@modelgarden/sdk';
 import { Command } from 'commander';
 import { commandContext, withGlobalOptions } from '../context.js';
 import { printJson, table } from '../output.js';
 import { parseList, parsePositiveInt } from '../parse.js';
 import { UsageError } from '../usage-error.js';
 
-const SCOPES = ['predict', 'models:read', 'models:write', 'admin'];
+// Every scope the server knows, checked by the compiler against the API's type (a new scope fails
+// the build here instead of being refused by the CLI).
+const SCOPE_SET: Record<Scope, true> = {
+  predict: true,
+  'models:read': true,
+  'models:write': true,
+  admin: true,
+  chat: true,
+  embeddings: true,
+};
+const SCOPES = Object.keys(SCOPE_SET);
 
 export function keysCommand(): Command {
   const keys = withGlobalOptions(new Command('keys'))
@@ -60,7 +71,7 @@ export function keysCommand(): Command {
           const user = flags.user ?? command.optsWithGlobals<{ user?: string }>().user;
           const created = await client.createKey({
             name,
-            scopes: flags.scopes as Array<'predict'>,
+            scopes: flags.scopes as Scope[],
             ...(flags.expiresInDays
               ? { expiresAt: new Date(Date.now() + flags.expiresInDays * 86_400_000).toISOString() }
               : {}),

@@ -146,6 +146,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const llm = createLlmServices(database.db, config.llm, {
     observers: createLlmMetrics(metrics.registry),
     exclusiveDatabase: database.kind === 'pglite',
+    secretKeys: config.secretKeys,
     onError: (what, err) => logger.warn({ err }, `LLM gateway: ${what} failed`),
   });
   const retrieval = new RetrievalService(database.db, {

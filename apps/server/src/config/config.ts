@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { parseSecretKey } from '../security/secret-box.js';
 import { type LlmConfig, loadLlmConfig } from './llm-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,6 +46,8 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('modelgarden'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   MODELGARDEN_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  MODELGARDEN_SECRET_KEY: z.string().optional(),
+  MODELGARDEN_SECRET_KEY_PREVIOUS: z.string().optional(),
   ALLOW_ANONYMOUS_LOOPBACK: booleanString.default(true),
   ANONYMOUS_LOOPBACK_WRITES: booleanString.default(false),
   METRICS_PUBLIC: booleanString.default(true),
@@ -130,6 +133,12 @@ export interface Config {
   inferenceTimeoutMs: number;
   /** The LLM gateway: providers from OPENAI_/OLLAMA_/ANTHROPIC_/GEMINI_ variables and LLM_CONFIG (llm-config.ts). */
   llm: LlmConfig;
+  /**
+   * `MODELGARDEN_SECRET_KEY` (32 bytes) seals credentials stored in the database (security/secret-box.ts);
+   * `MODELGARDEN_SECRET_KEY_PREVIOUS` (comma-separated) still opens values sealed before a rotation.
+   * Never logged.
+   */
+  secretKeys: { current: Buffer | undefined; previous: Buffer[] };
 }
 
 export interface AuthConfig {
@@ -236,5 +245,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     inferenceUrls: e.INFERENCE_URLS?.split(',').map((u) => u.replace(/\/+$/, '')) ?? [],
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
     llm: loadLlmConfig(merged, cwd),
+    secretKeys: {
+      current: e.MODELGARDEN_SECRET_KEY
+        ? parseSecretKey(e.MODELGARDEN_SECRET_KEY, 'MODELGARDEN_SECRET_KEY')
+        : undefined,
+      previous: (e.MODELGARDEN_SECRET_KEY_PREVIOUS ?? '')
+        .split(',')
+        .filter((k) => k.trim() !== '')
+        .map((k) => parseSecretKey(k, 'MODELGARDEN_SECRET_KEY_PREVIOUS')),
+    },
   };
 }

@@ -22,6 +22,8 @@ export interface LlmProviderConfig {
   headers: Record<string, string>;
   /** Model ids offered even when the provider's listing is down or incomplete. */
   models: string[];
+  /** Configured by the common environment variables or in the LLM_CONFIG file. */
+  source?: 'env' | 'file';
 }
 
 export interface LlmDeployment {
@@ -166,7 +168,7 @@ const trimSlash = (u: string) => u.replace(/\/+$/, '');
 /** Providers from the common variables; a base URL alone is enough for Ollama. */
 function envProviders(env: LlmEnv): LlmProviderConfig[] {
   const out: LlmProviderConfig[] = [];
-  const base = { headers: {}, models: [] };
+  const base = { headers: {}, models: [], source: 'env' as const };
   const checkUrl = (variable: string, value: string) => {
     if (!/^https?:\/\/\S+$/.test(value))
       throw new Error(`Invalid configuration: ${variable}: must be an http(s) URL`);
@@ -258,6 +260,7 @@ export function loadLlmConfig(
       apiKey,
       headers: p.headers,
       models: p.models,
+      source: 'file',
     });
   }
   const names = new Set(providers.map((p) => p.name));

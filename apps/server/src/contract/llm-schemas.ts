@@ -58,17 +58,4 @@ export const llmUsageTotalsSchema = z
   })
   .meta({ id: 'LlmUsageTotals' });
 
-export const llmProvidersSchema = z
-  .object({
-    configured: z.boolean(),
-    providers: z.array(
-      z.object({
-        name: z.string(),
-        kind: z.string(),
-        listedAt: z.string().nullable(),
-        models: z.number(),
-        error: z.string().nullable(),
-      }),
-    ),
-  })
-  .meta({ id: 'LlmProviders' });
+export { llmProvidersSchema } from './llm-provider-schemas.js';

@@ -34,6 +34,7 @@ import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { llmRoutes } from './routes/llm.js';
 import { llmAdminRoutes } from './routes/llm-admin.js';
+import { llmProviderRoutes } from './routes/llm-providers.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { registerMetrics } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
@@ -153,6 +154,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(auditRoutes(ctx));
   await app.register(llmRoutes(ctx));
   await app.register(llmAdminRoutes(ctx));
+  await app.register(llmProviderRoutes(ctx));
   await app.register(mcpRoutes(ctx));
   await app.register(conversationRoutes(ctx));
   await app.register(collectionRoutes(ctx));

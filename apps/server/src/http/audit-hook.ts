@@ -11,11 +11,18 @@ import { type RouteTraits, traitsOfRoute } from './route-traits.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** `model:iris@2/alias:production`, `user:bob`, `key:12`, `session`. */
+/** What a route's `:name` names. */
+function nameKind(template: string): string {
+  if (template.startsWith('/api/users')) return 'user';
+  if (template.startsWith('/api/llm/providers')) return 'llm-provider';
+  if (template.startsWith('/api/llm/aliases')) return 'llm-alias';
+  return 'model';
+}
+
+/** `model:iris@2/alias:production`, `user:bob`, `key:12`, `llm-provider:local`, `session`. */
 export function targetOf(template: string, params: Record<string, unknown>): string {
   const parts: string[] = [];
-  if (typeof params.name === 'string')
-    parts.push(template.startsWith('/api/users') ? `user:${params.name}` : `model:${params.name}`);
+  if (typeof params.name === 'string') parts.push(`${nameKind(template)}:${params.name}`);
   if (typeof params.version === 'string') parts[0] = `${parts[0]}@${params.version}`;
   if (typeof params.alias === 'string') parts.push(`alias:${params.alias}`);
   if (params.id !== undefined) parts.push(`key:${String(params.id)}`);

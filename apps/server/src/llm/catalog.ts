@@ -47,19 +47,52 @@ export class ModelCatalog {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly started = Math.floor(Date.now() / 1000);
 
+  private _providers: ReadonlyMap<string, LlmProvider>;
+  private aliases: Readonly<Record<string, LlmAliasConfig>>;
+
   constructor(
-    readonly providers: ReadonlyMap<string, LlmProvider>,
-    private readonly aliases: Readonly<Record<string, LlmAliasConfig>>,
+    providers: ReadonlyMap<string, LlmProvider>,
+    aliases: Readonly<Record<string, LlmAliasConfig>>,
     private readonly options: CatalogOptions = {},
   ) {
+    this._providers = providers;
+    this.aliases = aliases;
     for (const name of providers.keys()) this.listings.set(name, { at: null, models: [], error: null });
   }
 
-  /** Lists every provider once more, in parallel; failures keep the previous list. */
-  async refresh(): Promise<void> {
+  get providers(): ReadonlyMap<string, LlmProvider> {
+    return this._providers;
+  }
+
+  /**
+   * Swaps in another set of providers and aliases (an admin changed them: llm/managed-llm.ts). A
+   * provider that is the same object as before keeps its listing; the others are listed now (the
+   * returned promise), and until then are taken at their word, as at start.
+   */
+  replace(
+    providers: ReadonlyMap<string, LlmProvider>,
+    aliases: Readonly<Record<string, LlmAliasConfig>>,
+    staticModels: Record<string, string[]>,
+  ): Promise<void> {
+    const fresh: LlmProvider[] = [];
+    for (const [name, p] of providers)
+      if (this._providers.get(name) !== p) {
+        this.listings.set(name, { at: null, models: [], error: null });
+        fresh.push(p);
+      }
+    for (const name of this.listings.keys()) if (!providers.has(name)) this.listings.delete(name);
+    this._providers = providers;
+    this.aliases = aliases;
+    this.options.staticModels = staticModels;
+    return this.refresh(fresh);
+  }
+
+  /** Lists every provider (or those given) once more, in parallel; failures keep the previous list. */
+  async refresh(which: Iterable<LlmProvider> = this._providers.values()): Promise<void> {
     await Promise.all(
-      [...this.providers.values()].map(async (p) => {
-        const listing = this.listings.get(p.name)!;
+      [...which].map(async (p) => {
+        const listing = this.listings.get(p.name);
+        if (!listing) return;
         const ms = this.options.listTimeoutMs ?? 10_000;
         const ctl = new AbortController();
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -72,10 +105,14 @@ export class ModelCatalog {
               reject(err);
             }, ms);
           });
-          listing.models = await Promise.race([p.listModels({ signal: ctl.signal }), timeout]);
+          const models = await Promise.race([p.listModels({ signal: ctl.signal }), timeout]);
+          // Replaced while it listed: the new provider's listing counts, not this one.
+          if (this._providers.get(p.name) !== p) return;
+          listing.models = models;
           listing.at = (this.options.now ?? Date.now)();
           listing.error = null;
         } catch (err) {
+          if (this._providers.get(p.name) !== p) return;
           listing.error = (err as Error)?.message ?? String(err);
           this.options.onListError?.(p.name, err);
         } finally {
@@ -100,7 +137,7 @@ export class ModelCatalog {
   }
 
   status(): ProviderStatus[] {
-    return [...this.providers.values()].map((p) => {
+    return [...this._providers.values()].map((p) => {
       const l = this.listings.get(p.name)!;
       return { name: p.name, kind: p.kind, listedAt: l.at, models: l.models.length, error: l.error };
     });
@@ -162,11 +199,15 @@ export class ModelCatalog {
   resolve(name: string): Route {
     const alias = this.aliases[name];
     if (alias) {
-      const toDeployment = (model: string, weight: number) => this.deployment(model, weight);
+      // A deployment whose provider was removed or disabled is skipped; the alias lives on the rest.
+      const serving = (ref: string) => this._providers.has(splitRef(ref)?.provider ?? '');
+      const deployments = alias.deployments.filter((d) => serving(d.model));
+      const fallbacks = alias.fallbacks.filter(serving);
+      if (deployments.length + fallbacks.length === 0) throw notFound(name);
       return {
         model: name,
-        deployments: alias.deployments.map((d) => toDeployment(d.model, d.weight)),
-        fallbacks: alias.fallbacks.map((f) => toDeployment(f, 1)),
+        deployments: deployments.map((d) => this.deployment(d.model, d.weight)),
+        fallbacks: fallbacks.map((f) => this.deployment(f, 1)),
       };
     }
     const ref = splitRef(name);
@@ -176,7 +217,7 @@ export class ModelCatalog {
 
   private deployment(ref: string, weight: number): Deployment {
     const parts = splitRef(ref)!;
-    const provider = this.providers.get(parts.provider);
+    const provider = this._providers.get(parts.provider);
     if (!provider) throw notFound(ref);
     return { ref, provider, model: parts.model, weight };
   }

@@ -6,12 +6,14 @@
  */
 import type { LlmConfig, LlmProviderConfig } from '../config/llm-config.js';
 import type { Db } from '../db/database.js';
+import { SecretBox } from '../security/secret-box.js';
 import { ModelCatalog } from './catalog.js';
 import type { Clock } from './clock.js';
 import { type GatewayObserver, LlmGateway } from './gateway.js';
 import { KeySettingsStore } from './key-settings.js';
 import { type LimitCounter, LimitStore } from './limits.js';
 import { ExclusiveLimitStore } from './local-limits.js';
+import { ManagedLlm } from './managed-llm.js';
 import { createProvider, type ProviderConfig } from './providers/index.js';
 import { LlmRouter, type RouterObserver } from './router.js';
 import type { LlmProvider } from './spec.js';
@@ -25,8 +27,10 @@ export interface LlmServices {
   limits: LimitCounter;
   keySettings: KeySettingsStore;
   usage: UsageLog;
+  /** Providers and aliases admins manage through the API (llm/managed-llm.ts). */
+  managed: ManagedLlm;
   /** Whether any provider is configured (the chat page says which variable to set otherwise). */
-  configured: boolean;
+  readonly configured: boolean;
   /** Lists the providers' models (not awaited by readiness) and starts the periodic refresh. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -43,9 +47,19 @@ export interface LlmServiceOptions {
    * written behind (local-limits.ts). Otherwise every reservation is a conditional upsert.
    */
   exclusiveDatabase?: boolean;
+  /** Seals the credentials admins store (MODELGARDEN_SECRET_KEY); without a key none can be stored. */
+  secretKeys?: { current: Buffer | undefined; previous: Buffer[] };
+  /** How often another replica's provider and alias changes are looked for (shared database only). */
+  reloadIntervalMs?: number;
 }
 
-export function providerConfig(p: LlmProviderConfig, timeouts: LlmConfig['timeouts']): ProviderConfig {
+/** How often a replica on a shared database checks whether the stored providers or aliases changed. */
+export const MANAGED_RELOAD_INTERVAL_MS = 2000;
+
+export function providerConfig(
+  p: LlmProviderConfig,
+  timeouts: Pick<LlmConfig['timeouts'], 'connectMs' | 'totalMs'>,
+): ProviderConfig {
   const base = {
     name: p.name,
     baseURL: p.baseUrl,
@@ -65,6 +79,15 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     staticModels: Object.fromEntries(config.providers.map((p) => [p.name, p.models])),
     listTimeoutMs: config.timeouts.connectMs + 5000,
     onListError: (provider, err) => options.onError?.(`listing the models of ${provider}`, err),
+  });
+  const managed = new ManagedLlm({
+    db,
+    config,
+    staticProviders: providers,
+    catalog,
+    box: new SecretBox(options.secretKeys?.current, options.secretKeys?.previous),
+    build: (p, timeouts) => createProvider(providerConfig(p, timeouts)),
+    ...(options.onError ? { onError: options.onError } : {}),
   });
   const router = new LlmRouter(config, options.clock, options.observers?.router);
   const limitOptions = {
@@ -92,15 +115,25 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     limits,
     keySettings,
     usage,
-    configured: providers.length > 0,
-    start: () => {
+    managed,
+    get configured() {
+      return catalog.providers.size > 0;
+    },
+    async start() {
       // With a provider configured, load the tokenizer now rather than in the first caller's request.
       if (catalog.providers.size > 0)
         void loadTokenizer().catch((err) => options.onError?.('loading the tokenizer', err));
+      // The stored providers join before the first listing, which lists them with the others.
+      await managed
+        .load({ list: false })
+        .catch((err) => options.onError?.('loading the LLM providers and aliases from the database', err));
+      if (!options.exclusiveDatabase)
+        managed.startPolling(options.reloadIntervalMs ?? MANAGED_RELOAD_INTERVAL_MS);
       return catalog.start(config.catalogRefreshMs);
     },
     async close() {
       catalog.close();
+      await managed.close();
       await limits.flush().catch(() => {});
       await usage.close();
       await Promise.all(providers.map((p) => p.close?.().catch(() => {})));

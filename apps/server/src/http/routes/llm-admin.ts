@@ -1,15 +1,15 @@
 /**
  * The LLM gateway's admin routes: a key's model allow-list, limits and budgets, and whether its
- * prompts are stored; usage totals by key, user, model or provider; the providers' listing status.
+ * prompts are stored; usage totals by key, user, model or provider. The providers and aliases are
+ * llm-providers.ts's.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { read, write } from '../../auth/authorize.js';
+import { write } from '../../auth/authorize.js';
 import type { AppContext } from '../../context.js';
 import { keyIdParams } from '../../contract/auth-schemas.js';
 import {
   llmKeySettingsSchema,
   llmKeySettingsWithUsage,
-  llmProvidersSchema,
   llmUsageQuery,
   llmUsageTotalsSchema,
 } from '../../contract/llm-schemas.js';
@@ -81,25 +81,6 @@ export function llmAdminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const series = await usageSeries(ctx.database.db, by, since, interval);
         return { by, since: since.toISOString(), totals, interval, series };
       },
-    );
-
-    app.get(
-      '/api/llm/providers',
-      {
-        config: traits(read('models:read'), 'observability'),
-        schema: {
-          tags,
-          summary: 'The configured LLM providers and whether their model lists could be fetched',
-          response: { 200: llmProvidersSchema },
-        },
-      },
-      async () => ({
-        configured: ctx.llm.configured,
-        providers: ctx.llm.catalog.status().map((p) => ({
-          ...p,
-          listedAt: p.listedAt === null ? null : new Date(p.listedAt).toISOString(),
-        })),
-      }),
     );
   };
 }

@@ -142,3 +142,39 @@ describe('uploadDocument', { timeout: 30_000 }, () => {
     expect(results[0]?.text).toContain('front desk');
   });
 });
+
+describe('chat with a collection', { timeout: 30_000 }, () => {
+  it("types the completion's citations and the stream's citations chunk", async () => {
+    const admin = new ModelGardenClient({ baseUrl: g.url, apiKey: ADMIN_KEY });
+    await admin.createCollection({ name: 'sdk-chat' });
+    const text = '# Library\n\nThe library opens at eight and closes at midnight.\n';
+    const uploaded = await admin.uploadDocument('sdk-chat', new TextEncoder().encode(text), {
+      filename: 'library.md',
+    });
+    for (let i = 0; i < 200; i++) {
+      if ((await admin.getDocument('sdk-chat', uploaded.id)).status !== 'processing') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const reader = new ModelGardenClient({
+      baseUrl: g.url,
+      apiKey: (await g.key(['chat', 'models:read'])).key,
+    });
+    const request = {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'When does the library open?' }],
+      modelgarden: { collections: ['sdk-chat'], k: 2 },
+    };
+    g.openai.enqueue(turn(say('At eight [1].'), finish('stop')));
+    const answer = await reader.chatCompletion(request);
+    const citation = answer.modelgarden?.citations?.[0];
+    expect(citation).toMatchObject({ marker: 1, collection: 'sdk-chat', documentName: 'library.md' });
+    expect(citation?.text).toContain('opens at eight');
+
+    g.openai.enqueue(turn(say('At eight [1].'), finish('stop')));
+    const events = sseEvents(await readAll(await reader.chatCompletionStream(request)));
+    const chunks = events.slice(0, -1).map((data) => JSON.parse(data) as ChatCompletionChunk);
+    const first = chunks[0]?.modelgarden;
+    expect(first?.type).toBe('citations');
+    if (first?.type === 'citations') expect(first.citations).toEqual(answer.modelgarden?.citations);
+  });
+});

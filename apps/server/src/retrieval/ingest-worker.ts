@@ -5,7 +5,8 @@
  * in one transaction that first checks it still holds the claim — so a crash leaves either the whole
  * document or none of it, and the row is simply taken again once its lease is over (at once on the
  * embedded database, which no other process shares). A document that failed `maxAttempts` times is
- * `failed` with the last error; a bad document (no chunks) fails at once.
+ * `failed` with the last error; a bad document (no chunks) fails at once, and one claimed more than
+ * `maxAttempts` times (the worker died each time, so no error was recorded) fails when next claimed.
  */
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
@@ -25,6 +26,11 @@ export interface IngestOptions {
   pollMs: number;
   embed?: Embedder | undefined;
   onError?: (err: unknown, documentId: string) => void;
+  /**
+   * After each batch of chunks is inserted, inside the document's still-open transaction (so nobody
+   * else sees them yet): how many of `total` are written. Awaited.
+   */
+  onProgress?: (documentId: string, written: number, total: number) => void | Promise<void>;
 }
 
 export const DEFAULT_INGEST: IngestOptions = {
@@ -51,6 +57,8 @@ export class IngestWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** Background runs happen only between start() and stop(); drain() also works before start(). */
+  private started = false;
   private stopped = false;
   private readonly options: IngestOptions;
 
@@ -69,14 +77,15 @@ export class IngestWorker {
     if (exclusive)
       await this.db.update(documents).set({ leaseUntil: null }).where(eq(documents.status, 'processing'));
     this.stopped = false;
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.timer.unref();
     this.wake();
   }
 
-  /** Looks at the queue now (after an upload). */
+  /** Looks at the queue now (after an upload), once started. */
   wake(): void {
-    if (this.stopped) return;
+    if (!this.started || this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -101,7 +110,14 @@ export class IngestWorker {
       if (this.stopped) return;
       const claim = await this.claim();
       if (!claim) return;
-      await this.process(claim);
+      // Claimed more often than it may be tried: earlier runs died mid-document (killed, out of
+      // memory) without recording a failure. Stop here rather than crash again on every start.
+      if (claim.attempts > this.options.maxAttempts)
+        await this.fail(
+          claim,
+          `ingestion was interrupted ${claim.attempts - 1} times (the process stopped mid-document)`,
+        );
+      else await this.process(claim);
     }
   }
 
@@ -180,6 +196,7 @@ export class IngestWorker {
               embedding: vectors?.[i + j] ?? null,
             })),
           );
+          await this.options.onProgress?.(claim.id, Math.min(i + INSERT_BATCH, parts.length), parts.length);
         }
         await tx
           .update(documents)

@@ -28,8 +28,12 @@ import type {
   EvaluationQuestion,
   FeatureRow,
   HealthStatus,
+  LlmAlias,
+  LlmAliasPatch,
   LlmKeySettings,
   LlmKeySettingsWithUsage,
+  LlmProvider,
+  LlmProviderPatch,
   LlmProviders,
   LlmUsageQuery,
   LlmUsageTotals,
@@ -42,6 +46,8 @@ import type {
   NewApiKey,
   NewConversation,
   NewConversationMessage,
+  NewLlmAlias,
+  NewLlmProvider,
   NewUser,
   OipInferRequest,
   OipInferResponse,
@@ -627,6 +633,55 @@ export class ModelGardenClient {
   /** `GET /api/llm/providers`: the configured LLM providers and whether their model lists could be fetched. */
   llmProviders(options?: CallOptions): Promise<LlmProviders> {
     return this.#json('GET', 'api/llm/providers', { ...options });
+  }
+
+  /** `GET /api/llm/providers/{name}` (admin): one provider with its settings (never its credential). */
+  getLlmProvider(name: string, options?: CallOptions): Promise<LlmProvider> {
+    return this.#json('GET', `api/llm/providers/${segment(name)}`, { ...options });
+  }
+
+  /** `POST /api/llm/providers` (admin): its models are offered as `<name>/<id>` at once, on every replica. */
+  createLlmProvider(provider: NewLlmProvider, options: MutationOptions = {}): Promise<LlmProvider> {
+    return this.#mutate('POST', 'api/llm/providers', options, provider);
+  }
+
+  /** `PATCH /api/llm/providers/{name}` (admin): a stored provider; env and LLM_CONFIG ones are read-only. */
+  updateLlmProvider(
+    name: string,
+    patch: LlmProviderPatch,
+    options: MutationOptions = {},
+  ): Promise<LlmProvider> {
+    return this.#mutate('PATCH', `api/llm/providers/${segment(name)}`, options, patch);
+  }
+
+  /** `DELETE /api/llm/providers/{name}` (admin): refused (PROVIDER_IN_USE) while an alias uses it. */
+  async deleteLlmProvider(name: string, options: CallOptions = {}): Promise<void> {
+    await this.#json('DELETE', `api/llm/providers/${segment(name)}`, { ...options, empty: true });
+  }
+
+  /** `GET /api/llm/aliases` (admin): LLM_CONFIG and stored model aliases. */
+  async listLlmAliases(options?: CallOptions): Promise<LlmAlias[]> {
+    return (await this.#json<{ aliases: LlmAlias[] }>('GET', 'api/llm/aliases', { ...options })).aliases;
+  }
+
+  /** `GET /api/llm/aliases/{name}` (admin) */
+  getLlmAlias(name: string, options?: CallOptions): Promise<LlmAlias> {
+    return this.#json('GET', `api/llm/aliases/${segment(name)}`, { ...options });
+  }
+
+  /** `POST /api/llm/aliases` (admin): weighted deployments and fallbacks over known providers' models. */
+  createLlmAlias(alias: NewLlmAlias, options: MutationOptions = {}): Promise<LlmAlias> {
+    return this.#mutate('POST', 'api/llm/aliases', options, alias);
+  }
+
+  /** `PATCH /api/llm/aliases/{name}` (admin) */
+  updateLlmAlias(name: string, patch: LlmAliasPatch, options: MutationOptions = {}): Promise<LlmAlias> {
+    return this.#mutate('PATCH', `api/llm/aliases/${segment(name)}`, options, patch);
+  }
+
+  /** `DELETE /api/llm/aliases/{name}` (admin) */
+  async deleteLlmAlias(name: string, options: CallOptions = {}): Promise<void> {
+    await this.#json('DELETE', `api/llm/aliases/${segment(name)}`, { ...options, empty: true });
   }
 
   // The gateway's `/v1` routes in OpenAI's wire format: errors come in OpenAI's shape

@@ -165,8 +165,18 @@ export type LlmKeySettingsWithUsage = Schemas['LlmKeySettingsWithUsage'];
 /** `GET /api/llm/usage` */
 export type LlmUsageTotals = Schemas['LlmUsageTotals'];
 export type LlmUsageQuery = QueryOf<'/api/llm/usage', 'get'>;
-/** `GET /api/llm/providers` */
+/** `GET /api/llm/providers`: every provider; admins also get settings (never a credential). */
 export type LlmProviders = Schemas['LlmProviders'];
+/** One provider as admins see it: source (env, file, database), status, settings, `hasApiKey`. */
+export type LlmProvider = Schemas['LlmProvider'];
+/** `POST /api/llm/providers`: `apiKey` is stored encrypted and never returned. */
+export type NewLlmProvider = Schemas['NewLlmProvider'];
+/** `PATCH /api/llm/providers/{name}`: `apiKey` null removes it, left out keeps it. */
+export type LlmProviderPatch = Schemas['LlmProviderPatch'];
+/** A model alias: weighted deployments and ordered fallbacks (`<provider>/<model id>`). */
+export type LlmAlias = Schemas['LlmAlias'];
+export type NewLlmAlias = Schemas['NewLlmAliasInput'];
+export type LlmAliasPatch = Schemas['LlmAliasPatchInput'];
 /** The body of `POST /v1/chat/completions` (OpenAI's, with Model Garden's `modelgarden` field). */
 export type ChatCompletionRequest =
   paths['/v1/chat/completions']['post']['requestBody']['content']['application/json'];

@@ -5151,6 +5151,115 @@ export interface components {
       toolCalls?: components['schemas']['ConversationToolCallInput'][];
       citations?: components['schemas']['CitationInput'][];
     };
+    OpenAiUsageInput: {
+      prompt_tokens: number;
+      completion_tokens: number;
+      total_tokens: number;
+      prompt_tokens_details?: {
+        cached_tokens: number;
+      };
+      completion_tokens_details?: {
+        reasoning_tokens: number;
+      };
+    };
+    OpenAiToolCallInput: {
+      id: string;
+      /** @constant */
+      type: 'function';
+      function: {
+        name: string;
+        arguments: string;
+      };
+    };
+    ChatCompletionInput: {
+      id: string;
+      /** @constant */
+      object: 'chat.completion';
+      created: number;
+      model: string;
+      choices: {
+        /** @constant */
+        index: 0;
+        message: {
+          /** @constant */
+          role: 'assistant';
+          content: string | null;
+          refusal: string | null;
+          tool_calls?: components['schemas']['OpenAiToolCallInput'][];
+        };
+        /** @enum {string} */
+        finish_reason: 'stop' | 'length' | 'tool_calls' | 'content_filter';
+        logprobs: null;
+      }[];
+      usage: components['schemas']['OpenAiUsageInput'];
+    };
+    ChatCompletionChunkInput: {
+      id: string;
+      /** @constant */
+      object: 'chat.completion.chunk';
+      created: number;
+      model: string;
+      choices: {
+        /** @constant */
+        index: 0;
+        delta: {
+          /** @constant */
+          role?: 'assistant';
+          content?: string | null;
+          refusal?: string | null;
+          tool_calls?: {
+            index: number;
+            id?: string;
+            /** @constant */
+            type?: 'function';
+            function: {
+              name?: string;
+              arguments?: string;
+            };
+          }[];
+        };
+        finish_reason: ('stop' | 'length' | 'tool_calls' | 'content_filter') | null;
+        logprobs: null;
+      }[];
+      usage?: components['schemas']['OpenAiUsageInput'];
+    };
+    /** @description Server-sent events, each `data: <JSON>` followed by a blank line: ChatCompletionChunk objects in order, then `data: [DONE]`. A failure after the first chunk ends the stream with one `data: <OpenAiError JSON>` event instead of `[DONE]`. */
+    ChatCompletionEventStreamInput: string;
+    EmbeddingListInput: {
+      /** @constant */
+      object: 'list';
+      data: {
+        /** @constant */
+        object: 'embedding';
+        embedding: number[] | string;
+        index: number;
+      }[];
+      model: string;
+      usage: {
+        prompt_tokens: number;
+        total_tokens: number;
+      };
+    };
+    OpenAiModelInput: {
+      id: string;
+      /** @constant */
+      object: 'model';
+      created: number;
+      owned_by: string;
+    };
+    OpenAiModelListInput: {
+      /** @constant */
+      object: 'list';
+      data: components['schemas']['OpenAiModelInput'][];
+    };
+    OpenAiErrorInput: {
+      error: {
+        message: string;
+        type: string;
+        param: string | null;
+        code: string | null;
+      };
+    };
     CreateCollectionBodyInput: {
       name: string;
       /** @enum {string} */
@@ -6182,6 +6291,115 @@ export interface components {
     ConversationMessageExtras: {
       toolCalls?: components['schemas']['ConversationToolCall'][];
       citations?: components['schemas']['Citation'][];
+    };
+    OpenAiUsage: {
+      prompt_tokens: number;
+      completion_tokens: number;
+      total_tokens: number;
+      prompt_tokens_details?: {
+        cached_tokens: number;
+      };
+      completion_tokens_details?: {
+        reasoning_tokens: number;
+      };
+    };
+    OpenAiToolCall: {
+      id: string;
+      /** @constant */
+      type: 'function';
+      function: {
+        name: string;
+        arguments: string;
+      };
+    };
+    ChatCompletion: {
+      id: string;
+      /** @constant */
+      object: 'chat.completion';
+      created: number;
+      model: string;
+      choices: {
+        /** @constant */
+        index: 0;
+        message: {
+          /** @constant */
+          role: 'assistant';
+          content: string | null;
+          refusal: string | null;
+          tool_calls?: components['schemas']['OpenAiToolCall'][];
+        };
+        /** @enum {string} */
+        finish_reason: 'stop' | 'length' | 'tool_calls' | 'content_filter';
+        logprobs: null;
+      }[];
+      usage: components['schemas']['OpenAiUsage'];
+    };
+    ChatCompletionChunk: {
+      id: string;
+      /** @constant */
+      object: 'chat.completion.chunk';
+      created: number;
+      model: string;
+      choices: {
+        /** @constant */
+        index: 0;
+        delta: {
+          /** @constant */
+          role?: 'assistant';
+          content?: string | null;
+          refusal?: string | null;
+          tool_calls?: {
+            index: number;
+            id?: string;
+            /** @constant */
+            type?: 'function';
+            function: {
+              name?: string;
+              arguments?: string;
+            };
+          }[];
+        };
+        finish_reason: ('stop' | 'length' | 'tool_calls' | 'content_filter') | null;
+        logprobs: null;
+      }[];
+      usage?: components['schemas']['OpenAiUsage'];
+    };
+    /** @description Server-sent events, each `data: <JSON>` followed by a blank line: ChatCompletionChunk objects in order, then `data: [DONE]`. A failure after the first chunk ends the stream with one `data: <OpenAiError JSON>` event instead of `[DONE]`. */
+    ChatCompletionEventStream: string;
+    EmbeddingList: {
+      /** @constant */
+      object: 'list';
+      data: {
+        /** @constant */
+        object: 'embedding';
+        embedding: number[] | string;
+        index: number;
+      }[];
+      model: string;
+      usage: {
+        prompt_tokens: number;
+        total_tokens: number;
+      };
+    };
+    OpenAiModel: {
+      id: string;
+      /** @constant */
+      object: 'model';
+      created: number;
+      owned_by: string;
+    };
+    OpenAiModelList: {
+      /** @constant */
+      object: 'list';
+      data: components['schemas']['OpenAiModel'][];
+    };
+    OpenAiError: {
+      error: {
+        message: string;
+        type: string;
+        param: string | null;
+        code: string | null;
+      };
     };
     CreateCollectionBody: {
       name: string;

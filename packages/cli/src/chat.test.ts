@@ -117,6 +117,27 @@ describe('modelgarden chat', { timeout: 30_000 }, () => {
     ]);
   });
 
+  it('on a terminal: a prompt, Ctrl-C stops the answer and keeps it, Ctrl-C at the prompt leaves', async () => {
+    const before = g.openai.requestsTo('chat').length;
+    g.openai.enqueue(turn(say('The partial'), { type: 'stall' }), turn(say('Second.'), finish('stop')));
+    const chat = new CliProcess(['chat', MODEL], { env, terminal: true });
+    await chat.waitForStdout('you> ');
+    expect(chat.stdout).toContain(`Chatting with ${MODEL}.`);
+    chat.write('Tell me a story\r');
+    await chat.waitForStdout('The partial');
+    chat.write('\x03');
+    await chat.waitForStdout('The partial [stopped]');
+    chat.write('Go on\r');
+    await chat.waitForStdout('Second.');
+    chat.write('\x03');
+    expect((await chat.exited).code).toBe(0);
+    expect(sentSince(before)[1]?.messages).toEqual([
+      { role: 'user', content: 'Tell me a story' },
+      { role: 'assistant', content: 'The partial' },
+      { role: 'user', content: 'Go on' },
+    ]);
+  });
+
   it('--tools lets the LLM call registered models; each call and result is printed', async () => {
     const before = g.openai.requestsTo('chat').length;
     g.openai.enqueue(

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../apps/server/src/test-support/test-server.js';
-import { assertBuilt, type CliOptions, runCli } from './test-support/cli-process.js';
+import { assertBuilt, type CliOptions, CliProcess, runCli } from './test-support/cli-process.js';
 
 const ADMIN_KEY = 'mg-cli-admin-key-0123456789abcdef';
 let server: TestServer;
@@ -84,6 +84,23 @@ describe('modelgarden collections', { timeout: 60_000 }, () => {
     const documents = await ok(['collections', 'documents', 'handbook']);
     expect(documents.split('\n')[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CHUNKS\s+SIZE\s+CREATED$/);
     expect(documents.split('\n').filter((line) => /\sready\s/.test(line))).toHaveLength(2);
+  });
+
+  it('on a terminal, upload shows a bar for the bytes and one for ingestion', async () => {
+    await writeFile(
+      join(dir, 'big.md'),
+      `# Big\n\n${'A line about nothing much at all.\n\n'.repeat(20_000)}`,
+    );
+    const upload = new CliProcess(['collections', 'upload', 'handbook', 'big.md'], {
+      cwd: dir,
+      env: { MODELGARDEN_URL: server.url, MODELGARDEN_API_KEY: ADMIN_KEY },
+      terminal: true,
+    });
+    const { code, stdout } = await upload.exited;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/uploading big\.md \[[█░]+\] 100% \| 683\.6 KiB of 683\.6 KiB/);
+    expect(stdout).toMatch(/ingesting \[[█░]+\] 1 of 1 documents/);
+    expect(stdout).toMatch(/big\.md\s+683\.6 KiB\s+ready, \d+ passages/);
   });
 
   it('search finds the passage that answers a question', async () => {

@@ -18,6 +18,11 @@ export interface CliOptions {
   cwd?: string;
   /** Written to stdin, which is then closed (default: closed at once, nothing written). */
   input?: string;
+  /**
+   * Run it on a pseudo-terminal (util-linux `script`), so stdin and stdout are TTYs: keys go in as
+   * typed (`\r` for Enter, `\x03` for Ctrl-C), and stdout and stderr come out mixed, as on a screen.
+   */
+  terminal?: boolean;
 }
 
 export function assertBuilt(): void {
@@ -32,7 +37,11 @@ export class CliProcess {
   readonly exited: Promise<CliResult>;
 
   constructor(args: string[], options: CliOptions = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    const command = [process.execPath, CLI, ...args];
+    const [file, argv]: [string, string[]] = options.terminal
+      ? ['script', ['-q', '-e', '-c', command.map(shellQuote).join(' '), '/dev/null']]
+      : [process.execPath, command.slice(1)];
+    this.child = spawn(file, argv, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -68,6 +77,10 @@ export class CliProcess {
       }
     }
   }
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /** Runs the CLI to its end. */

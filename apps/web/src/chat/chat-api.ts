@@ -1,13 +1,17 @@
 // The chat page's calls: stored conversations (/api/conversations), the models on offer (/v1/models),
-// the providers' status, and a streamed completion (/v1/chat/completions, SSE read with
-// eventsource-parser) with the session cookie and the CSRF header.
+// the registry's models (offered as tools) and the knowledge bases, the providers' status, and a
+// streamed completion (/v1/chat/completions, SSE read with eventsource-parser) with the session cookie
+// and the CSRF header, including Model Garden's stream extension (tool calls, citations).
 
 import type {
   AppendedMessages,
+  Collection,
   Conversation,
+  ConversationMessage,
   ConversationPatch,
   ConversationWithMessages,
   LlmProviders,
+  ModelSummary,
   NewConversation,
   NewConversationMessage,
 } from '@modelgarden/sdk';
@@ -41,6 +45,9 @@ export const chatApi = {
   appendMessages: (id: string, messages: NewConversationMessage[]): Promise<AppendedMessages> =>
     call((c) => c.appendMessages(id, messages)),
   providers: (): Promise<LlmProviders> => call((c) => c.llmProviders()),
+  /** The registry's models the user may see: the ones with a version can be offered as tools. */
+  registryModels: (): Promise<ModelSummary[]> => call((c) => c.listModels()),
+  collections: (): Promise<Collection[]> => call((c) => c.listCollections()),
   async models(): Promise<LlmModel[]> {
     let res: Response;
     try {
@@ -58,6 +65,51 @@ export interface ChatRequest {
   model: string;
   messages: Array<{ role: 'system' | 'user' | 'assistant'; content: MessageContent }>;
   temperature?: number;
+  /** The gateway runs these registered models as tools and retrieves from these collections. */
+  modelgarden?: { tools?: string[]; collections?: string[] };
+}
+
+type MessageExtras = NonNullable<ConversationMessage['extras']>;
+/** A tool call the gateway ran (or is running: no result or error yet), as a stored message keeps it. */
+export type ToolCallView = NonNullable<MessageExtras['toolCalls']>[number];
+/** A passage handed to the LLM as `[marker]`, as the stream's citations chunk lists it. */
+export type Citation = NonNullable<MessageExtras['citations']>[number];
+
+/** What a stream yields, in order: text, the gateway's tool calls and their results, citations. */
+export type StreamEvent =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; call: ToolCallView }
+  | { type: 'tool_result'; call: ToolCallView }
+  | { type: 'citations'; citations: Citation[] };
+
+/** The `modelgarden` object of an extension chunk (docs/tools-and-mcp.md, docs/retrieval.md). */
+type Extension =
+  | {
+      type: 'tool_call' | 'tool_result';
+      id: string;
+      name: string;
+      model?: string | null;
+      arguments?: string;
+      ok?: boolean;
+      result?: unknown;
+      error?: { code: string; message: string };
+    }
+  | { type: 'citations'; citations: Citation[] };
+
+function extensionEvent(ext: Extension): StreamEvent | null {
+  if (ext.type === 'citations') return { type: 'citations', citations: ext.citations };
+  if (ext.type !== 'tool_call' && ext.type !== 'tool_result') return null;
+  const call: ToolCallView = {
+    id: ext.id,
+    name: ext.name,
+    model: ext.model ?? null,
+    arguments: ext.arguments ?? '',
+  };
+  if (ext.type === 'tool_result') {
+    if (ext.ok === false) call.error = ext.error ?? { code: 'TOOL_FAILED', message: 'The tool call failed' };
+    else call.result = ext.result;
+  }
+  return { type: ext.type, call };
 }
 
 export interface StreamResult {
@@ -78,13 +130,13 @@ function openAiError(status: number, text: string): ApiError {
 }
 
 /**
- * Streams a completion: `onDelta` gets each text fragment as it arrives. Resolves when the stream
- * ends (or is aborted through `signal`: then with `finishReason: 'stopped'`); an error event
- * mid-stream rejects with its message.
+ * Streams a completion: `onEvent` gets each text fragment, tool call, tool result and the citations
+ * as they arrive. Resolves when the stream ends (or is aborted through `signal`: then with
+ * `finishReason: 'stopped'`); an error event mid-stream rejects with its message.
  */
 export async function streamChat(
   body: ChatRequest,
-  onDelta: (text: string) => void,
+  onEvent: (event: StreamEvent) => void,
   signal: AbortSignal,
 ): Promise<StreamResult> {
   let response: Response;
@@ -110,13 +162,16 @@ export async function streamChat(
         error?: { message: string; code?: string | null };
         choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
         usage?: { prompt_tokens: number; completion_tokens: number } | null;
+        modelgarden?: Extension;
       };
       if (chunk.error) {
         failure = new ApiError(chunk.error.code ?? 'UPSTREAM_ERROR', chunk.error.message, 502);
         return;
       }
+      const extension = chunk.modelgarden && extensionEvent(chunk.modelgarden);
+      if (extension) onEvent(extension);
       for (const choice of chunk.choices ?? []) {
-        if (choice.delta?.content) onDelta(choice.delta.content);
+        if (choice.delta?.content) onEvent({ type: 'text', text: choice.delta.content });
         if (choice.finish_reason) result.finishReason = choice.finish_reason;
       }
       if (chunk.usage)

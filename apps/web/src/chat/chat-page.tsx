@@ -1,8 +1,10 @@
 // /chat: talk to any model the gateway offers. Answers stream in as markdown (sanitised), Stop keeps
 // the partial answer, and every question and answer is stored in the signed-in user's
 // conversations (/api/conversations), so a reload shows them again (`?c=<id>` names the open one).
+// A conversation may offer registered models as tools (the gateway runs them; each call is shown)
+// and retrieve from knowledge bases (the answer's citations open their passages).
 
-import type { ConversationMessage, NewConversationMessage } from '@modelgarden/sdk';
+import type { NewConversationMessage } from '@modelgarden/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
@@ -12,33 +14,40 @@ import { ErrorAlert } from '../components/error-alert';
 import { inputClass, selectClass } from '../components/field';
 import { PageHeader } from '../components/page-header';
 import { Spinner } from '../components/spinner';
-import { type ChatRequest, type ContentPart, chatApi, type MessageContent, streamChat } from './chat-api';
-import { Markdown } from './markdown';
+import {
+  type ChatRequest,
+  type Citation,
+  type ContentPart,
+  chatApi,
+  type MessageContent,
+  type StreamEvent,
+  streamChat,
+  type ToolCallView,
+} from './chat-api';
+import { ChoicePicker } from './choice-picker';
+import { fromStored, MessageView, type ShownMessage } from './message-view';
+import { withToolEvent } from './tool-calls';
 
-interface ShownMessage {
-  key: string;
-  role: 'user' | 'assistant';
-  content: MessageContent;
-  model?: string | null;
-  usage?: { promptTokens: number; completionTokens: number } | null;
-  finishReason?: string | null;
+/** The answer while it streams in. */
+interface Draft {
+  text: string;
+  toolCalls: ToolCallView[];
+  citations: Citation[];
 }
 
-const textOf = (content: MessageContent) =>
-  typeof content === 'string' ? content : content.map((p) => (p.type === 'text' ? p.text : '')).join('\n');
-const imagesOf = (content: MessageContent) =>
-  typeof content === 'string'
-    ? []
-    : content.flatMap((p) => (p.type === 'image_url' ? [p.image_url.url] : []));
+function withEvent(draft: Draft, event: StreamEvent): Draft {
+  switch (event.type) {
+    case 'text':
+      return { ...draft, text: draft.text + event.text };
+    case 'tool_call':
+    case 'tool_result':
+      return { ...draft, toolCalls: withToolEvent(draft.toolCalls, event.call) };
+    case 'citations':
+      return { ...draft, citations: event.citations };
+  }
+}
 
-const fromStored = (m: ConversationMessage): ShownMessage => ({
-  key: String(m.id),
-  role: m.role,
-  content: m.content as MessageContent,
-  model: m.model,
-  usage: m.usage,
-  finishReason: m.finishReason,
-});
+const EMPTY_DRAFT: Draft = { text: '', toolCalls: [], citations: [] };
 
 function readAsDataUrl(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -68,40 +77,6 @@ export function NoProvider() {
   );
 }
 
-function MessageView({ message }: { message: ShownMessage }) {
-  const images = imagesOf(message.content);
-  return (
-    <div
-      className={
-        message.role === 'user'
-          ? 'ml-12 rounded-lg bg-emerald-50 p-3'
-          : 'mr-12 rounded-lg bg-white p-3 shadow-sm'
-      }
-      data-testid={`message-${message.role}`}
-    >
-      <div className="prose-sm break-words text-sm text-slate-800">
-        {message.role === 'user' ? (
-          <p className="whitespace-pre-wrap">{textOf(message.content)}</p>
-        ) : (
-          <Markdown text={textOf(message.content)} />
-        )}
-      </div>
-      {images.map((src) => (
-        <img key={src.slice(-32)} src={src} alt="attachment" className="mt-2 max-h-40 rounded" />
-      ))}
-      {message.role === 'assistant' && (
-        <p className="mt-2 text-xs text-slate-500" data-testid="message-meta">
-          {message.model}
-          {message.usage &&
-            ` · ${message.usage.promptTokens} prompt + ${message.usage.completionTokens} completion tokens`}
-          {message.finishReason === 'stopped' && ' · stopped'}
-          {message.finishReason === 'error' && ' · ended by an error'}
-        </p>
-      )}
-    </div>
-  );
-}
-
 export function ChatPage() {
   const queryClient = useQueryClient();
   const [params, setParams] = useSearchParams();
@@ -109,6 +84,12 @@ export function ChatPage() {
   const providers = useQuery({ queryKey: ['llm-providers'], queryFn: chatApi.providers });
   const configured = providers.data?.configured === true;
   const models = useQuery({ queryKey: ['llm-models'], queryFn: chatApi.models, enabled: configured });
+  const registry = useQuery({ queryKey: ['models'], queryFn: chatApi.registryModels, enabled: configured });
+  const knowledgeBases = useQuery({
+    queryKey: ['collections'],
+    queryFn: chatApi.collections,
+    enabled: configured,
+  });
   const conversations = useQuery({ queryKey: ['conversations'], queryFn: chatApi.listConversations });
   const open = useQuery({
     queryKey: ['conversation', openId],
@@ -122,7 +103,9 @@ export function ChatPage() {
   const [temperature, setTemperature] = useState('');
   const [input, setInput] = useState('');
   const [images, setImages] = useState<string[]>([]);
-  const [draft, setDraft] = useState<string | null>(null);
+  const [tools, setTools] = useState<string[]>([]);
+  const [collections, setCollections] = useState<string[]>([]);
+  const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<unknown>(null);
   // While a question is sent and answered, the shown messages are this page's, not the store's.
   const [sending, setSending] = useState(false);
@@ -135,6 +118,8 @@ export function ChatPage() {
     if (open.data.model) setModel(open.data.model);
     setSystemPrompt(open.data.systemPrompt ?? '');
     setTemperature(open.data.temperature === null ? '' : String(open.data.temperature));
+    setTools(open.data.tools);
+    setCollections(open.data.collections);
   }, [open.data, sending]);
   useEffect(() => {
     if (openId === null) setMessages([]);
@@ -180,6 +165,8 @@ export function ChatPage() {
           model,
           systemPrompt: systemPrompt || null,
           temperature: temp,
+          tools,
+          collections,
         });
         id = created.id;
         setParams({ c: id });
@@ -188,6 +175,8 @@ export function ChatPage() {
           model,
           systemPrompt: systemPrompt || null,
           temperature: temp,
+          tools,
+          collections,
         });
       }
       const question: ShownMessage = { key: `q${Date.now()}`, role: 'user', content };
@@ -205,17 +194,25 @@ export function ChatPage() {
           ...history.map((m) => ({ role: m.role, content: m.content })),
         ],
         ...(temp === null ? {} : { temperature: temp }),
+        ...(tools.length > 0 || collections.length > 0
+          ? {
+              modelgarden: {
+                ...(tools.length > 0 ? { tools } : {}),
+                ...(collections.length > 0 ? { collections } : {}),
+              },
+            }
+          : {}),
       };
       const controller = new AbortController();
       abort.current = controller;
-      let answer = '';
-      setDraft('');
+      let answer = EMPTY_DRAFT;
+      setDraft(answer);
       let result: { finishReason: string | null; usage: ShownMessage['usage'] };
       try {
         result = await streamChat(
           request,
-          (delta) => {
-            answer += delta;
+          (event) => {
+            answer = withEvent(answer, event);
             setDraft(answer);
           },
           controller.signal,
@@ -226,15 +223,21 @@ export function ChatPage() {
       }
       abort.current = null;
       // A stopped or broken answer is kept as far as it came; an empty failed one is not stored.
-      if (answer !== '' || result.finishReason !== 'error') {
+      const { text: reply, toolCalls, citations } = answer;
+      if (reply !== '' || toolCalls.length > 0 || result.finishReason !== 'error') {
+        const extras = {
+          ...(toolCalls.length > 0 ? { toolCalls } : {}),
+          ...(citations.length > 0 ? { citations } : {}),
+        };
         const stored: NewConversationMessage = {
           role: 'assistant',
-          content: answer,
+          content: reply,
           model,
           usage: result.usage ?? null,
           finishReason: (result.finishReason ?? 'stop') as NewConversationMessage['finishReason'],
+          ...(Object.keys(extras).length > 0 ? { extras } : {}),
         };
-        setMessages((shown) => [...shown, { key: `a${Date.now()}`, ...stored }]);
+        setMessages((shown) => [...shown, { key: `a${Date.now()}`, ...stored, toolCalls, citations }]);
         await chatApi.appendMessages(id, [stored]);
       }
       setDraft(null);
@@ -300,7 +303,9 @@ export function ChatPage() {
           title="Chat"
           subtitle="Any model the LLM gateway offers; conversations are kept for you."
         />
-        {!configured ? (
+        {providers.isError ? (
+          <ErrorAlert error={toApiError(providers.error)} title="The LLM providers could not be read" />
+        ) : !configured ? (
           <NoProvider />
         ) : (
           <>
@@ -344,6 +349,32 @@ export function ChatPage() {
               </label>
             </div>
 
+            <div className="grid gap-3 sm:grid-cols-2">
+              <ChoicePicker
+                label="Models as tools"
+                testId="tool-picker"
+                choices={(registry.data ?? [])
+                  .filter((m) => m.latestVersion !== null)
+                  .map((m) => ({ value: m.name, ...(m.task ? { hint: m.task } : {}) }))}
+                selected={tools}
+                onChange={setTools}
+                empty="No registered model you may use has a version yet."
+                disabled={streaming}
+              />
+              <ChoicePicker
+                label="Knowledge bases"
+                testId="collection-picker"
+                choices={(knowledgeBases.data ?? []).map((c) => ({
+                  value: c.name,
+                  hint: `${c.documents} document${c.documents === 1 ? '' : 's'}`,
+                }))}
+                selected={collections}
+                onChange={setCollections}
+                empty="No collection yet: create one on the Knowledge bases page."
+                disabled={streaming}
+              />
+            </div>
+
             <div className="space-y-3 rounded-xl bg-slate-50 p-4" data-testid="chat-messages">
               {open.isLoading && <Spinner label="Loading the conversation" />}
               {messages.length === 0 && !streaming && (
@@ -353,11 +384,16 @@ export function ChatPage() {
                 <MessageView key={m.key} message={m} />
               ))}
               {draft !== null && (
-                <div className="mr-12 rounded-lg bg-white p-3 shadow-sm" data-testid="message-streaming">
-                  <div className="text-sm text-slate-800">
-                    <Markdown text={draft} />
-                  </div>
-                </div>
+                <MessageView
+                  streaming
+                  message={{
+                    key: 'draft',
+                    role: 'assistant',
+                    content: draft.text,
+                    toolCalls: draft.toolCalls,
+                    citations: draft.citations,
+                  }}
+                />
               )}
             </div>
             {error !== null && <ErrorAlert error={toApiError(error)} title="The model did not answer" />}

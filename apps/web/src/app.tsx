@@ -3,6 +3,8 @@
 import { lazy, Suspense } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { AuthProvider } from './auth/auth-context';
+import { CollectionPage } from './collections/collection-page';
+import { CollectionsPage } from './collections/collections-page';
 import { AppLayout } from './components/app-layout';
 import { Spinner } from './components/spinner';
 import { observabilityRoutes } from './observability/routes';
@@ -20,6 +22,9 @@ const ModelPage = lazy(() => import('./pages/model-page').then((m) => ({ default
 // The chat page carries the markdown renderer and highlighter; the usage page the charts.
 const ChatPage = lazy(() => import('./chat/chat-page').then((m) => ({ default: m.ChatPage })));
 const LlmUsagePage = lazy(() => import('./chat/llm-usage-page').then((m) => ({ default: m.LlmUsagePage })));
+const LlmAdminPage = lazy(() =>
+  import('./llm-admin/llm-admin-page').then((m) => ({ default: m.LlmAdminPage })),
+);
 
 export function App() {
   return (
@@ -50,6 +55,16 @@ export function App() {
               element={
                 <Suspense fallback={<Spinner label="Loading" />}>
                   <LlmUsagePage />
+                </Suspense>
+              }
+            />
+            <Route path="collections" element={<CollectionsPage />} />
+            <Route path="collections/:name" element={<CollectionPage />} />
+            <Route
+              path="admin/llm"
+              element={
+                <Suspense fallback={<Spinner label="Loading" />}>
+                  <LlmAdminPage />
                 </Suspense>
               }
             />

@@ -1,5 +1,6 @@
-// Uploads a model version with XMLHttpRequest, because fetch cannot report upload progress (the SDK's
-// pushModel, on fetch, reports only the start and the end in a browser). Every other call is the SDK's.
+// Uploads files (a model version, knowledge-base documents) with XMLHttpRequest, because fetch cannot
+// report upload progress (the SDK's uploads, on fetch, report only the start and the end in a
+// browser). Every other call is the SDK's.
 
 import type { ModelVersion, PushMetadata } from '@modelgarden/sdk';
 import { authHeaders, onUnauthenticated } from '../auth/session-state';
@@ -29,10 +30,24 @@ export function uploadModelVersion({
   const form = new FormData();
   if (Object.keys(metadata).length > 0) form.append('metadata', JSON.stringify(metadata));
   form.append('file', file, file.name);
+  return sendForm<ModelVersion>(`/api/models/${encodeURIComponent(name)}/versions`, form, {
+    onProgress,
+    signal,
+  });
+}
 
+/**
+ * POSTs a multipart form to `url` (same origin, the session's headers), reporting the fraction sent;
+ * a 2xx answer's JSON resolves, anything else rejects with the server's error.
+ */
+export function sendForm<T>(
+  url: string,
+  form: FormData,
+  { onProgress, signal }: Pick<UploadRequest, 'onProgress' | 'signal'> = {},
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/models/${encodeURIComponent(name)}/versions`);
+    xhr.open('POST', url);
     xhr.setRequestHeader('accept', 'application/json');
     for (const [k, v] of Object.entries(authHeaders('POST'))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (event) => {
@@ -41,7 +56,7 @@ export function uploadModelVersion({
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {
         try {
-          resolve(JSON.parse(xhr.responseText) as ModelVersion);
+          resolve(JSON.parse(xhr.responseText) as T);
         } catch {
           reject(errorFromResponse(xhr.status, xhr.statusText, xhr.responseText));
         }

@@ -24,9 +24,11 @@ export const navItems: NavItem[] = [
     label: 'Chat',
     show: (session) => session?.scopes.includes('chat') === true || isAdmin(session),
   },
+  { to: '/collections', label: 'Knowledge' },
   { to: '/monitoring', label: 'Metrics' },
   { to: '/docs', label: 'API docs', external: true },
   { to: '/audit', label: 'Audit', show: isAdmin },
   { to: '/users', label: 'Users', show: isAdmin },
   { to: '/llm-usage', label: 'LLM usage', show: isAdmin },
+  { to: '/admin/llm', label: 'LLM providers', show: isAdmin },
 ];

@@ -126,6 +126,40 @@ describeInBrowser('knowledge bases', { env: adminEnv(), setUp }, (suite) => {
     );
   });
 
+  it("shows each upload's progress while it is sent", async () => {
+    const { page, server } = suite;
+    await signIn(page, server, 'alice', PASSWORD);
+    // Throttle uploads to ~4 KB/s so the 12 KB file takes a few seconds to send.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 4096,
+    });
+    await page.goto(`${server.url}/collections/${COLLECTION}`);
+    await page.getByTestId('documents-table').waitFor();
+    const big = `# Moss\n\n${'Moss likes shade and damp stones. '.repeat(360)}\n`;
+    await page.getByTestId('document-file-input').setInputFiles({
+      name: 'moss.md',
+      mimeType: 'text/markdown',
+      buffer: Buffer.from(big),
+    });
+    const upload = page.locator('[data-testid="document-upload"][data-file="moss.md"]');
+    await upload
+      .getByTestId('document-upload-state')
+      .getByText(/^Sending \d+%$/)
+      .waitFor();
+    const bar = upload.getByRole('progressbar', { name: 'Upload progress of moss.md' });
+    const percent = Number(await bar.getAttribute('aria-valuenow'));
+    expect(percent).toBeGreaterThanOrEqual(0);
+    expect(percent).toBeLessThan(100);
+    await upload.getByTestId('document-upload-state').getByText('Sent; ingesting').waitFor();
+    expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+    await waitReady('moss.md');
+  });
+
   it("shows the server's error for a binary file named .txt and for a type it does not take", async () => {
     const { page, server } = suite;
     await signIn(page, server, 'alice', PASSWORD);

@@ -1,6 +1,7 @@
 /**
  * The OpenAI wire format the `/v1` gateway routes speak, defined once: request schemas (zod, used to
- * validate and named in the OpenAPI document) and the response shapes (types). Written from OpenAI's
+ * validate and named in the OpenAPI document) and response schemas (zod, for the document and the
+ * types; not run on the request path). Written from OpenAI's
  * OpenAPI spec (`CreateChatCompletionRequest`, `CreateChatCompletionStreamResponse`,
  * `CreateEmbeddingRequest`, `Model`, `ErrorResponse`); see shared/reference/openai-chat-wire.md.
  * Objects are strict: a field OpenAI has but the gateway cannot honour is refused by name
@@ -131,69 +132,147 @@ export type EmbeddingRequestBody = z.infer<typeof embeddingRequestSchema>;
 
 export const modelParamsSchema = z.object({ '*': z.string().min(1).max(256) });
 
-// ---- responses (shapes only; built by llm/openai-format.ts) ----
+// ---- responses ----
+// Documented in the OpenAPI document (the routes' `responseContent`) and typed from these schemas;
+// built by hand in llm/openai-format.ts and sent as they are, never validated or serialised
+// through zod on the request path (that would cost more than the answer: bench/RESULTS.md).
 
-export interface OpenAiUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  prompt_tokens_details?: { cached_tokens: number };
-  completion_tokens_details?: { reasoning_tokens: number };
-}
+export const openAiUsageSchema = z
+  .object({
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+    prompt_tokens_details: z.object({ cached_tokens: z.number().int() }).optional(),
+    completion_tokens_details: z.object({ reasoning_tokens: z.number().int() }).optional(),
+  })
+  .meta({ id: 'OpenAiUsage' });
+export type OpenAiUsage = z.infer<typeof openAiUsageSchema>;
 
-export interface OpenAiToolCall {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
-}
+export const openAiToolCallSchema = z
+  .object({
+    id: z.string(),
+    type: z.literal('function'),
+    function: z.object({ name: z.string(), arguments: z.string() }),
+  })
+  .meta({ id: 'OpenAiToolCall' });
+export type OpenAiToolCall = z.infer<typeof openAiToolCallSchema>;
 
-export interface ChatCompletion {
-  id: string;
-  object: 'chat.completion';
-  created: number;
-  model: string;
-  choices: Array<{
-    index: 0;
-    message: {
-      role: 'assistant';
-      content: string | null;
-      refusal: string | null;
-      tool_calls?: OpenAiToolCall[];
-    };
-    finish_reason: 'stop' | 'length' | 'tool_calls' | 'content_filter';
-    logprobs: null;
-  }>;
-  usage: OpenAiUsage;
-}
+const finishReason = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);
 
-export interface ChatCompletionChunk {
-  id: string;
-  object: 'chat.completion.chunk';
-  created: number;
-  model: string;
-  choices: Array<{
-    index: 0;
-    delta: Record<string, unknown>;
-    finish_reason: string | null;
-    logprobs: null;
-  }>;
-  usage?: OpenAiUsage;
-}
+/** A non-streamed answer (OpenAI's `CreateChatCompletionResponse`, one choice). */
+export const chatCompletionSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.literal(0),
+        message: z.object({
+          role: z.literal('assistant'),
+          content: z.string().nullable(),
+          refusal: z.string().nullable(),
+          tool_calls: z.array(openAiToolCallSchema).optional(),
+        }),
+        finish_reason: finishReason,
+        logprobs: z.null(),
+      }),
+    ),
+    usage: openAiUsageSchema,
+  })
+  .meta({ id: 'ChatCompletion' });
+export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
 
-export interface EmbeddingList {
-  object: 'list';
-  data: Array<{ object: 'embedding'; embedding: number[] | string; index: number }>;
-  model: string;
-  usage: { prompt_tokens: number; total_tokens: number };
-}
+/**
+ * One event of a streamed answer (`data: <this JSON>`; OpenAI's `CreateChatCompletionStreamResponse`):
+ * the role in the first delta, tool calls opened with id/type/name then argument fragments by index,
+ * one chunk with the finish reason, and with `stream_options.include_usage` a last chunk with
+ * `choices: []` and the usage.
+ */
+export const chatCompletionChunkSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion.chunk'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.literal(0),
+        delta: z.object({
+          role: z.literal('assistant').optional(),
+          content: z.string().nullable().optional(),
+          refusal: z.string().nullable().optional(),
+          tool_calls: z
+            .array(
+              z.object({
+                index: z.number().int(),
+                id: z.string().optional(),
+                type: z.literal('function').optional(),
+                function: z.object({ name: z.string().optional(), arguments: z.string().optional() }),
+              }),
+            )
+            .optional(),
+        }),
+        finish_reason: finishReason.nullable(),
+        logprobs: z.null(),
+      }),
+    ),
+    usage: openAiUsageSchema.optional(),
+  })
+  .meta({ id: 'ChatCompletionChunk' });
+export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
 
-export interface OpenAiModel {
-  id: string;
-  object: 'model';
-  created: number;
-  owned_by: string;
-}
+/** The `text/event-stream` answer of a streamed chat completion, described for the document. */
+export const chatCompletionEventStreamSchema = z.string().meta({
+  id: 'ChatCompletionEventStream',
+  description:
+    'Server-sent events, each `data: <JSON>` followed by a blank line: ChatCompletionChunk objects in order, ' +
+    'then `data: [DONE]`. A failure after the first chunk ends the stream with one `data: <OpenAiError JSON>` ' +
+    'event instead of `[DONE]`.',
+});
 
-export interface OpenAiError {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
+export const embeddingListSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(
+      z.object({
+        object: z.literal('embedding'),
+        /** Numbers, or with `encoding_format: "base64"` little-endian float32 bytes in base64. */
+        embedding: z.union([z.array(z.number()), z.string()]),
+        index: z.number().int(),
+      }),
+    ),
+    model: z.string(),
+    usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+  })
+  .meta({ id: 'EmbeddingList' });
+export type EmbeddingList = z.infer<typeof embeddingListSchema>;
+
+export const openAiModelSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number().int(),
+    owned_by: z.string(),
+  })
+  .meta({ id: 'OpenAiModel' });
+export type OpenAiModel = z.infer<typeof openAiModelSchema>;
+
+export const openAiModelListSchema = z
+  .object({ object: z.literal('list'), data: z.array(openAiModelSchema) })
+  .meta({ id: 'OpenAiModelList' });
+export type OpenAiModelList = z.infer<typeof openAiModelListSchema>;
+
+/** Every /v1 error (OpenAI's `ErrorResponse`): `code` is OpenAI's where its clients know one. */
+export const openAiErrorSchema = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      param: z.string().nullable(),
+      code: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'OpenAiError' });
+export type OpenAiError = z.infer<typeof openAiErrorSchema>;

@@ -3119,12 +3119,96 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
+        /** @description The answer: a ChatCompletion, or with `stream: true` an event stream of ChatCompletionChunk */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': components['schemas']['ChatCompletion'];
+            'text/event-stream': components['schemas']['ChatCompletionEventStream'];
+          };
+        };
+        /** @description Invalid or unsupported request field (`param` names it) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description No or a bad API key (or session) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description The key lacks the scope, or may not use this model */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description Unknown model */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description A rate limit or token budget was reached (Retry-After says when to retry) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description The provider failed */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description No provider could answer */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description The provider did not answer in time */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
         };
       };
     };
@@ -3164,12 +3248,95 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
+        /** @description One embedding per input, in order */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': components['schemas']['EmbeddingList'];
+          };
+        };
+        /** @description Invalid or unsupported request field (`param` names it) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description No or a bad API key (or session) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description The key lacks the scope, or may not use this model */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description Unknown model */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description Body too large */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description A rate limit or token budget was reached (Retry-After says when to retry) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description The provider failed */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description No provider could answer */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description The provider did not answer in time */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
         };
       };
     };
@@ -3196,12 +3363,23 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The models */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': components['schemas']['OpenAiModelList'];
+          };
+        };
+        /** @description No or a bad API key (or session) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
         };
       };
     };
@@ -3232,12 +3410,32 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
+        /** @description The model */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': components['schemas']['OpenAiModel'];
+          };
+        };
+        /** @description No or a bad API key (or session) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
+        };
+        /** @description Unknown model */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['OpenAiError'];
+          };
         };
       };
     };

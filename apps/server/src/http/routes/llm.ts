@@ -5,12 +5,22 @@
  * or a session even on a loopback bind; a client that disconnects aborts the upstream at once.
  */
 import { Readable } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ZodType } from 'zod';
 import { SIGNED_IN, write } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { AppContext } from '../../context.js';
-import { chatCompletionRequestSchema, embeddingRequestSchema } from '../../contract/openai-schemas.js';
+import {
+  chatCompletionEventStreamSchema,
+  chatCompletionRequestSchema,
+  chatCompletionSchema,
+  embeddingListSchema,
+  embeddingRequestSchema,
+  openAiErrorSchema,
+  openAiModelListSchema,
+  openAiModelSchema,
+} from '../../contract/openai-schemas.js';
 import { ERROR_CODES, type ErrorCode, ModelGardenError } from '../../errors/model-garden-error.js';
 import type { GatewayCaller, GatewayStream } from '../../llm/gateway.js';
 import { ChunkWriter, openAiModel, sseError } from '../../llm/openai-format.js';
@@ -20,6 +30,33 @@ import { normaliseError, openAiError } from '../error-handler.js';
 import { traits } from '../route-traits.js';
 
 const tags = ['llm'];
+
+/** The /v1 errors a call can answer, each in OpenAI's shape. */
+const ERROR_ANSWERS: Record<number, string> = {
+  400: 'Invalid or unsupported request field (`param` names it)',
+  401: 'No or a bad API key (or session)',
+  403: 'The key lacks the scope, or may not use this model',
+  404: 'Unknown model',
+  413: 'Body too large',
+  429: 'A rate limit or token budget was reached (Retry-After says when to retry)',
+  502: 'The provider failed',
+  503: 'No provider could answer',
+  504: 'The provider did not answer in time',
+};
+
+/**
+ * Documented answers of a /v1 route (the handlers render them by hand: no schema runs per call).
+ * @example answers({ 'application/json': openAiModelSchema }, 'The model', [401, 404])
+ */
+function answers(ok: Record<string, ZodType>, description: string, errors: number[]) {
+  const out: NonNullable<FastifySchema['responseContent']> = { 200: { description, content: ok } };
+  for (const status of errors)
+    out[status] = {
+      description: ERROR_ANSWERS[status] ?? 'Error',
+      content: { 'application/json': openAiErrorSchema },
+    };
+  return out;
+}
 
 /** OpenAI's own codes (and types) for the errors its clients know; the rest are ours in lower case. */
 const OPENAI_CODES: Partial<Record<ErrorCode, { code: string; type?: string }>> = {
@@ -167,6 +204,14 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             "The body is OpenAI's CreateChatCompletionRequest (contract/openai-schemas.ts); `model` is an alias or `<provider>/<id>` from GET /v1/models.",
           // Documented only: the handler parses it (parseChatCompletion), so errors keep OpenAI's format.
           bodyContent: { 'application/json': chatCompletionRequestSchema },
+          responseContent: answers(
+            {
+              'application/json': chatCompletionSchema,
+              'text/event-stream': chatCompletionEventStreamSchema,
+            },
+            'The answer: a ChatCompletion, or with `stream: true` an event stream of ChatCompletionChunk',
+            [400, 401, 403, 404, 413, 429, 502, 503, 504],
+          ),
         },
       },
       async (req, reply) => {
@@ -193,6 +238,11 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: "Embeddings in OpenAI's wire format (float or base64 little-endian float32)",
           bodyContent: { 'application/json': embeddingRequestSchema },
+          responseContent: answers(
+            { 'application/json': embeddingListSchema },
+            'One embedding per input, in order',
+            [400, 401, 403, 404, 413, 429, 502, 503, 504],
+          ),
         },
       },
       async (req, reply) => {
@@ -206,7 +256,11 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/v1/models',
       {
         config: traits(SIGNED_IN, 'llm', { errors: 'openai' }),
-        schema: { tags, summary: 'The models and aliases on offer (those your key may use)' },
+        schema: {
+          tags,
+          summary: 'The models and aliases on offer (those your key may use)',
+          responseContent: answers({ 'application/json': openAiModelListSchema }, 'The models', [401]),
+        },
       },
       async (req) => {
         const models = await gateway.models(callerOf(req.principal, req.id));
@@ -218,7 +272,11 @@ export function llmRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/v1/models/*',
       {
         config: traits(SIGNED_IN, 'llm', { errors: 'openai' }),
-        schema: { tags, summary: 'One model or alias (ids contain a slash: /v1/models/ollama/llama3.2)' },
+        schema: {
+          tags,
+          summary: 'One model or alias (ids contain a slash: /v1/models/ollama/llama3.2)',
+          responseContent: answers({ 'application/json': openAiModelSchema }, 'The model', [401, 404]),
+        },
       },
       async (req) => {
         const id = decodeURIComponent((req.params as { '*': string })['*']);

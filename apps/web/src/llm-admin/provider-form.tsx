@@ -123,7 +123,7 @@ export function ProviderForm({ editing, onDone }: { editing?: LlmProvider; onDon
           label="Base URL"
           value={draft.baseUrl}
           placeholder={kind.placeholder}
-          hint="Left empty: the kind's default."
+          hint="Left empty: the default for it."
           onChange={(e) => set({ baseUrl: e.target.value })}
         />
         <Field

@@ -68,4 +68,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ROLE: 'worker' }, dir)).toThrow(/ROLE/);
     expect(() => loadConfig({ INFERENCE_URLS: 'a:8080' }, dir)).toThrow(/INFERENCE_URLS/);
   });
+
+  it('reads MODELGARDEN_SECRET_KEY (hex or base64 of 32 bytes) and refuses anything else by name', () => {
+    const hex = 'ab'.repeat(32);
+    const previous = Buffer.alloc(32, 7).toString('base64');
+    const keys = loadConfig(
+      { MODELGARDEN_SECRET_KEY: hex, MODELGARDEN_SECRET_KEY_PREVIOUS: previous },
+      dir,
+    ).secretKeys;
+    expect(keys.current?.toString('hex')).toBe(hex);
+    expect(keys.previous.map((k) => k.toString('base64'))).toEqual([previous]);
+    expect(loadConfig({}, dir).secretKeys).toEqual({ current: undefined, previous: [] });
+    expect(() => loadConfig({ MODELGARDEN_SECRET_KEY: 'too-short-a-key' }, dir)).toThrow(
+      /MODELGARDEN_SECRET_KEY: must be 32 random bytes/,
+    );
+    expect(() =>
+      loadConfig({ MODELGARDEN_SECRET_KEY: hex, MODELGARDEN_SECRET_KEY_PREVIOUS: 'nope' }, dir),
+    ).toThrow(/MODELGARDEN_SECRET_KEY_PREVIOUS: must be 32 random bytes/);
+  });
 });

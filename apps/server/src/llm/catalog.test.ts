@@ -56,4 +56,55 @@ describe('ModelCatalog', () => {
     // A provider never listed is taken at its word: the upstream's own 404 answers.
     expect(catalog.resolve('dead/anything').deployments[0]!.model).toBe('anything');
   });
+
+  it('replace() keeps the listing of an unchanged provider, lists the new ones, and drops the removed', async () => {
+    let aCalls = 0;
+    const a = scriptedProvider('a', {
+      models: async () => {
+        aCalls++;
+        return [{ id: 'm1' }];
+      },
+    });
+    const b = scriptedProvider('b', { models: async () => [{ id: 'm2' }] });
+    const catalog = new ModelCatalog(new Map([['a', a]]), {});
+    await catalog.refresh();
+    expect(aCalls).toBe(1);
+    await catalog.replace(
+      new Map([
+        ['a', a],
+        ['b', b],
+      ]),
+      {
+        both: {
+          deployments: [
+            { model: 'a/m1', weight: 1 },
+            { model: 'b/m2', weight: 1 },
+          ],
+          fallbacks: [],
+        },
+      },
+      { b: ['pinned'] },
+    );
+    expect(aCalls).toBe(1);
+    expect(catalog.list().map((m) => m.id)).toEqual(['both', 'a/m1', 'b/m2', 'b/pinned']);
+    // b removed: the alias lives on a's deployment; an alias left with none is not found.
+    await catalog.replace(
+      new Map([['a', a]]),
+      {
+        both: {
+          deployments: [
+            { model: 'a/m1', weight: 1 },
+            { model: 'b/m2', weight: 1 },
+          ],
+          fallbacks: [],
+        },
+        onlyB: { deployments: [{ model: 'b/m2', weight: 1 }], fallbacks: [] },
+      },
+      {},
+    );
+    expect(catalog.resolve('both').deployments.map((d) => d.ref)).toEqual(['a/m1']);
+    expect(() => catalog.resolve('onlyB')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND' }));
+    expect(() => catalog.resolve('b/m2')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND' }));
+    expect(catalog.status().map((p) => p.name)).toEqual(['a']);
+  });
 });

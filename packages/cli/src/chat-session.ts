@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline';
 import type {
   ChatCompletionRequest,
   ChatMessage,
+  Citation,
   ModelGardenClient,
   ModelGardenToolEvent,
 } from '@modelgarden/sdk';
-import { streamAnswer } from './chat-stream.js';
+import { type StreamHandlers, streamAnswer } from './chat-stream.js';
 import { formatPercent } from './output.js';
 
 export interface ChatSettings {
@@ -30,7 +31,7 @@ export function chatRequest(settings: ChatSettings, messages: ChatMessage[]): Ch
 }
 
 /** A tool call the gateway runs, and its result, as lines on stderr (stdout is the answer). */
-export function printToolEvent(event: ModelGardenToolEvent): void {
+function printToolEvent(event: ModelGardenToolEvent): void {
   if (event.type === 'tool_call') {
     process.stderr.write(`  → ${event.name} ${event.arguments}\n`);
   } else if (event.ok) {
@@ -38,6 +39,28 @@ export function printToolEvent(event: ModelGardenToolEvent): void {
   } else {
     process.stderr.write(`  ← ${event.name} failed: [${event.error.code}] ${event.error.message}\n`);
   }
+}
+
+/**
+ * Handlers that print the answer on stdout as it comes, tool calls on stderr, and after the answer
+ * the passages it cites (`sources()`, on stderr).
+ */
+export function terminalHandlers(): StreamHandlers & { sources(answer: string): void } {
+  let given: Citation[] = [];
+  return {
+    onText: (fragment) => process.stdout.write(fragment),
+    onTool: printToolEvent,
+    onCitations: (citations) => {
+      given = citations;
+    },
+    sources(answer) {
+      const cited = given.filter((c) => answer.includes(`[${c.marker}]`));
+      for (const c of cited) {
+        process.stderr.write(`  [${c.marker}] ${c.heading || c.documentName} (collection ${c.collection})\n`);
+      }
+      given = [];
+    },
+  };
 }
 
 function describeResult(result: unknown): string {
@@ -89,13 +112,15 @@ export async function runRepl({ client, settings, terminal, report }: ReplOption
         messages.push({ role: 'user', content: text });
         answering = new AbortController();
         try {
+          const handlers = terminalHandlers();
           const answer = await streamAnswer(
             client,
             chatRequest(settings, messages),
-            { onText: (fragment) => process.stdout.write(fragment), onTool: printToolEvent },
+            handlers,
             answering.signal,
           );
           process.stdout.write(answer.stopped ? ' [stopped]\n' : '\n');
+          handlers.sources(answer.content);
           // A stopped answer stays in the conversation as far as it went.
           if (answer.content !== '') messages.push({ role: 'assistant', content: answer.content });
           else if (answer.stopped) messages.pop();

@@ -6,6 +6,7 @@ import {
   type ChatCompletionRequest,
   type ChatStreamError,
   type ChatUsage,
+  type Citation,
   ModelGardenApiError,
   type ModelGardenClient,
   type ModelGardenToolEvent,
@@ -24,6 +25,8 @@ export interface StreamedAnswer {
 export interface StreamHandlers {
   onText(text: string): void;
   onTool?(event: ModelGardenToolEvent): void;
+  /** The passages the answer was given (`modelgarden.collections`), before any text. */
+  onCitations?(citations: Citation[]): void;
 }
 
 /**
@@ -66,7 +69,8 @@ export async function streamAnswer(
         if (choice.finish_reason) answer.finishReason = choice.finish_reason;
       }
       if (chunk.usage) answer.usage = chunk.usage;
-      if (chunk.modelgarden && chunk.modelgarden.type !== 'citations') handlers.onTool?.(chunk.modelgarden);
+      if (chunk.modelgarden?.type === 'citations') handlers.onCitations?.(chunk.modelgarden.citations);
+      else if (chunk.modelgarden) handlers.onTool?.(chunk.modelgarden);
     }
   } catch (error) {
     if (signal.aborted) return stopped();

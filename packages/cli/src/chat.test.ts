@@ -1,6 +1,9 @@
 // `modelgarden llm models` and `modelgarden chat`, the built executable against a real server in
 // front of a fake OpenAI upstream (apps/server's test-support) on loopback.
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finish, say, toolCall, turn, usage } from '../../../apps/server/src/test-support/fake-llm/index.js';
 import {
@@ -14,9 +17,11 @@ import { assertBuilt, type CliOptions, CliProcess, runCli } from './test-support
 const MODEL = 'openai/gpt-4o-mini';
 let g: GatewayFixture;
 let env: Record<string, string>;
+let workDir: string;
 
 beforeAll(async () => {
   assertBuilt();
+  workDir = await mkdtemp(join(tmpdir(), 'modelgarden-cli-chat-'));
   g = await startGateway();
   const { key } = await g.key(['chat', 'predict', 'models:read']);
   env = { MODELGARDEN_URL: g.url, MODELGARDEN_API_KEY: key };
@@ -24,6 +29,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await g?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 const cli = (args: string[], options: CliOptions = {}) =>
@@ -155,6 +161,38 @@ describe('modelgarden chat', { timeout: 30_000 }, () => {
     expect(sentSince(before)[0]?.tools).toHaveLength(1);
   });
 
+  it('--collections answers from a knowledge base and lists the passages the answer cites', async () => {
+    const admin = { env: { MODELGARDEN_API_KEY: ADMIN_KEY } };
+    await writeFile(
+      join(workDir, 'parking.md'),
+      '# Parking\n\n## Permits\n\nPermits are renewed every spring at the front desk.\n',
+    );
+    expect((await cli(['collections', 'create', 'handbook'], admin)).code).toBe(0);
+    const uploaded = await cli(['collections', 'upload', 'handbook', join(workDir, 'parking.md')], admin);
+    expect(uploaded.stdout).toMatch(/ready, 1 passages/);
+
+    const before = g.openai.requestsTo('chat').length;
+    g.openai.enqueue(turn(say('At the front desk [1].'), finish('stop')));
+    const result = await cli([
+      'chat',
+      MODEL,
+      'Where do I renew my permit?',
+      '--collections',
+      'handbook',
+      '--passages',
+      '2',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('At the front desk [1].\n');
+    expect(result.stderr).toBe('  [1] parking.md › Parking › Permits (collection handbook)\n');
+    const system = sentSince(before)[0]?.messages.find((m) => m.role === 'system');
+    expect(JSON.stringify(system?.content)).toContain('renewed every spring at the front desk');
+
+    const missing = await cli(['chat', MODEL, 'Hi', '--collections', 'no-such-collection']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error \[collection_not_found\]: /);
+  });
+
   it('--json prints the whole completion, tool calls included', async () => {
     g.openai.enqueue(
       turn(
@@ -216,6 +254,8 @@ describe('modelgarden chat', { timeout: 30_000 }, () => {
       ['chat'],
       ['chat', MODEL, 'Hi', '--temperature', 'hot'],
       ['chat', MODEL, 'Hi', '--max-steps', '3'],
+      ['chat', MODEL, 'Hi', '--passages', '3'],
+      ['chat', MODEL, 'Hi', '--collections', ','],
       ['chat', MODEL, '-i', '--json'],
       ['chat', MODEL],
     ];

@@ -3,7 +3,7 @@
 
 import { text } from 'node:stream/consumers';
 import { Command } from 'commander';
-import { type ChatSettings, chatRequest, printToolEvent, runRepl } from '../chat-session.js';
+import { type ChatSettings, chatRequest, runRepl, terminalHandlers } from '../chat-session.js';
 import { streamAnswer } from '../chat-stream.js';
 import { commandContext, withGlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
@@ -16,6 +16,8 @@ interface ChatFlags {
   temperature?: number;
   tools?: string[];
   maxSteps?: number;
+  collections?: string[];
+  passages?: number;
   interactive?: boolean;
 }
 
@@ -39,6 +41,16 @@ export function chatCommand(): Command {
       'rounds of tool calls the gateway runs (default 5)',
       parsePositiveInt('--max-steps'),
     )
+    .option(
+      '--collections <names>',
+      'answer from these knowledge bases (comma-separated); the passages it cites are listed after it',
+      parseList,
+    )
+    .option(
+      '--passages <k>',
+      'passages given to the LLM, from all collections (default 4)',
+      parsePositiveInt('--passages'),
+    )
     .option('-i, --interactive', 'a conversation, one line per turn, even when stdin is not a terminal')
     .addHelpText(
       'after',
@@ -51,9 +63,9 @@ export function chatCommand(): Command {
         model,
         ...(flags.system === undefined ? {} : { system: flags.system }),
         ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
-        ...(flags.tools ? { modelgarden: toolField(flags.tools, flags.maxSteps) } : {}),
       };
-      if (flags.maxSteps !== undefined && !flags.tools) throw new UsageError('--max-steps needs --tools');
+      const modelgarden = modelgardenField(flags);
+      if (modelgarden) settings.modelgarden = modelgarden;
       const conversation =
         prompt === undefined && (flags.interactive === true || process.stdin.isTTY === true);
       if (conversation) {
@@ -77,13 +89,10 @@ export function chatCommand(): Command {
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
       try {
-        const answer = await streamAnswer(
-          client,
-          request,
-          { onText: (fragment) => process.stdout.write(fragment), onTool: printToolEvent },
-          controller.signal,
-        );
+        const handlers = terminalHandlers();
+        const answer = await streamAnswer(client, request, handlers, controller.signal);
         process.stdout.write('\n');
+        handlers.sources(answer.content);
         if (answer.stopped) throw new ReportedFailure(EXIT_INTERRUPTED);
       } finally {
         process.off('SIGINT', stop);
@@ -91,11 +100,20 @@ export function chatCommand(): Command {
     });
 }
 
-function toolField(tools: string[], maxSteps: number | undefined): NonNullable<ChatSettings['modelgarden']> {
-  if (tools.length === 0) throw new UsageError('--tools needs at least one model name, or `all`');
+/** The request's `modelgarden` field: models the gateway runs as tools, collections it retrieves from. */
+function modelgardenField(flags: ChatFlags): ChatSettings['modelgarden'] {
+  if (flags.maxSteps !== undefined && !flags.tools) throw new UsageError('--max-steps needs --tools');
+  if (flags.passages !== undefined && !flags.collections)
+    throw new UsageError('--passages needs --collections');
+  if (flags.tools?.length === 0) throw new UsageError('--tools needs at least one model name, or `all`');
+  if (flags.collections?.length === 0) throw new UsageError('--collections needs at least one name');
+  const { tools, collections } = flags;
+  if (!tools && !collections) return undefined;
   return {
-    tools: tools.length === 1 && tools[0] === 'all' ? 'all' : tools,
-    ...(maxSteps === undefined ? {} : { max_steps: maxSteps }),
+    ...(tools ? { tools: tools.length === 1 && tools[0] === 'all' ? 'all' : tools } : {}),
+    ...(flags.maxSteps === undefined ? {} : { max_steps: flags.maxSteps }),
+    ...(collections ? { collections } : {}),
+    ...(flags.passages === undefined ? {} : { k: flags.passages }),
   };
 }
 

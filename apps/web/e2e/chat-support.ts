@@ -49,7 +49,9 @@ export interface ChatUpstream {
  * Starts a fake OpenAI upstream before the browser suite (call it at the test file's top level) and
  * returns the suite's options: its server gets the fake as provider `openai` (model `openai/gpt-4o-mini`).
  */
-export function startChatUpstream(options: { env?: Record<string, string> } = {}): ChatUpstream {
+export function startChatUpstream(
+  options: { env?: Record<string, string>; ingestDocs?: boolean } = {},
+): ChatUpstream {
   const env = withoutProviders(adminEnv());
   const upstream: ChatUpstream = {
     fake: undefined,
@@ -59,6 +61,7 @@ export function startChatUpstream(options: { env?: Record<string, string> } = {}
       async setUp(server) {
         await createUser(server, { ...CHAT_USER, role: 'member' });
         await waitForModel(server, 'openai/gpt-4o-mini');
+        if (options.ingestDocs) await docsIngested(server);
       },
     },
   };
@@ -97,6 +100,22 @@ async function waitForModel(server: TestServer, id: string): Promise<void> {
   throw new Error(`The gateway never listed ${id}`);
 }
 
+/**
+ * Waits until the seeded docs collection is ingested (the server seeds it on first start, in the
+ * background), so a chat with it finds passages.
+ */
+export async function docsIngested(server: TestServer): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const res = await fetch(`${server.url}/api/collections/docs/documents`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const body = (await res.json()) as { documents?: Array<{ status: string }> };
+    if (res.ok && body.documents?.length && body.documents.every((d) => d.status !== 'processing')) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('The seeded docs collection was not ingested in time');
+}
+
 const signedIn = new WeakSet<Page>();
 
 /** Signs the chat user in (once per page) and opens a new chat with the model picker filled. */
@@ -108,6 +127,13 @@ export async function openChat(page: Page, server: TestServer, query = ''): Prom
   await page.goto(`${server.url}/chat${query}`);
   await page.getByLabel('Message').waitFor();
   await page.getByRole('option', { name: 'openai/gpt-4o-mini' }).waitFor({ state: 'attached' });
+}
+
+/** Ticks `value` in one of the chat's pickers (`tool-picker`, `collection-picker`). */
+export async function pick(page: Page, picker: string, value: string): Promise<void> {
+  const details = page.getByTestId(picker);
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  await details.getByRole('checkbox', { name: value, exact: true }).check();
 }
 
 export async function sendMessage(page: Page, text: string): Promise<void> {

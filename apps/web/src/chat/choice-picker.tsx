@@ -49,6 +49,7 @@ export function ChoicePicker({
               <label className="flex items-center gap-2">
                 <input
                   type="checkbox"
+                  aria-label={c.value}
                   checked={selected.includes(c.value)}
                   onChange={(e) => toggle(c.value, e.target.checked)}
                   disabled={disabled}

@@ -45,7 +45,8 @@ const citationExtension: TokenizerAndRendererExtension = {
   renderer: (token) =>
     (token.markers as number[])
       .map(
-        (n) => `<sup><a href="#citation-${n}" class="citation-marker" data-citation="${n}">[${n}]</a></sup>`,
+        (n) =>
+          `<sup><a href="#citation-${n}" class="citation-marker" data-citation="${n}" title="${escapeHtml(citationMarkers.get(n) ?? '')}">[${n}]</a></sup>`,
       )
       .join(''),
 };

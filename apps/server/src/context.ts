@@ -27,6 +27,7 @@ import { type SweepableStore, sweepArtifacts } from './registry/artifact-sweep.j
 import type { ModelInspector } from './registry/push-version.js';
 import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
 import { createS3Client, S3ArtifactStore } from './registry/s3-artifact-store.js';
+import { gatewayEmbedder } from './retrieval/gateway-embedder.js';
 import { RetrievalService } from './retrieval/retrieval-service.js';
 import { DEMO_COLLECTION, seedDocsCollection } from './retrieval/seed-docs.js';
 import { ShippedEvaluations } from './retrieval/shipped-evaluation.js';
@@ -152,6 +153,15 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const retrieval = new RetrievalService(database.db, {
     maxDocumentBytes: Math.min(config.maxUploadBytes, MAX_DOCUMENT_BYTES),
     ingest: { onError: (err, id) => logger.warn({ err, document: id }, 'document ingestion failed') },
+    embeddingModel: config.retrievalEmbeddingModel,
+    embed: config.retrievalEmbeddingModel ? gatewayEmbedder(llm.gateway) : undefined,
+    onVectorSupport: (support) =>
+      support.kind === 'hnsw'
+        ? logger.info({ pgvector: support.version }, 'knowledge bases: embeddings in pgvector HNSW indexes')
+        : logger.warn(
+            { reason: support.reason },
+            'knowledge bases: no pgvector, embeddings are ranked exactly over the stored vectors',
+          ),
   });
   const tools = new ModelTools({ registry, predict, inference });
   const inspect: ModelInspector = async (bytes) => {

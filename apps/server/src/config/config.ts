@@ -75,6 +75,7 @@ const envSchema = z.object({
     .regex(/^https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*$/, 'must be comma-separated http(s) URLs')
     .optional(),
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  RETRIEVAL_EMBEDDING_MODEL: z.string().min(1).max(200).optional(),
 });
 
 /** Where artifacts live: `DATA_DIR/artifacts`, or an S3-compatible bucket (uploads staged on local disk). */
@@ -133,6 +134,8 @@ export interface Config {
   inferenceTimeoutMs: number;
   /** The LLM gateway: providers from OPENAI_/OLLAMA_/ANTHROPIC_/GEMINI_ variables and LLM_CONFIG (llm-config.ts). */
   llm: LlmConfig;
+  /** `RETRIEVAL_EMBEDDING_MODEL`: the gateway model new knowledge-base collections embed with; null: full text only. */
+  retrievalEmbeddingModel: string | null;
   /**
    * `MODELGARDEN_SECRET_KEY` (32 bytes) seals credentials stored in the database (security/secret-box.ts);
    * `MODELGARDEN_SECRET_KEY_PREVIOUS` (comma-separated) still opens values sealed before a rotation.
@@ -244,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     role: e.ROLE,
     inferenceUrls: e.INFERENCE_URLS?.split(',').map((u) => u.replace(/\/+$/, '')) ?? [],
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
+    retrievalEmbeddingModel: e.RETRIEVAL_EMBEDDING_MODEL ?? null,
     llm: loadLlmConfig(merged, cwd),
     secretKeys: {
       current: e.MODELGARDEN_SECRET_KEY

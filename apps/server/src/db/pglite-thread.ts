@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction, types } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { errorData, type PgliteReply, type PgliteRequest, type PgliteThreadData } from './pglite-protocol.js';
@@ -47,7 +48,9 @@ const ROLLBACK = Symbol('rollback');
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
 
 async function open(): Promise<PGlite> {
-  const pg = new PGlite(data.dataDir ?? undefined, { startParams: START_PARAMS });
+  // pgvector for the knowledge bases' embeddings (retrieval/vector-index.ts); `create extension`
+  // happens only where embeddings are configured.
+  const pg = new PGlite(data.dataDir ?? undefined, { startParams: START_PARAMS, extensions: { vector } });
   await pg.waitReady;
   if (data.migrationsFolder) await migrate(drizzle(pg), { migrationsFolder: data.migrationsFolder });
   return pg;

@@ -14,6 +14,7 @@ import { ModelGardenError } from '../errors/model-garden-error.js';
 import { assertChanges, assertSees, type CollectionAccess } from './collection-access.js';
 import type { Extracted } from './extract.js';
 import { assertCollectionName } from './names.js';
+import { dropHnswIndex } from './vector-index.js';
 
 type CollectionRow = typeof collections.$inferSelect;
 type DocumentRow = typeof documents.$inferSelect;
@@ -128,6 +129,7 @@ export class CollectionStore {
   async remove(principal: Principal, name: string): Promise<void> {
     const found = await this.findForChange(principal, name);
     await this.db.delete(collections).where(eq(collections.id, found.id));
+    await dropHnswIndex(this.db, found.id);
   }
 
   private async describe(row: CollectionRow): Promise<Collection> {

@@ -25,6 +25,8 @@ export interface IngestOptions {
   /** How often the queue is looked at when nothing woke the worker. */
   pollMs: number;
   embed?: Embedder | undefined;
+  /** Before a document's vectors are written: make the collection's vector index ready for them. */
+  prepareVectors?: ((collectionId: string, dimensions: number) => Promise<void>) | undefined;
   onError?: (err: unknown, documentId: string) => void;
   /**
    * After each batch of chunks is inserted, inside the document's still-open transaction (so nobody
@@ -170,6 +172,8 @@ export class IngestWorker {
               parts.map((p) => `${p.heading}\n\n${p.text}`),
             )
           : null;
+      const dimensions = vectors?.[0]?.length;
+      if (dimensions) await this.options.prepareVectors?.(claim.collectionId, dimensions);
       await this.db.transaction(async (tx) => {
         // Still ours? (a lease that ran out may have been taken by another worker, or the row deleted)
         const [held] = await tx

@@ -21,6 +21,13 @@ import { evaluate, type Ranker } from './evaluate.js';
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, extractText } from './extract.js';
 import { type Embedder, type IngestOptions, IngestWorker } from './ingest-worker.js';
 import { fuse, type RankedChunk, searchAllWords, searchFullText, searchVector } from './search.js';
+import {
+  detectVectorSupport,
+  ensureHnswIndex,
+  HNSW_MAX_DIMENSIONS,
+  searchHnsw,
+  type VectorSupport,
+} from './vector-index.js';
 
 export interface RetrievalOptions {
   /** The gateway model new collections embed with (`<provider>/<id>` or an alias); none: full text only. */
@@ -29,6 +36,8 @@ export interface RetrievalOptions {
   maxDocumentBytes: number;
   extract?: ExtractLimits;
   ingest?: Partial<IngestOptions>;
+  /** Where vectors are ranked, once known (context.ts logs it: the fallback is said in the log). */
+  onVectorSupport?: (support: VectorSupport) => void;
 }
 
 export const DEFAULT_K = 5;
@@ -37,6 +46,8 @@ export class RetrievalService {
   readonly collections: CollectionStore;
   readonly worker: IngestWorker;
   private readonly embeddingModel: string | null;
+  private vectors: Promise<VectorSupport> | undefined;
+  private readonly indexed = new Set<string>();
   /** The largest upload accepted (the route's multipart limit). */
   readonly maxDocumentBytes: number;
 
@@ -47,7 +58,31 @@ export class RetrievalService {
     this.collections = new CollectionStore(db);
     this.maxDocumentBytes = options.maxDocumentBytes;
     this.embeddingModel = options.embed ? (options.embeddingModel ?? null) : null;
-    this.worker = new IngestWorker(db, { ...options.ingest, embed: options.embed });
+    this.worker = new IngestWorker(db, {
+      ...options.ingest,
+      embed: options.embed,
+      prepareVectors: (collectionId, dimensions) => this.prepareVectors(collectionId, dimensions),
+    });
+  }
+
+  /**
+   * pgvector's HNSW, or exact ranking over the stored arrays and why (detected once, only when an
+   * embeddings model is configured: full-text search needs neither).
+   */
+  vectorSupport(): Promise<VectorSupport> {
+    this.vectors ??= detectVectorSupport(this.db).then((support) => {
+      this.options.onVectorSupport?.(support);
+      return support;
+    });
+    return this.vectors;
+  }
+
+  private async prepareVectors(collectionId: string, dimensions: number): Promise<void> {
+    const key = `${collectionId}/${dimensions}`;
+    if (this.indexed.has(key) || dimensions > HNSW_MAX_DIMENSIONS) return;
+    if ((await this.vectorSupport()).kind === 'hnsw')
+      await ensureHnswIndex(this.db, collectionId, dimensions);
+    this.indexed.add(key);
   }
 
   create(principal: Principal, input: CreateCollection): Promise<Collection> {
@@ -126,13 +161,22 @@ export class RetrievalService {
     const [vector] = await this.options.embed!(collection.embeddingModel!, [query]);
     const [text, near] = await Promise.all([
       this.fullText(collection, query, depth),
-      vector ? searchVector(this.db, collection.id, vector, depth) : Promise.resolve([]),
+      vector ? this.nearest(collection, vector, depth) : Promise.resolve([]),
     ]);
     return fuse([text, near], k);
   }
 
-  start(exclusiveDatabase: boolean): Promise<void> {
-    return this.worker.start(exclusiveDatabase);
+  /** The chunks nearest to `vector`: through the collection's HNSW index where pgvector is, else exactly. */
+  async nearest(collection: CollectionRef, vector: number[], k: number): Promise<RankedChunk[]> {
+    const hnsw = (await this.vectorSupport()).kind === 'hnsw' && vector.length <= HNSW_MAX_DIMENSIONS;
+    return hnsw
+      ? searchHnsw(this.db, collection.id, vector, k)
+      : searchVector(this.db, collection.id, vector, k);
+  }
+
+  async start(exclusiveDatabase: boolean): Promise<void> {
+    if (this.embeddingModel) await this.vectorSupport();
+    await this.worker.start(exclusiveDatabase);
   }
 
   close(): Promise<void> {

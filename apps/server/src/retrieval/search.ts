@@ -15,14 +15,14 @@ import { queryTerms } from './query-terms.js';
 
 const RRF_K = 60;
 
-type Row = Record<string, unknown>;
-const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
+export type Row = Record<string, unknown>;
+export const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
 
 export interface RankedChunk extends SearchResult {
   id: number;
 }
 
-function toResult(r: Row): RankedChunk {
+export function toResult(r: Row): RankedChunk {
   return {
     id: Number(r.id),
     documentId: String(r.document_id),

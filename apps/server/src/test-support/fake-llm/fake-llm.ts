@@ -66,6 +66,8 @@ export interface FakeLlmOptions {
   /** When set, a request without this key gets a 401 in the wire's shape. */
   apiKey?: string;
   models?: FakeModel[];
+  /** The vector an embeddings request gets for each text (default fakeEmbedding). */
+  embed?: (text: string, dimensions?: number) => number[];
 }
 
 export interface FakeLlm {
@@ -138,7 +140,7 @@ export async function startFakeLlm(wire: WireFormat, options: FakeLlmOptions = {
       if (route === 'models') return { kind: 'json', body: wire.renderModels(fake.models, request) };
       if (route === 'embeddings') {
         const { inputs, dimensions } = wire.embeddingInputs(request);
-        const vectors = inputs.map((t) => fakeEmbedding(t, dimensions));
+        const vectors = inputs.map((t) => (options.embed ?? fakeEmbedding)(t, dimensions));
         return { kind: 'json', body: wire.renderEmbeddings(vectors, request) };
       }
       return errorResponse(wire, {

@@ -1,0 +1,96 @@
+/**
+ * Where embeddings are ranked. With pgvector (PGlite: the `@electric-sql/pglite-pgvector` extension
+ * the database thread loads; a PostgreSQL server: the `vector` extension where it is installed) each
+ * embedded collection gets a partial HNSW index (cosine) over its chunks' `embedding::vector(n)`, and
+ * search asks that index. Without it — or for vectors wider than HNSW takes (2,000) — chunks are
+ * ranked exactly in SQL over the stored `real[]` arrays (search.ts `searchVector`). The vectors are
+ * stored as `real[]` either way, so a server that gains the extension later only needs its indexes.
+ */
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { type RankedChunk, rowsOf, toResult } from './search.js';
+
+/** pgvector's HNSW index takes `vector` columns of at most this many dimensions. */
+export const HNSW_MAX_DIMENSIONS = 2000;
+
+export type VectorSupport = { kind: 'hnsw'; version: string } | { kind: 'exact'; reason: string };
+
+/** Creates the `vector` extension when the database offers it; says why not otherwise. */
+export async function detectVectorSupport(db: Db): Promise<VectorSupport> {
+  const available = rowsOf(
+    await db.execute(sql`select default_version from pg_available_extensions where name = 'vector'`),
+  );
+  if (available.length === 0)
+    return {
+      kind: 'exact',
+      reason: 'the vector extension (pgvector) is not installed on this PostgreSQL server',
+    };
+  try {
+    await db.execute(sql`create extension if not exists vector`);
+  } catch (err) {
+    return {
+      kind: 'exact',
+      reason: `create extension vector failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+  const [row] = rowsOf(await db.execute(sql`select extversion from pg_extension where extname = 'vector'`));
+  return { kind: 'hnsw', version: String(row?.extversion ?? 'unknown') };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function checked(collectionId: string, dimensions: number): void {
+  if (!UUID.test(collectionId) || !Number.isInteger(dimensions) || dimensions < 1)
+    throw new Error(`bad vector index arguments ${collectionId} ${dimensions}`);
+}
+
+/** The partial index of one collection (its name holds the collection id). */
+export const indexName = (collectionId: string) => `chunks_hnsw_${collectionId.replaceAll('-', '')}`;
+
+/**
+ * The collection's HNSW index over `embedding::vector(dimensions)`, created when missing. The
+ * collection id is written into the statement (a uuid from our own table) because a partial index
+ * is used only for a predicate the planner can prove from the query's text.
+ */
+export async function ensureHnswIndex(db: Db, collectionId: string, dimensions: number): Promise<void> {
+  checked(collectionId, dimensions);
+  await db.execute(
+    sql.raw(
+      `create index if not exists ${indexName(collectionId)} on chunks using hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) where collection_id = '${collectionId}'`,
+    ),
+  );
+}
+
+export async function dropHnswIndex(db: Db, collectionId: string): Promise<void> {
+  if (UUID.test(collectionId)) await db.execute(sql.raw(`drop index if exists ${indexName(collectionId)}`));
+}
+
+/** The statement of an HNSW search (also EXPLAINed by the tests). */
+export function hnswQuery(collectionId: string, vector: number[], k: number) {
+  checked(collectionId, vector.length);
+  const literal = `[${vector.map((v) => (Number.isFinite(v) ? v : 0)).join(',')}]`;
+  const expr = sql.raw(`(c.embedding::vector(${vector.length}))`);
+  const q = sql`${literal}::vector(${sql.raw(String(vector.length))})`;
+  return sql`
+    with near as (
+      select c.id, ${expr} <=> ${q} as distance
+      from chunks c
+      where ${sql.raw(`c.collection_id = '${collectionId}'`)} and c.embedding is not null
+      order by ${expr} <=> ${q}
+      limit ${k}
+    )
+    select c.id, c.document_id, d.name as document_name, c.chunk_index, c.heading, c.text,
+      1 - n.distance as score
+    from near n join chunks c on c.id = n.id join documents d on d.id = c.document_id
+    order by n.distance, c.id`;
+}
+
+/** The collection's chunks nearest to `vector` by cosine, through its HNSW index (approximate). */
+export async function searchHnsw(
+  db: Db,
+  collectionId: string,
+  vector: number[],
+  k: number,
+): Promise<RankedChunk[]> {
+  return rowsOf(await db.execute(hnswQuery(collectionId, vector, k))).map(toResult);
+}

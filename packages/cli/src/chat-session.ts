@@ -2,12 +2,13 @@
 // stops the current answer (what came is kept in the conversation) or, at the prompt, ends it.
 
 import { createInterface } from 'node:readline';
-import type {
-  ChatCompletionRequest,
-  ChatMessage,
-  Citation,
-  ModelGardenClient,
-  ModelGardenToolEvent,
+import {
+  type ChatCompletionRequest,
+  type ChatMessage,
+  type Citation,
+  ModelGardenApiError,
+  type ModelGardenClient,
+  type ModelGardenToolEvent,
 } from '@modelgarden/sdk';
 import { type StreamHandlers, streamAnswer } from './chat-stream.js';
 import { formatPercent } from './output.js';
@@ -125,6 +126,8 @@ export async function runRepl({ client, settings, terminal, report }: ReplOption
           if (answer.content !== '') messages.push({ role: 'assistant', content: answer.content });
           else if (answer.stopped) messages.pop();
         } catch (error) {
+          // No key, no right, no such model or collection: every next turn would fail the same way.
+          if (error instanceof ModelGardenApiError && [401, 403, 404].includes(error.status)) throw error;
           messages.pop();
           failures += 1;
           report(error);

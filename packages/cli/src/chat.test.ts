@@ -223,8 +223,11 @@ describe('modelgarden chat', { timeout: 30_000 }, () => {
     for (const args of [
       ['chat', MODEL, 'Hi'],
       ['llm', 'models'],
+      ['chat', MODEL, '-i'],
     ]) {
-      const result = await cli(args, { env: { MODELGARDEN_API_KEY: undefined } });
+      // A conversation stops at the first turn: the next ones would meet the same 401.
+      const result = await cli(args, { env: { MODELGARDEN_API_KEY: undefined }, input: 'Hi\nAgain\n' });
+      expect(result.stderr.match(/^error /gm)).toHaveLength(1);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^error \[invalid_api_key\]: /);
       expect(result.stderr).toContain('pass --api-key or set MODELGARDEN_API_KEY');

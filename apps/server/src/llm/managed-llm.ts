@@ -581,7 +581,9 @@ function checkUrl(value: string): string {
   } catch {}
   const bad = (why: string) =>
     new ModelGardenError('INVALID_PROVIDER_URL', `baseUrl ${why}`, { details: { param: 'baseUrl' } });
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || /\s/.test(value))
+  // Spaces and control characters (a NUL the database refuses, a line break in a header) are not in a URL.
+  const unsafe = [...value].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || unsafe)
     throw bad('must be an absolute http:// or https:// URL');
   // Base URLs are shown to admins and written in logs: a credential belongs in apiKey.
   if (url.username || url.password) throw bad('must not carry a user name or password; use apiKey');

@@ -216,6 +216,8 @@ for (const database of serverDatabases) {
         [{ ...base, name: 'ftp', baseUrl: 'ftp://example.com' }, 400, 'INVALID_PROVIDER_URL'],
         [{ ...base, name: 'rel', baseUrl: '/v1' }, 400, 'INVALID_PROVIDER_URL'],
         [{ ...base, name: 'js', baseUrl: 'javascript:alert(1)' }, 400, 'INVALID_PROVIDER_URL'],
+        [{ ...base, name: 'nul', baseUrl: 'http://127.0.0.1:1/v1\u0000x' }, 400, 'INVALID_PROVIDER_URL'],
+        [{ ...base, name: 'models-nul', models: ['a\u0000b'] }, 400, 'INVALID_INPUT'],
         [
           { ...base, name: 'creds', baseUrl: `http://user:${SECRET}@127.0.0.1:1/v1` },
           400,

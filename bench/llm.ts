@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { REPO } from './lib/models.js';
 import { type Running, startProcess } from './lib/processes.js';
 import { median, print } from './lib/report.js';
@@ -210,7 +210,7 @@ async function oneStream(t: Target, stats: StreamStats, from: number, to: number
     max_tokens: 64,
   });
   const start = performance.now();
-  let res: Awaited<ReturnType<Pool['request']>>;
+  let res: Dispatcher.ResponseData;
   try {
     res = await t.pool.request({ method: 'POST', path: t.path, headers: t.headers, body });
   } catch {
@@ -454,13 +454,26 @@ export async function runLlmSoak(dir: string): Promise<void> {
       lastAt = now;
     }
     await load$;
-    // The first minute is warm-up (JIT, pools, caches filling): the slope is taken after it.
-    const warm = t.findIndex((x) => x >= Math.min(60, total / 3));
-    const after = (xs: number[]) => xs.slice(Math.max(0, warm));
-    const perMin = (ys: number[]) => slope(after(t), after(ys)) * 60;
+    // The heap saws between major collections, so each minute's lowest sample (just after one)
+    // and its mean RSS are what is compared; the first minute is warm-up (JIT, pools, caches).
+    const minutes = new Map<number, { heap: number; rss: number[] }>();
+    t.forEach((x, i) => {
+      const m = Math.floor(x / 60);
+      const entry = minutes.get(m) ?? { heap: Number.POSITIVE_INFINITY, rss: [] };
+      entry.heap = Math.min(entry.heap, heap[i]!);
+      entry.rss.push(rss[i]!);
+      minutes.set(m, entry);
+    });
+    const rows = [...minutes].filter(([m]) => m >= 1 || minutes.size === 1);
+    const xs = rows.map(([m]) => m);
+    const heapMin = rows.map(([, e]) => e.heap);
+    const rssMean = rows.map(([, e]) => e.rss.reduce((a, b) => a + b, 0) / e.rss.length);
     print(
-      `\nSlope after the first ${Math.min(60, total / 3).toFixed(0)} s: RSS ${perMin(rss).toFixed(2)} MB/min, heap used ${perMin(heap).toFixed(2)} MB/min ` +
-        `(RSS ${after(rss)[0]?.toFixed(0)} → ${rss.at(-1)?.toFixed(0)} MB, heap ${after(heap)[0]?.toFixed(1)} → ${heap.at(-1)?.toFixed(1)} MB); ` +
+      `\nPer minute (lowest heap used, mean RSS): ${rows.map(([m], i) => `${m}: ${heapMin[i]!.toFixed(0)} / ${rssMean[i]!.toFixed(0)} MB`).join('; ')}`,
+    );
+    print(
+      `\nSlope from minute 1 on: lowest heap ${slope(xs, heapMin).toFixed(2)} MB/min, RSS ${slope(xs, rssMean).toFixed(2)} MB/min ` +
+        `(every sample: RSS ${(slope(t, rss) * 60).toFixed(2)}, heap ${(slope(t, heap) * 60).toFixed(2)} MB/min); ` +
         `${stats.streams} streams, lost ${stats.lost}, reordered ${stats.reordered}, errors ${stats.errors}\n`,
     );
     await gateway.pool.close();

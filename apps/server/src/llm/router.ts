@@ -106,6 +106,8 @@ export class LlmRouter {
 
   /** The order this call tries deployments in: weighted among the healthy, the resting last, then fallbacks. */
   order(route: Route): Deployment[] {
+    // The common case, one deployment and no fallback: it is tried, resting or not.
+    if (route.deployments.length === 1 && route.fallbacks.length === 0) return [route.deployments[0]!];
     const now = this.clock.now();
     const resting = (d: Deployment) => (this.health.get(d.ref)?.until ?? 0) > now;
     const picked = this.weightedOrder(route.deployments.filter((d) => !resting(d)));

@@ -69,16 +69,41 @@ export function createLlmMetrics(registry: Registry) {
   // Inter-token observations are per streamed part: each stream gets its (model, provider) series once.
   const gapSeries = new Map<string, ReturnType<typeof interToken.bind>>();
 
+  // A call's five series, bound together once per (model, provider, endpoint, status): one lookup a call.
+  const callSeries = new Map<
+    string,
+    {
+      requests: ReturnType<typeof requests.bind>;
+      prompt: ReturnType<typeof tokens.bind>;
+      completion: ReturnType<typeof tokens.bind>;
+      duration: ReturnType<typeof duration.bind>;
+      ttft: ReturnType<typeof ttft.bind>;
+    }
+  >();
+  const seriesOf = (model: string, provider: string, endpoint: string, status: string) => {
+    const key = `${model}\u0000${provider}\u0000${endpoint}\u0000${status}`;
+    let s = callSeries.get(key);
+    if (!s) {
+      s = {
+        requests: requests.bind({ model, provider, endpoint, status }),
+        prompt: tokens.bind({ model, provider, direction: 'prompt' }),
+        completion: tokens.bind({ model, provider, direction: 'completion' }),
+        duration: duration.bind({ model, provider, endpoint }),
+        ttft: ttft.bind({ model, provider }),
+      };
+      callSeries.set(key, s);
+    }
+    return s;
+  };
+
   const gateway: GatewayObserver = {
     finished(r) {
-      const provider = r.provider ?? 'none';
-      requests.bind({ model: r.model, provider, endpoint: r.endpoint, status: r.status }).inc();
-      if (r.promptTokens > 0)
-        tokens.bind({ model: r.model, provider, direction: 'prompt' }).inc(r.promptTokens);
-      if (r.completionTokens > 0)
-        tokens.bind({ model: r.model, provider, direction: 'completion' }).inc(r.completionTokens);
-      duration.bind({ model: r.model, provider, endpoint: r.endpoint }).observe(r.durationS);
-      if (r.ttftS !== null) ttft.bind({ model: r.model, provider }).observe(r.ttftS);
+      const s = seriesOf(r.model, r.provider ?? 'none', r.endpoint, r.status);
+      s.requests.inc();
+      if (r.promptTokens > 0) s.prompt.inc(r.promptTokens);
+      if (r.completionTokens > 0) s.completion.inc(r.completionTokens);
+      s.duration.observe(r.durationS);
+      if (r.ttftS !== null) s.ttft.observe(r.ttftS);
     },
     interTokenSeries(model, provider) {
       const key = `${model}\u0000${provider}`;

@@ -77,7 +77,8 @@ describe('modelgarden', { timeout: 30_000 }, () => {
   it('prints its version and help', async () => {
     expect((await ok(['--version'])).trim()).toMatch(/^\d+\.\d+\.\d+/);
     const help = await ok(['--help']);
-    for (const command of ['serve', 'push', 'models', 'promote', 'predict']) expect(help).toContain(command);
+    for (const command of ['serve', 'push', 'models', 'promote', 'predict', 'llm', 'chat', 'collections'])
+      expect(help).toContain(command);
   });
 
   it('push uploads a model, prints version, sha256 and schema, and moves --alias', async () => {

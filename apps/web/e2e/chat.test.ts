@@ -82,6 +82,21 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     );
   });
 
+  it('keeps what came of an answer the upstream broke off mid-stream, and says so', async () => {
+    const { page, server } = suite;
+    const fake = fakeOpenAI(upstream);
+    fake.enqueue(turn(say('Half an'), { type: 'error', message: 'the upstream is overloaded' }));
+    await openChat(page, server);
+    await sendMessage(page, 'Answer in full');
+    const answer = page.getByTestId('message-assistant').last();
+    await answer.getByText('Half an').waitFor();
+    expect(await answer.getByTestId('message-meta').textContent()).toContain('ended by an error');
+    await page.getByText('the upstream is overloaded').waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    const stored = await conversationsOf(page, new URL(page.url()).searchParams.get('c')!);
+    expect(stored.messages.at(-1)).toMatchObject({ content: 'Half an', finishReason: 'error' });
+  });
+
   it('renames and deletes a conversation from the list', async () => {
     const { page, server } = suite;
     await openChat(page, server);

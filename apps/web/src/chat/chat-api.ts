@@ -1,38 +1,33 @@
-// The chat page's calls: stored conversations (/api/conversations), the models on offer (/v1/models),
-// the registry's models (offered as tools) and the knowledge bases, the providers' status, and a
-// streamed completion (/v1/chat/completions, SSE read with eventsource-parser) with the session cookie
-// and the CSRF header, including Model Garden's stream extension (tool calls, citations).
+// The chat page's calls, all through the SDK: stored conversations (/api/conversations), the models
+// on offer (/v1/models), the registry's models (offered as tools) and the knowledge bases, the
+// providers' status, and a streamed completion (/v1/chat/completions, its SSE body read with
+// eventsource-parser), including Model Garden's stream extension (tool calls, citations).
 
 import type {
   AppendedMessages,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatStreamError,
+  Citation,
   Collection,
   Conversation,
-  ConversationMessage,
   ConversationPatch,
+  ConversationToolCall,
   ConversationWithMessages,
+  LlmModel,
   LlmProviders,
+  ModelGardenStreamEvent,
   ModelSummary,
   NewConversation,
   NewConversationMessage,
 } from '@modelgarden/sdk';
 import { createParser } from 'eventsource-parser';
-import { ApiError, errorFromResponse, networkError } from '../api/api-error';
+import { ApiError } from '../api/api-error';
 import { call } from '../api/client';
-import { currentCsrfToken } from '../auth/session-state';
 
+export type { Citation };
 export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 export type MessageContent = string | ContentPart[];
-
-export interface LlmModel {
-  id: string;
-  owned_by?: string;
-}
-
-/** The /v1 routes are OpenAI's wire format (no SDK method): plain fetch with the session's CSRF token. */
-function v1Headers(): Record<string, string> {
-  const csrf = currentCsrfToken();
-  return csrf ? { 'x-csrf-token': csrf } : {};
-}
 
 export const chatApi = {
   listConversations: (): Promise<Conversation[]> => call((c) => c.listConversations()),
@@ -48,32 +43,13 @@ export const chatApi = {
   /** The registry's models the user may see: the ones with a version can be offered as tools. */
   registryModels: (): Promise<ModelSummary[]> => call((c) => c.listModels()),
   collections: (): Promise<Collection[]> => call((c) => c.listCollections()),
-  async models(): Promise<LlmModel[]> {
-    let res: Response;
-    try {
-      res = await fetch('/v1/models', { headers: { accept: 'application/json' } });
-    } catch {
-      throw networkError();
-    }
-    const text = await res.text();
-    if (!res.ok) throw errorFromResponse(res.status, res.statusText, text);
-    return (JSON.parse(text) as { data: LlmModel[] }).data;
-  },
+  models: (): Promise<LlmModel[]> => call((c) => c.llmModels()),
 };
 
-export interface ChatRequest {
-  model: string;
-  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: MessageContent }>;
-  temperature?: number;
-  /** The gateway runs these registered models as tools and retrieves from these collections. */
-  modelgarden?: { tools?: string[]; collections?: string[] };
-}
+export type ChatRequest = Omit<ChatCompletionRequest, 'stream' | 'stream_options'>;
 
-type MessageExtras = NonNullable<ConversationMessage['extras']>;
 /** A tool call the gateway ran (or is running: no result or error yet), as a stored message keeps it. */
-export type ToolCallView = NonNullable<MessageExtras['toolCalls']>[number];
-/** A passage handed to the LLM as `[marker]`, as the stream's citations chunk lists it. */
-export type Citation = NonNullable<MessageExtras['citations']>[number];
+export type ToolCallView = ConversationToolCall;
 
 /** What a stream yields, in order: text, the gateway's tool calls and their results, citations. */
 export type StreamEvent =
@@ -82,51 +58,19 @@ export type StreamEvent =
   | { type: 'tool_result'; call: ToolCallView }
   | { type: 'citations'; citations: Citation[] };
 
-/** The `modelgarden` object of an extension chunk (docs/tools-and-mcp.md, docs/retrieval.md). */
-type Extension =
-  | {
-      type: 'tool_call' | 'tool_result';
-      id: string;
-      name: string;
-      model?: string | null;
-      arguments?: string;
-      ok?: boolean;
-      result?: unknown;
-      error?: { code: string; message: string };
-    }
-  | { type: 'citations'; citations: Citation[] };
-
-function extensionEvent(ext: Extension): StreamEvent | null {
+function extensionEvent(ext: ModelGardenStreamEvent): StreamEvent {
   if (ext.type === 'citations') return { type: 'citations', citations: ext.citations };
-  if (ext.type !== 'tool_call' && ext.type !== 'tool_result') return null;
-  const call: ToolCallView = {
-    id: ext.id,
-    name: ext.name,
-    model: ext.model ?? null,
-    arguments: ext.arguments ?? '',
+  const call: ToolCallView = { id: ext.id, name: ext.name, model: ext.model, arguments: ext.arguments };
+  if (ext.type === 'tool_call') return { type: 'tool_call', call };
+  return {
+    type: 'tool_result',
+    call: ext.ok ? { ...call, result: ext.result } : { ...call, error: ext.error },
   };
-  if (ext.type === 'tool_result') {
-    if (ext.ok === false) call.error = ext.error ?? { code: 'TOOL_FAILED', message: 'The tool call failed' };
-    else call.result = ext.result;
-  }
-  return { type: ext.type, call };
 }
 
 export interface StreamResult {
   finishReason: string | null;
   usage: { promptTokens: number; completionTokens: number } | null;
-}
-
-/** OpenAI's error shape `{"error": {"message", "code"}}` (the /v1 routes), as an ApiError. */
-function openAiError(status: number, text: string): ApiError {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: string; code?: string | null } };
-    if (body.error?.message)
-      return new ApiError(body.error.code ?? `HTTP_${status}`, body.error.message, status);
-  } catch {
-    // not JSON
-  }
-  return new ApiError(`HTTP_${status}`, `The server answered ${status}`, status);
 }
 
 /**
@@ -135,41 +79,31 @@ function openAiError(status: number, text: string): ApiError {
  * `finishReason: 'stopped'`); an error event mid-stream rejects with its message.
  */
 export async function streamChat(
-  body: ChatRequest,
+  request: ChatRequest,
   onEvent: (event: StreamEvent) => void,
   signal: AbortSignal,
 ): Promise<StreamResult> {
-  let response: Response;
+  let body: ReadableStream<Uint8Array>;
   try {
-    response = await fetch('/v1/chat/completions', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...v1Headers() },
-      body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
-      signal,
-    });
+    body = await call((c) =>
+      c.chatCompletionStream({ ...request, stream_options: { include_usage: true } }, { signal }),
+    );
   } catch (err) {
     if (signal.aborted) return { finishReason: 'stopped', usage: null };
-    throw err instanceof Error && err.name === 'AbortError' ? err : networkError();
+    throw err;
   }
-  if (!response.ok || !response.body) throw openAiError(response.status, await response.text());
 
   const result: StreamResult = { finishReason: null, usage: null };
   let failure: ApiError | null = null;
   const parser = createParser({
     onEvent(event) {
       if (event.data === '[DONE]') return;
-      const chunk = JSON.parse(event.data) as {
-        error?: { message: string; code?: string | null };
-        choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-        usage?: { prompt_tokens: number; completion_tokens: number } | null;
-        modelgarden?: Extension;
-      };
-      if (chunk.error) {
+      const chunk = JSON.parse(event.data) as ChatCompletionChunk | ChatStreamError;
+      if ('error' in chunk) {
         failure = new ApiError(chunk.error.code ?? 'UPSTREAM_ERROR', chunk.error.message, 502);
         return;
       }
-      const extension = chunk.modelgarden && extensionEvent(chunk.modelgarden);
-      if (extension) onEvent(extension);
+      if (chunk.modelgarden) onEvent(extensionEvent(chunk.modelgarden));
       for (const choice of chunk.choices ?? []) {
         if (choice.delta?.content) onEvent({ type: 'text', text: choice.delta.content });
         if (choice.finish_reason) result.finishReason = choice.finish_reason;
@@ -181,12 +115,13 @@ export async function streamChat(
         };
     },
   });
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      parser.feed(value);
+      parser.feed(decoder.decode(value, { stream: true }));
     }
   } catch (err) {
     if (signal.aborted) return { ...result, finishReason: 'stopped' };

@@ -25,7 +25,7 @@ import {
   type ToolCallView,
 } from './chat-api';
 import { ChoicePicker } from './choice-picker';
-import { fromStored, MessageView, type ShownMessage } from './message-view';
+import { fromStored, MessageView, type ShownMessage, textOf } from './message-view';
 import { withToolEvent } from './tool-calls';
 
 /** The answer while it streams in. */
@@ -191,7 +191,11 @@ export function ChatPage() {
         model,
         messages: [
           ...(systemPrompt ? [{ role: 'system' as const, content: systemPrompt }] : []),
-          ...history.map((m) => ({ role: m.role, content: m.content })),
+          ...history.map((m): ChatRequest['messages'][number] =>
+            m.role === 'user'
+              ? { role: 'user', content: m.content }
+              : { role: 'assistant', content: textOf(m.content) },
+          ),
         ],
         ...(temp === null ? {} : { temperature: temp }),
         ...(tools.length > 0 || collections.length > 0

@@ -207,9 +207,9 @@ for (const database of serverDatabases) {
     });
 
     it('refuses bad input with stable codes', async () => {
-      const create = (payload: unknown) => call({ method: 'POST', url: '/api/llm/providers', payload });
+      const create = (payload: object) => call({ method: 'POST', url: '/api/llm/providers', payload });
       const base = { kind: 'openai-compatible', baseUrl: upstream.url };
-      const cases: Array<[unknown, number, string]> = [
+      const cases: Array<[object, number, string]> = [
         [{ ...base, name: 'Bad Name' }, 400, 'INVALID_PROVIDER_NAME'],
         [{ ...base, name: 'has/slash' }, 400, 'INVALID_PROVIDER_NAME'],
         [{ ...base, name: 'x'.repeat(64) }, 400, 'INVALID_PROVIDER_NAME'],
@@ -247,7 +247,7 @@ for (const database of serverDatabases) {
       });
       expect([malformed.status, malformed.body.error.code]).toEqual([400, 'MALFORMED_JSON']);
       expect(malformed.raw).not.toContain(SECRET);
-      const patch = (name: string, payload: unknown) =>
+      const patch = (name: string, payload: object) =>
         call({ method: 'PATCH', url: `/api/llm/providers/${name}`, payload });
       expect((await patch('openai', { enabled: false })).body.error.code).toBe('LLM_CONFIG_READ_ONLY');
       expect((await patch('nobody', { enabled: false })).body.error.code).toBe('PROVIDER_NOT_FOUND');
@@ -267,7 +267,7 @@ for (const database of serverDatabases) {
     });
 
     it('manages aliases over stored providers, checking every deployment', async () => {
-      const create = (payload: unknown) => call({ method: 'POST', url: '/api/llm/aliases', payload });
+      const create = (payload: object) => call({ method: 'POST', url: '/api/llm/aliases', payload });
       const made = await create({
         name: 'team-chat',
         deployments: [{ model: 'local/gpt-local', weight: 3 }, { model: 'openai/gpt-env' }],
@@ -285,7 +285,7 @@ for (const database of serverDatabases) {
         revision: 1,
       });
       expect(await models()).toContain('team-chat');
-      const cases: Array<[unknown, number, string]> = [
+      const cases: Array<[object, number, string]> = [
         [{ name: 'a', deployments: [{ model: 'nobody/x' }] }, 400, 'INVALID_DEPLOYMENT'],
         [{ name: 'a', deployments: [{ model: 'local/no-such-model' }] }, 400, 'INVALID_DEPLOYMENT'],
         [{ name: 'a', deployments: [{ model: 'no-slash' }] }, 400, 'INVALID_DEPLOYMENT'],

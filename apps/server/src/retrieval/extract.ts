@@ -2,12 +2,16 @@
  * Turns an uploaded file into text the chunker reads (markdown-ish: `#` headings, blank lines between
  * paragraphs), refusing what is not what it claims to be. Plain text and markdown are checked as
  * UTF-8 without binary bytes or absurd lines; HTML goes through html-to-text (headings kept as `#`
- * lines, scripts and navigation dropped); PDF through pdfjs-dist's legacy build (Node 20), page by
- * page, with limits on pages and extracted text so a decompression bomb stops early.
+ * lines, scripts and navigation dropped); PDF through pdfjs-dist's legacy build (Node 20) in a thread
+ * of its own (pdf-worker.ts: off the event loop, stopped at a time limit, bounded in heap), with
+ * limits on inflated streams, pages and extracted text so a decompression bomb stops early.
  */
 import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { convert, type FormatCallback } from 'html-to-text';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { workerEntry } from '../worker-entry.js';
+import type { PdfLimits } from './pdf-text.js';
 
 export type MediaType = 'text/plain' | 'text/markdown' | 'text/html' | 'application/pdf';
 
@@ -17,12 +21,21 @@ export interface ExtractLimits {
   /** Extracted text beyond this is refused (PDF or HTML that inflates). */
   maxTextChars: number;
   maxPdfPages: number;
+  /** A PDF's FlateDecode streams together may inflate to at most this (decompression bombs). */
+  maxPdfInflatedBytes: number;
+  /** A PDF is read in a thread of its own, stopped after this long… */
+  pdfTimeoutMs: number;
+  /** …or when its JavaScript heap would pass this. */
+  pdfHeapMb: number;
 }
 
 export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = {
   maxLineChars: 100_000,
   maxTextChars: 5_000_000,
   maxPdfPages: 2_000,
+  maxPdfInflatedBytes: 256 * 1024 * 1024,
+  pdfTimeoutMs: 30_000,
+  pdfHeapMb: 512,
 };
 
 export interface Extracted {
@@ -130,47 +143,74 @@ function htmlToText(html: string): string {
   });
 }
 
-async function pdfToText(name: string, bytes: Uint8Array, limits: ExtractLimits): Promise<string> {
-  if (!startsWith(bytes, [0x25, 0x50, 0x44, 0x46, 0x2d])) throw invalid(name, 'is not a PDF file');
-  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = getDocument({
-    data: new Uint8Array(bytes), // pdf.js takes ownership of (detaches) the buffer it is given
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    stopAtErrors: true,
-    verbosity: 0,
-  });
+/** PDFs read at once; more wait their turn (each reading thread may use up to `pdfHeapMb`). */
+const PDF_THREADS = 2;
+let pdfThreads = 0;
+const waitingForThread: Array<() => void> = [];
+
+async function withPdfThread<T>(run: () => Promise<T>): Promise<T> {
+  if (pdfThreads >= PDF_THREADS) await new Promise<void>((resolve) => waitingForThread.push(resolve));
+  else pdfThreads++;
   try {
-    const doc = await task.promise.catch((e: unknown) => {
-      throw invalid(name, `is not a readable PDF (${e instanceof Error ? e.message : String(e)})`);
-    });
-    if (doc.numPages > limits.maxPdfPages) throw invalid(name, `has more than ${limits.maxPdfPages} pages`);
-    const pages: string[] = [];
-    let total = 0;
-    for (let p = 1; p <= doc.numPages; p++) {
-      const page = await doc.getPage(p);
-      const content = await page.getTextContent().catch((e: unknown) => {
-        throw invalid(name, `has an unreadable page ${p} (${e instanceof Error ? e.message : String(e)})`);
-      });
-      let text = '';
-      for (const item of content.items) {
-        if (!('str' in item)) continue;
-        text += item.str;
-        if (item.hasEOL) text += '\n';
-      }
-      page.cleanup();
-      total += text.length;
-      if (total > limits.maxTextChars)
-        throw invalid(name, `holds more than ${limits.maxTextChars} characters of text`);
-      pages.push(text.trim());
-    }
-    const text = pages.filter((t) => t !== '').join('\n\n');
-    if (text.trim() === '') throw invalid(name, 'holds no text (a scanned PDF needs OCR first)');
-    return text;
+    return await run();
   } finally {
-    await task.destroy();
+    const next = waitingForThread.shift();
+    if (next) next();
+    else pdfThreads--;
   }
+}
+
+/** Reads the PDF in a thread of its own (pdf-worker.ts), within the limits' time and heap. */
+function pdfToText(name: string, bytes: Uint8Array, limits: ExtractLimits): Promise<string> {
+  if (!startsWith(bytes, [0x25, 0x50, 0x44, 0x46, 0x2d])) throw invalid(name, 'is not a PDF file');
+  const copy = new Uint8Array(bytes); // moved to the thread; the caller keeps its own
+  const pdfLimits: PdfLimits = {
+    maxPages: limits.maxPdfPages,
+    maxTextChars: limits.maxTextChars,
+    maxInflatedBytes: limits.maxPdfInflatedBytes,
+  };
+  return withPdfThread(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const entry = workerEntry(import.meta.url, 'pdf-worker');
+        const worker = new Worker(entry.target, {
+          eval: entry.eval,
+          workerData: { bytes: copy, limits: pdfLimits },
+          transferList: [copy.buffer as ArrayBuffer],
+          resourceLimits: { maxOldGenerationSizeMb: limits.pdfHeapMb },
+          stdout: true,
+          stderr: true,
+        });
+        let settled = false;
+        const settle = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          void worker.terminate();
+          fn();
+        };
+        const timer = setTimeout(
+          () =>
+            settle(() => reject(invalid(name, `took longer than ${limits.pdfTimeoutMs / 1000} s to read`))),
+          limits.pdfTimeoutMs,
+        );
+        worker.once('message', (m: { text?: string; refused?: string }) =>
+          settle(() => (m.refused !== undefined ? reject(invalid(name, m.refused)) : resolve(m.text ?? ''))),
+        );
+        worker.once('error', (err: NodeJS.ErrnoException) =>
+          settle(() =>
+            reject(
+              err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+                ? invalid(name, `needs more than ${limits.pdfHeapMb} MB of memory to read`)
+                : invalid(name, `is not a readable PDF (${err.message})`),
+            ),
+          ),
+        );
+        worker.once('exit', (code) =>
+          settle(() => reject(invalid(name, `could not be read (the reader stopped with ${code})`))),
+        );
+      }),
+  );
 }
 
 /**
@@ -195,6 +235,7 @@ export async function extractText(
       break;
     case 'application/pdf':
       text = await pdfToText(name, bytes, limits);
+      if (text.trim() === '') throw invalid(name, 'holds no text (a scanned PDF needs OCR first)');
       assertLines(name, text, limits);
       break;
   }

@@ -8,7 +8,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serverDatabases } from '../../test-support/server-databases.js';
 import { multipart, startTestServer, type TestServer } from '../../test-support/test-server.js';
-import { tinyPdf } from '../../test-support/tiny-pdf.js';
+import { pdfBomb, tinyPdf } from '../../test-support/tiny-pdf.js';
 
 const ADMIN_KEY = 'bootstrap-admin-key-for-collections-tests-012345';
 const PASSWORD = 'a long enough password';
@@ -205,6 +205,15 @@ describe.each(serverDatabases)('knowledge bases on $name', (database) => {
     expect(res.statusCode, res.body).toBe(status);
     expect(res.json().error.code).toBe(code);
   });
+
+  it('refuses a zip bomb inside a pdf with 422 before it is inflated', async () => {
+    const res = await upload('alice', 'handbook', 'bomb.pdf', await pdfBomb(300));
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json().error).toMatchObject({
+      code: 'INVALID_DOCUMENT',
+      message: '"bomb.pdf" inflates to more than 256 MB (a compression bomb?)',
+    });
+  }, 60_000);
 
   it('refuses an upload without a file and bodies that are not multipart', async () => {
     const none = await as('alice', {

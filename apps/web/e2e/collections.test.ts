@@ -29,14 +29,15 @@ The orchid note says <img src="x" onerror="window.__injected = true"> and <b>bol
 `;
 
 async function createUsers(server: TestServer): Promise<void> {
-  for (const [name, team] of [
-    ['alice', 'red'],
-    ['bob', 'blue'],
+  for (const [name, team, role] of [
+    ['alice', 'red', 'member'],
+    ['bob', 'blue', 'member'],
+    ['carol', 'red', 'viewer'],
   ] as const) {
     const { status, body } = await callServer(server, '/api/users', {
       method: 'POST',
       admin: true,
-      body: { name, role: 'member', team, password: PASSWORD },
+      body: { name, role, team, password: PASSWORD },
     });
     if (status !== 201) throw new Error(`creating ${name} answered ${status}: ${JSON.stringify(body)}`);
   }
@@ -149,12 +150,19 @@ describeInBrowser('knowledge bases', { env: adminEnv(), setUp }, (suite) => {
     const upload = page.locator('[data-testid="document-upload"][data-file="moss.md"]');
     await upload
       .getByTestId('document-upload-state')
-      .getByText(/^Sending \d+%$/)
+      .getByText(/^Sending/)
       .waitFor();
     const bar = upload.getByRole('progressbar', { name: 'Upload progress of moss.md' });
-    const percent = Number(await bar.getAttribute('aria-valuenow'));
-    expect(percent).toBeGreaterThanOrEqual(0);
-    expect(percent).toBeLessThan(100);
+    // Read the bar while it is sent: it only moves up, and stops at 100 %.
+    const seen: number[] = [];
+    while ((await upload.getByTestId('document-upload-state').textContent())?.startsWith('Sending')) {
+      seen.push(Number(await bar.getAttribute('aria-valuenow')));
+      await page.waitForTimeout(50);
+    }
+    // (Chromium hands the whole body over at once and reports 100 % early; throttling delays the answer.)
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((p) => p >= 0 && p <= 100)).toBe(true);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
     await upload.getByTestId('document-upload-state').getByText('Sent; ingesting').waitFor();
     expect(await bar.getAttribute('aria-valuenow')).toBe('100');
     await waitReady('moss.md');
@@ -233,6 +241,19 @@ describeInBrowser('knowledge bases', { env: adminEnv(), setUp }, (suite) => {
     await alert.waitFor();
     expect(await alert.getByTestId('error-code').textContent()).toContain('COLLECTION_NOT_FOUND');
     expect(await page.getByText('ferns.md').count()).toBe(0);
+  });
+
+  it('lets a viewer of the team read the collection but offers nothing to change', async () => {
+    const { page, server } = suite;
+    await signIn(page, server, 'carol', PASSWORD);
+    await page.goto(`${server.url}/collections`);
+    await page.locator(`[data-testid="collection-row"][data-collection="${COLLECTION}"]`).waitFor();
+    expect(await page.getByRole('form', { name: 'New collection' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: `Delete ${COLLECTION}` }).count()).toBe(0);
+    await page.getByRole('link', { name: COLLECTION }).click();
+    await waitReady('ferns.md');
+    expect(await page.getByTestId('document-drop-zone').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Delete ferns.md' }).count()).toBe(0);
   });
 
   it("shows the docs collection's evaluation figures, as the server measures them", async () => {

@@ -122,7 +122,7 @@ export function CollectionsPage() {
         title="Knowledge bases"
         subtitle="Collections of documents, searched by full text; chat can answer from them with citations."
       />
-      <CreateCollectionForm />
+      {session?.scopes.includes('models:write') && <CreateCollectionForm />}
       {collections.isPending && <Spinner label="Loading collections" />}
       {collections.error && (
         <ErrorAlert
@@ -133,7 +133,8 @@ export function CollectionsPage() {
       )}
       {collections.data?.length === 0 && (
         <p className="text-sm text-slate-500" data-testid="collections-empty">
-          No collections you may see yet. Create one above.
+          No collections you may see yet.
+          {session?.scopes.includes('models:write') ? ' Create one above.' : ''}
         </p>
       )}
       {collections.data && collections.data.length > 0 && (

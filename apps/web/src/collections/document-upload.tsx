@@ -33,8 +33,10 @@ function UploadLine({ upload }: { upload: Upload }) {
       <div className="flex justify-between gap-3 text-xs">
         <span className="truncate font-mono text-slate-800">{upload.name}</span>
         <span className="shrink-0 text-slate-600" data-testid="document-upload-state">
-          {stateText[upload.state]}
-          {upload.state === 'sending' ? ` ${percent}%` : ''}
+          {upload.state === 'sending' && percent === 100
+            ? 'Sending; waiting for the server'
+            : stateText[upload.state]}
+          {upload.state === 'sending' && percent < 100 ? ` ${percent}%` : ''}
         </span>
       </div>
       {upload.state === 'failed' && upload.error ? (

@@ -3,6 +3,7 @@
 // (?c=) shows the stored conversation, rename and delete; a model's hostile markdown renders inert and
 // code blocks are highlighted. A second suite has no provider at all: the page names the variables.
 
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { finish, paced, say, turn, usage } from '../../server/src/test-support/fake-llm/index.js';
 import {
@@ -14,7 +15,14 @@ import {
   startChatUpstream,
   withoutProviders,
 } from './chat-support.js';
-import { adminEnv, type BrowserSuiteOptions, createUser, describeInBrowser, signIn } from './support.js';
+import {
+  adminEnv,
+  type BrowserSuiteOptions,
+  createUser,
+  describeInBrowser,
+  modelsDir,
+  signIn,
+} from './support.js';
 
 const upstream = startChatUpstream();
 
@@ -80,6 +88,41 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     expect(await page.getByTestId('message-assistant').getByTestId('message-meta').textContent()).toContain(
       'stopped',
     );
+  });
+
+  it('sends the system prompt, the temperature and an attached image, and keeps them', async () => {
+    const { page, server } = suite;
+    const fake = fakeOpenAI(upstream);
+    await openChat(page, server);
+    await page.getByLabel('System prompt').fill('You answer in one word.');
+    await page.getByLabel('Temperature').fill('0.3');
+    await page
+      .getByLabel('Attach images (for models that take them)')
+      .setInputFiles(path.join(modelsDir, 'digits', 'samples', 'digit-7-3.png'));
+    await page.getByText('1 image attached').waitFor();
+    await sendMessage(page, 'Which digit is this?');
+    await page.getByTestId('message-assistant').last().getByText('ok', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+
+    const sent = fake.requestsTo('chat').at(-1)?.body as {
+      temperature: number;
+      messages: Array<{ role: string; content: unknown }>;
+    };
+    expect(sent.temperature).toBe(0.3);
+    expect(sent.messages[0]).toEqual({ role: 'system', content: 'You answer in one word.' });
+    expect(sent.messages[1]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Which digit is this?' },
+        { type: 'image_url', image_url: { url: expect.stringMatching(/^data:image\/png;base64,iVBOR/) } },
+      ],
+    });
+    await page.getByTestId('message-user').last().getByRole('img', { name: 'attachment' }).waitFor();
+
+    await page.reload();
+    await page.getByTestId('message-user').getByRole('img', { name: 'attachment' }).waitFor();
+    expect(await page.getByLabel('System prompt').inputValue()).toBe('You answer in one word.');
+    expect(await page.getByLabel('Temperature').inputValue()).toBe('0.3');
   });
 
   it('keeps what came of an answer the upstream broke off mid-stream, and says so', async () => {

@@ -155,6 +155,7 @@ export class DriftService {
    * database into one row: the row count, each feature's values as one array, and the label counts.
    * The event loop's share stays the same however large the table grows (one small JSON value to
    * parse, statistics over a bounded sample); the index on (model, created_at) finds the rows.
+   * The log stores features as json (cheaper to write than jsonb); the sample converts its rows.
    */
   private async liveSample(
     model: string,
@@ -163,7 +164,7 @@ export class DriftService {
   ): Promise<{ rows: number; features: Record<string, number[]>; labels: Record<string, number> }> {
     const result = await this.db.execute(sql`
       with sample as (
-        select features, label from ${predictionLogs}
+        select features::jsonb as features, label from ${predictionLogs}
         where model = ${model} and version = ${version}
           ${window.from ? sql`and created_at >= ${window.from.toISOString()}::timestamptz` : sql``}
           ${window.to ? sql`and created_at <= ${window.to.toISOString()}::timestamptz` : sql``}

@@ -28,6 +28,7 @@ import type { Queryable } from '../registry/alias-store.js';
 import { type SecretBox, SecretBoxError } from '../security/secret-box.js';
 import type { ModelCatalog } from './catalog.js';
 import { DEFAULT_BASE_URLS } from './providers/index.js';
+import { redactCredential } from './redacting-provider.js';
 import type { LlmProvider } from './spec.js';
 
 type ProviderRow = typeof llmProviders.$inferSelect;
@@ -475,7 +476,7 @@ export class ManagedLlm {
       let built = this.built.get(row.name);
       if (built?.fingerprint !== fingerprint) {
         if (built) this.retire(built.provider);
-        built = { fingerprint, provider: this.o.build(config, timeouts) };
+        built = { fingerprint, provider: redactCredential(this.o.build(config, timeouts), apiKey) };
         this.built.set(row.name, built);
       }
       keep.add(row.name);

@@ -197,6 +197,13 @@ for (const database of serverDatabases) {
       expect(answer.body.choices[0].message.content).toBe('from the stored provider');
       expect(upstream.requestsTo('chat').at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
 
+      // An upstream that quotes the key it was sent: the quote never reaches the caller.
+      upstream.enqueue({ error: { status: 400, message: `the key ${SECRET} may not call this model` } });
+      const quoted = await chat('local/gpt-local');
+      expect(quoted.status).toBe(400);
+      expect(quoted.raw).toContain('may not call this model');
+      expect(quoted.raw).not.toContain(SECRET);
+
       const [row] = await server.context.database.db
         .select()
         .from(llmProviders)

@@ -1,0 +1,45 @@
+/**
+ * A provider whose errors never carry the credential it was built with: an upstream that quotes the
+ * key it was sent (in a 401's message, say) would otherwise put it in an answer, a provider's listing
+ * status and a log line. Used for the providers admins store (llm/managed-llm.ts), whose credentials
+ * are promised never to leave the server.
+ */
+import { type LlmProvider, ProviderError } from './spec.js';
+
+const REDACTED = '[credential]';
+
+/** `provider` with `secret` taken out of every error it throws; itself when there is no secret. */
+export function redactCredential(provider: LlmProvider, secret: string | undefined): LlmProvider {
+  // A very short "key" would also match ordinary text; such keys are not secrets worth the damage.
+  if (!secret || secret.length < 6) return provider;
+  const scrub = (err: unknown): unknown => {
+    if (!(err instanceof Error)) return err;
+    const cause = err.cause instanceof Error ? err.cause.message : '';
+    if (!err.message.includes(secret) && !cause.includes(secret)) return err;
+    const message = err.message.replaceAll(secret, REDACTED);
+    if (!(err instanceof ProviderError)) return new Error(message);
+    const { cause: _dropped, ...details } = err.details;
+    return new ProviderError(err.kind, message, details);
+  };
+  const rethrow = (err: unknown): never => {
+    throw scrub(err);
+  };
+  const embed = provider.embed?.bind(provider);
+  const close = provider.close?.bind(provider);
+  return {
+    name: provider.name,
+    kind: provider.kind,
+    capabilities: provider.capabilities,
+    chat: (request, options) => provider.chat(request, options).catch(rethrow),
+    async *streamChat(request, options) {
+      try {
+        yield* provider.streamChat(request, options);
+      } catch (err) {
+        rethrow(err);
+      }
+    },
+    ...(embed ? { embed: (request, options) => embed(request, options).catch(rethrow) } : {}),
+    listModels: (options) => provider.listModels(options).catch(rethrow),
+    ...(close ? { close } : {}),
+  };
+}

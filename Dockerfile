@@ -45,6 +45,9 @@ COPY --from=build /app/packages/cli/dist packages/cli/dist
 COPY --from=build /app/apps/web/dist apps/web/dist
 COPY apps/server/drizzle apps/server/drizzle
 COPY models models
+# The demo knowledge base (`docs`, seeded on first start) and its shipped evaluation set.
+COPY docs docs
+COPY bench/retrieval-questions.jsonl bench/retrieval-questions.jsonl
 # The image's own `node` user (uid 1000) owns only /data; the code stays root-owned and read-only.
 RUN mkdir -p /data && chown node:node /data
 USER node

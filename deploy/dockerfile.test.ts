@@ -61,8 +61,18 @@ describe.each(['Dockerfile', 'Dockerfile.cuda'])('%s', (name) => {
       'apps/server/drizzle',
       'models/iris/iris.onnx',
       'package-lock.json',
+      'docs/llm.md',
+      'bench/retrieval-questions.jsonl',
     ])
       expect(isIgnored(p), p).toBe(false);
+  });
+
+  it('ships what the demo knowledge base is seeded and evaluated from (docs/ and its question set)', () => {
+    const copied = runtime
+      .filter((s) => s.keyword === 'COPY' && s.flags.from === undefined)
+      .map((s) => s.args);
+    expect(copied).toContain('docs docs');
+    expect(copied).toContain('bench/retrieval-questions.jsonl bench/retrieval-questions.jsonl');
   });
 
   it('builds in one stage and installs only production dependencies in the runtime', () => {

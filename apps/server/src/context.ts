@@ -147,6 +147,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   const llm = createLlmServices(database.db, config.llm, {
     observers: createLlmMetrics(metrics.registry),
     exclusiveDatabase: database.kind === 'pglite',
+    redisUrl: config.redisUrl,
     secretKeys: config.secretKeys,
     onError: (what, err) => logger.warn({ err }, `LLM gateway: ${what} failed`),
   });

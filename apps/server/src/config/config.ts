@@ -23,6 +23,10 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   MAX_UPLOAD_MB: z.coerce.number().positive().max(4096).default(200),
@@ -96,6 +100,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** `REDIS_URL`: where the LLM gateway keeps limits and budgets (llm/redis-limits.ts) instead of the database. */
+  redisUrl: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   /** `auto`: pretty lines when stdout is a terminal, JSON lines otherwise. */
   logFormat: 'auto' | 'json' | 'pretty';
@@ -200,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     host: e.HOST,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),

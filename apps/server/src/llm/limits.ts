@@ -1,5 +1,6 @@
 /**
- * Limits and budgets, held in Postgres so every replica sees the same counts: requests and tokens
+ * Limits and budgets, held in Postgres (or Redis where REDIS_URL is set: redis-limits.ts) so every
+ * replica sees the same counts: requests and tokens
  * per minute, tokens per UTC day and month, per subject (an API key, or a user on a web session).
  * A call first reserves its worst case (prompt tokens + the completion tokens it may use) with one
  * conditional upsert — the row lock makes concurrent reservations take turns and each sees the
@@ -75,6 +76,8 @@ export interface LimitCounter {
     subject: string,
   ): Promise<{ minuteRequests: number; minuteTokens: number; dayTokens: number; monthTokens: number }>;
   flush(): Promise<void>;
+  /** Releases what the store holds open (a Redis connection). */
+  close?(): Promise<void>;
 }
 
 export interface LimitStoreOptions {
@@ -114,14 +117,7 @@ export class LimitStore implements LimitCounter {
    */
   async reserve(subject: string, limits: LlmLimits, tokens: number): Promise<Reservation | null> {
     if (!hasLimits(limits)) return null;
-    const w = windowsAt(this.now());
-    // A request bigger than a whole window can never pass: say so instead of counting it.
-    for (const name of ['tokensPerMinute', 'tokensPerDay', 'tokensPerMonth'] as const) {
-      const limit = limits[name];
-      if (limit !== undefined && tokens > limit) throw limitRefusal(name, w, tokens, limit, this.now());
-    }
-    if (limits.requestsPerMinute !== undefined && limits.requestsPerMinute < 1)
-      throw limitRefusal('requestsPerMinute', w, tokens, limits.requestsPerMinute, this.now());
+    refuseImpossible(limits, tokens, windowsAt(this.now()), this.now());
     // Group commit: reservations that arrive while one of the same subject is being written wait
     // and are then reserved together, in one statement for their sum (each on its own if the sum
     // does not fit), so a burst costs a few round trips instead of one each.
@@ -269,6 +265,16 @@ export class LimitStore implements LimitCounter {
     // A concurrent request took the room between the two statements: the minute's is the likely one.
     return limitRefusal('tokensPerMinute', w, tokens, n(limits.tokensPerMinute) ?? 0, this.now());
   }
+}
+
+/** Throws the refusal for a request no window could ever admit (bigger than a whole limit). */
+export function refuseImpossible(limits: LlmLimits, tokens: number, w: Windows, now: number): void {
+  for (const name of ['tokensPerMinute', 'tokensPerDay', 'tokensPerMonth'] as const) {
+    const limit = limits[name];
+    if (limit !== undefined && tokens > limit) throw limitRefusal(name, w, tokens, limit, now);
+  }
+  if (limits.requestsPerMinute !== undefined && limits.requestsPerMinute < 1)
+    throw limitRefusal('requestsPerMinute', w, tokens, limits.requestsPerMinute, now);
 }
 
 /** The first limit that one more request of `tokens` would break, with its value; undefined when all allow it. */

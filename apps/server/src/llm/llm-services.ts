@@ -4,6 +4,7 @@
  * the gateway. context.ts calls this; anything else that needs to call a model (the tool loop, MCP)
  * takes the gateway from the context.
  */
+import { Redis } from 'ioredis';
 import type { LlmConfig, LlmProviderConfig } from '../config/llm-config.js';
 import type { Db } from '../db/database.js';
 import { SecretBox } from '../security/secret-box.js';
@@ -13,6 +14,7 @@ import { type GatewayObserver, LlmGateway } from './gateway.js';
 import { KeySettingsStore } from './key-settings.js';
 import { type LimitCounter, LimitStore } from './limits.js';
 import { ExclusiveLimitStore } from './local-limits.js';
+import { RedisLimitStore } from './redis-limits.js';
 import { ManagedLlm } from './managed-llm.js';
 import { createProvider, type ProviderConfig } from './providers/index.js';
 import { LlmRouter, type RouterObserver } from './router.js';
@@ -47,6 +49,8 @@ export interface LlmServiceOptions {
    * written behind (local-limits.ts). Otherwise every reservation is a conditional upsert.
    */
   exclusiveDatabase?: boolean;
+  /** REDIS_URL: limits and budgets are counted in Redis (redis-limits.ts), whatever the database. */
+  redisUrl?: string | undefined;
   /** Seals the credentials admins store (MODELGARDEN_SECRET_KEY); without a key none can be stored. */
   secretKeys?: { current: Buffer | undefined; previous: Buffer[] };
   /** How often another replica's provider and alias changes are looked for (shared database only). */
@@ -94,9 +98,11 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
     now: options.clock ? () => options.clock!.now() : Date.now,
     onError: (err: unknown) => options.onError?.('writing LLM limit counters', err),
   };
-  const limits: LimitCounter = options.exclusiveDatabase
-    ? new ExclusiveLimitStore(db, limitOptions)
-    : new LimitStore(db, limitOptions);
+  const limits: LimitCounter = options.redisUrl
+    ? new RedisLimitStore(new Redis(options.redisUrl, { enableAutoPipelining: true }), limitOptions)
+    : options.exclusiveDatabase
+      ? new ExclusiveLimitStore(db, limitOptions)
+      : new LimitStore(db, limitOptions);
   const keySettings = new KeySettingsStore(db);
   const usage = new UsageLog(db, { onError: (err) => options.onError?.('writing LLM usage', err) });
   const gateway = new LlmGateway({
@@ -135,6 +141,7 @@ export function createLlmServices(db: Db, config: LlmConfig, options: LlmService
       catalog.close();
       await managed.close();
       await limits.flush().catch(() => {});
+      await limits.close?.().catch(() => {});
       await usage.close();
       await Promise.all(providers.map((p) => p.close?.().catch(() => {})));
     },

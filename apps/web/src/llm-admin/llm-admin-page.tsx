@@ -143,7 +143,7 @@ export function LlmAdminPage() {
     enabled: isAdmin,
     // A provider being listed shows its model count once it is done.
     refetchInterval: (q) =>
-      q.state.data?.providers.some((p) => p.state === 'active' && !p.listedAt) ? 1000 : false,
+      q.state.data?.providers.some((p) => p.state === 'active' && !p.listedAt && !p.error) ? 1000 : false,
   });
   const aliases = useQuery({ queryKey: ALIASES_KEY, queryFn: llmAdminApi.aliases, enabled: isAdmin });
   const models = useQuery({

@@ -1,13 +1,51 @@
 /**
  * Budgets under load, end to end: many concurrent chat requests from one key against a small daily
- * budget never spend more than it, on PGlite and on the Postgres server (TEST_DATABASE_URL).
+ * budget never spend more than it, on PGlite and on the Postgres server (TEST_DATABASE_URL), and
+ * with the counters in Redis (REDIS_URL: TEST_REDIS_URL or the local 127.0.0.1:6379, when one answers).
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finish, say, turn, usage } from '../../test-support/fake-llm/index.js';
 import { ADMIN_KEY, type GatewayFixture, startGateway } from '../../test-support/llm-gateway.js';
 import { serverBackends } from '../../test-support/registry-backends.js';
 
-for (const backend of serverBackends) {
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+async function redisAnswers(): Promise<boolean> {
+  const probe = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+const withRedis = (await redisAnswers())
+  ? serverBackends.slice(0, 1).map((b) => ({
+      name: `${b.name}, counters in Redis`,
+      async open() {
+        const opened = await b.open();
+        return { ...opened, env: { ...opened.env, REDIS_URL: redisUrl } };
+      },
+      /** A fresh database numbers its keys from 1 again: an earlier run's counter must not count. */
+      async reset(keyId: number) {
+        const redis = new Redis(redisUrl);
+        await redis.del(`modelgarden:llm:limits:key:${keyId}`);
+        redis.disconnect();
+      },
+    }))
+  : [];
+
+const backends: Array<(typeof withRedis)[number] | (typeof serverBackends)[number]> = [
+  ...serverBackends,
+  ...withRedis,
+];
+for (const backend of backends) {
   describe(`token budgets on ${backend.name}`, () => {
     let g: GatewayFixture;
     let drop: () => Promise<void>;
@@ -24,6 +62,7 @@ for (const backend of serverBackends) {
     it('concurrent requests never overspend a daily budget', async () => {
       const budget = 400;
       const k = await g.key();
+      if ('reset' in backend) await backend.reset(k.id);
       const put = await fetch(`${g.url}/api/llm/keys/${k.id}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },

@@ -37,7 +37,8 @@ export async function uploadDocuments(
       // The collection itself is missing or hidden, or the key may not write: no point going on.
       if (!(error instanceof ModelGardenApiError) || !documentRefusal(error)) throw error;
       refused += 1;
-      console.error(`error [${error.code}]: ${basename(file)}: ${error.message}`);
+      const about = error.message.includes(basename(file)) ? '' : `${basename(file)}: `;
+      console.error(`error [${error.code}]: ${about}${error.message}`);
     }
   }
 

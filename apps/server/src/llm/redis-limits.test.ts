@@ -7,24 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelGardenError } from '../errors/model-garden-error.js';
+import { redisAnswers, redisTestUrl } from '../test-support/redis.js';
 import type { Reservation } from './limits.js';
 import { RedisLimitStore } from './redis-limits.js';
 
-const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function reachable(): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const available = await reachable();
+const url = redisTestUrl;
+const available = await redisAnswers();
 
 describe.skipIf(!available)(`RedisLimitStore on ${url}`, () => {
   // Every run counts under its own prefix, so runs (and the tests of a run) never share a counter.

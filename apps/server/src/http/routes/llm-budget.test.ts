@@ -7,24 +7,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finish, say, turn, usage } from '../../test-support/fake-llm/index.js';
 import { ADMIN_KEY, type GatewayFixture, startGateway } from '../../test-support/llm-gateway.js';
+import { redisAnswers, redisTestUrl } from '../../test-support/redis.js';
 import { serverBackends } from '../../test-support/registry-backends.js';
 
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+const redisUrl = redisTestUrl;
 const withRedis = (await redisAnswers())
   ? serverBackends.slice(0, 1).map((b) => ({
       name: `${b.name}, counters in Redis`,

@@ -13,7 +13,14 @@ import {
   sendMessage,
   startChatUpstream,
 } from './chat-support.js';
-import { describeInBrowser } from './support.js';
+import { callServer, describeInBrowser, type TestServer } from './support.js';
+
+/** A note whose text holds markup that must never become elements when its passage is shown. */
+const HOSTILE_NOTE = `# Orchid care
+
+Mist the orchids twice a week. <img src="x" onerror="window.__pwned = true"> <b>never</b> soak them.
+<script>window.__pwned = true</script>
+`;
 
 const SETOSA = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
 
@@ -146,4 +153,52 @@ describeInBrowser('chat page with tools and collections', upstream.suiteOptions,
       citation!.text,
     );
   });
+
+  it('shows a passage holding markup as text: no element, no handler runs', async () => {
+    const { page, server } = suite;
+    const created = await callServer(server, '/api/collections', {
+      method: 'POST',
+      admin: true,
+      body: { name: 'orchids', visibility: 'public' },
+    });
+    expect(created.status).toBe(201);
+    const form = new FormData();
+    form.append('file', new Blob([HOSTILE_NOTE], { type: 'text/markdown' }), 'orchid-care.md');
+    const uploaded = await callServer<{ id: string }>(server, '/api/collections/orchids/documents', {
+      method: 'POST',
+      admin: true,
+      body: form,
+    });
+    expect([201, 202]).toContain(uploaded.status);
+    await documentReady(server, 'orchids', uploaded.body.id);
+
+    const fake = fakeOpenAI(upstream);
+    fake.enqueue(turn(say('Mist the orchids twice a week [1].'), finish('stop')));
+    await openChat(page, server);
+    await pick(page, 'collection-picker', 'orchids');
+    await sendMessage(page, 'How often should I mist my orchids?');
+    const answer = page.getByTestId('message-assistant').last();
+    await answer.locator('a[data-citation="1"]').click();
+    const passage = answer.getByTestId('citation-passage');
+    await passage.waitFor();
+    expect(await passage.locator('blockquote').textContent()).toContain('<img src="x" onerror=');
+    expect(await passage.locator('img, script, b').count()).toBe(0);
+    await answer.getByTestId('citation-source').first().hover();
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
+  });
 });
+
+/** Waits until an uploaded document is ingested. */
+async function documentReady(server: TestServer, collection: string, id: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { body } = await callServer<{ status: string; error?: string }>(
+      server,
+      `/api/collections/${collection}/documents/${id}`,
+      { admin: true },
+    );
+    if (body.status === 'ready') return;
+    if (body.status === 'failed') throw new Error(`ingesting ${id} failed: ${JSON.stringify(body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${id} was not ingested in time`);
+}

@@ -232,6 +232,12 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     expect(await code.textContent()).toBe('def add(a, b):\n    return a + b');
     expect(await code.locator('.hljs-keyword').allTextContents()).toEqual(['def', 'return']);
     expect(await code.locator('.hljs-title').first().textContent()).toBe('add');
+    // …and coloured: a keyword's colour is not the code's own.
+    const colours = await code.evaluate((el) => ({
+      code: getComputedStyle(el).color,
+      keyword: getComputedStyle(el.querySelector('.hljs-keyword') as Element).color,
+    }));
+    expect(colours.keyword).not.toBe(colours.code);
   });
 });
 

@@ -5,7 +5,19 @@
 import { Link } from 'react-router-dom';
 import type { Citation } from './chat-api';
 
+/** The passage's heading path without the document's name it starts with. */
+function sectionOf(citation: Citation): string {
+  const heading = citation.heading ?? '';
+  const prefix = `${citation.documentName} › `;
+  return heading.startsWith(prefix)
+    ? heading.slice(prefix.length)
+    : heading === citation.documentName
+      ? ''
+      : heading;
+}
+
 export function CitationPassage({ citation, onClose }: { citation: Citation; onClose: () => void }) {
+  const section = sectionOf(citation);
   return (
     <div
       className="mt-2 rounded-md border border-sky-200 bg-sky-50 p-3 text-xs text-slate-800"
@@ -15,7 +27,7 @@ export function CitationPassage({ citation, onClose }: { citation: Citation; onC
       <div className="flex items-start gap-2">
         <p className="flex-1 font-medium">
           [{citation.marker}] <span data-testid="citation-document">{citation.documentName}</span>
-          {citation.heading && <span className="font-normal text-slate-500"> · {citation.heading}</span>}
+          {section && <span className="font-normal text-slate-500"> › {section}</span>}
           <span className="font-normal text-slate-500">
             {' '}
             in{' '}

@@ -13,6 +13,8 @@ import sql from 'highlight.js/lib/languages/sql';
 import typescript from 'highlight.js/lib/languages/typescript';
 import { Marked, type TokenizerAndRendererExtension } from 'marked';
 import { type MouseEvent, useMemo } from 'react';
+import 'highlight.js/styles/github-dark.css';
+import './markdown.css';
 
 hljs.registerLanguage('bash', bash);
 hljs.registerLanguage('javascript', javascript);

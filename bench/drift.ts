@@ -62,7 +62,7 @@ export async function runDrift(dir: string): Promise<void> {
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   const run = async (name: string, url: string | undefined) => {
     const database = await openDatabase({ url, dataDir: path.join(dir, `drift-${name.length}`) });
-    const logs = new PredictionLogService(database.db);
+    const logs = new PredictionLogService(database);
     const drift = new DriftService(database.db, logs);
     try {
       await drift.setReferenceFromCsv('iris', 1, csv, FEATURES);

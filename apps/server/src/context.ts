@@ -124,7 +124,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   }
   const metrics = createMetrics();
   const tracing = createTracing({ ...config.otel, serviceVersion: SERVICE_VERSION });
-  const observability = createObservability(database.db, metrics, logger, config.jobs);
+  const observability = createObservability(database, metrics, logger, config.jobs);
   const sessionOptions = {
     ...(config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {}),
     executionProviders: config.ortExecutionProviders,

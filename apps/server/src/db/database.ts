@@ -9,6 +9,8 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -16,6 +18,7 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { initPgliteDir, PgliteThreadClient } from './pglite-client.js';
 import { PGLITE_TEMPLATE } from './pglite-template.js';
 import { TracedClient, traceBackendQueries } from './query-spans.js';
@@ -26,6 +29,12 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /**
+   * Bulk-loads rows in PostgreSQL's binary COPY format (header, rows, trailer) into `target`, a
+   * trusted `table (column, …)` text: `COPY … FROM STDIN` on a server (pg-copy-streams), `COPY …
+   * FROM '/dev/blob'` in PGlite's thread. One statement: all rows or none.
+   */
+  copyBinary(target: string, data: Uint8Array): Promise<void>;
   /** Cheap round trip used by the readiness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -122,6 +131,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       db: db as unknown as Db,
       kind: 'postgres',
+      copyBinary: async (target, data) => {
+        const client = await pool.connect();
+        try {
+          const copy = client.query(copyFrom(`copy ${target} from stdin with (format binary)`));
+          await pipeline(Readable.from([data]), copy);
+          client.release();
+        } catch (err) {
+          client.release(err as Error); // a connection left mid-COPY is not reused
+          throw err;
+        }
+      },
       ping: async () => {
         await db.execute(sql`select 1`);
       },
@@ -137,6 +157,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db: db as unknown as Db,
     kind: 'pglite',
+    copyBinary: (target, data) => client.copyBinary(target, data),
     ping: async () => {
       await client.query('select 1');
     },

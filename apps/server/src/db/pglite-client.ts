@@ -90,13 +90,13 @@ export class PgliteThreadClient implements PgliteQueries {
     return new PgliteThreadClient(await startWorker({ dataDir, migrationsFolder, initOnly: false }));
   }
 
-  private call<T>(request: Request): Promise<T> {
+  private call<T>(request: Request, transfer?: ArrayBuffer[]): Promise<T> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     if (this.pending.size === 0) this.worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id } as PgliteRequest);
+      this.worker.postMessage({ ...request, id } as PgliteRequest, transfer);
     });
   }
 
@@ -127,6 +127,23 @@ export class PgliteThreadClient implements PgliteQueries {
 
   exec(sql: string): Promise<PgliteResults[]> {
     return this.top.exec(sql);
+  }
+
+  /**
+   * Runs `COPY target FROM '/dev/blob' (FORMAT binary)` on `data` (see Database.copyBinary). The
+   * bytes move to the thread without a copy when `data` spans its whole buffer (which is then
+   * detached here); a view into a larger buffer is copied.
+   */
+  async copyBinary(target: string, data: Uint8Array): Promise<void> {
+    const own =
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength &&
+      data.buffer instanceof ArrayBuffer;
+    const bytes = own ? data : data.slice();
+    await this.call(
+      { op: 'copy', sql: `copy ${target} from '/dev/blob' with (format binary)`, data: bytes, tx: 0 },
+      [bytes.buffer as ArrayBuffer],
+    );
   }
 
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */

@@ -25,6 +25,8 @@ export type PgliteRequest =
       tx: number;
     }
   | { id: number; op: 'exec'; sql: string; tx: number }
+  /** `sql` is a `COPY … FROM '/dev/blob'`; `data` becomes the blob it reads (transferred, not copied). */
+  | { id: number; op: 'copy'; sql: string; data: Uint8Array; tx: number }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'close' };

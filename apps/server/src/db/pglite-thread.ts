@@ -108,6 +108,12 @@ function serve(pg: PGlite): void {
           result: rs.map((r) => ({ rows: r.rows, affectedRows: r.affectedRows, fields: r.fields })),
         };
       }
+      case 'copy': {
+        const on = target(m.tx);
+        if (!on) throw new Error(`transaction ${m.tx} is not open`);
+        const r = await on.query(m.sql, [], { blob: new Blob([m.data]) });
+        return { id: m.id, ok: true, result: { rows: [], affectedRows: r.affectedRows, fields: [] } };
+      }
       case 'begin':
         await begin(m.id);
         return { id: m.id, ok: true };

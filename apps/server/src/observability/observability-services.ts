@@ -3,7 +3,7 @@
  * jobs: the retention cleanup and the periodic drift reports that keep the PSI gauges current.
  */
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { isModelGardenError } from '../errors/model-garden-error.js';
 import { DriftService } from './drift-service.js';
 import { LiveMetrics } from './live-metrics.js';
@@ -25,14 +25,14 @@ export interface ObservabilityServices {
 }
 
 export function createObservability(
-  db: Db,
+  database: Database,
   metrics: Metrics,
   logger: Logger,
   options: ObservabilityOptions,
 ): ObservabilityServices {
   let lastDropLine = 0;
   let droppedUnlogged = 0;
-  const predictionLogs = new PredictionLogService(db, {
+  const predictionLogs = new PredictionLogService(database, {
     onError: (err) => logger.error({ err }, 'prediction log write failed'),
     // A drop is an error: counted at once, logged at most once a second with the count since.
     onDrop: (count) => {
@@ -44,7 +44,7 @@ export function createObservability(
       droppedUnlogged = 0;
     },
   });
-  const drift = new DriftService(db, predictionLogs, (report) => {
+  const drift = new DriftService(database.db, predictionLogs, (report) => {
     for (const f of report.features) {
       metrics.driftPsi.set(
         { model: report.model, version: String(report.version), feature: f.feature },

@@ -37,7 +37,7 @@ describe.each(backends)('PredictionLogService on $name', (backend) => {
     const opened = await backend.open(dir);
     database = opened.database;
     cleanup = opened.cleanup;
-    logs = new PredictionLogService(database.db, { flushIntervalMs: 60_000 });
+    logs = new PredictionLogService(database, { flushIntervalMs: 60_000 });
   });
   afterAll(async () => {
     await logs?.close();
@@ -54,7 +54,7 @@ describe.each(backends)('PredictionLogService on $name', (backend) => {
     expect(await logs.enabledModels()).toEqual(['m']);
   });
 
-  it('writes every field of a batch as it was recorded (one INSERT from a JSON array)', async () => {
+  it('writes every field of a batch as it was recorded (one binary COPY)', async () => {
     const at = new Date('2026-11-29T10:11:12.345Z');
     const odd: PredictionLogEntry = {
       model: 'fields',
@@ -99,7 +99,7 @@ describe.each(backends)('PredictionLogService on $name', (backend) => {
 
   it('drops entries instead of growing without bound when the buffer is full, and reports the count', async () => {
     let reported = 0;
-    const small = new PredictionLogService(database.db, {
+    const small = new PredictionLogService(database, {
       maxBuffer: 3,
       flushIntervalMs: 60_000,
       onDrop: (n) => {
@@ -116,7 +116,7 @@ describe.each(backends)('PredictionLogService on $name', (backend) => {
   });
 
   it('sizes its buffer from rate × lag and writes in batches of flushRows while a burst arrives', async () => {
-    const burst = new PredictionLogService(database.db, {
+    const burst = new PredictionLogService(database, {
       flushIntervalMs: 60_000,
       flushRows: 500,
       maxRowsPerSecond: 2_000,
@@ -142,5 +142,41 @@ describe.each(backends)('PredictionLogService on $name', (backend) => {
     expect(first.items.map((r) => r.id)).toEqual([...first.items.map((r) => r.id)].sort((a, b) => b - a));
     expect(second.items[0]!.id).toBeLessThan(first.items[2]!.id);
     expect((await logs.query({ model: 'paged', label: 'odd' })).items).toHaveLength(3);
+  });
+
+  // After the retention test: its 1969 row would count among the expired ones there.
+  it('keeps what JSON and text cannot carry as they are: NaN as null, far dates, non-ASCII, backslashes and tabs', async () => {
+    const old = new Date('1969-07-20T20:17:40.123Z'); // before PostgreSQL's 2000 epoch and Unix's
+    const far = new Date('2262-04-11T23:47:16.854Z');
+    logs.record({
+      ...entry('edge', old, 'tab\there'),
+      requestId: 'r\\n\n\u00e9\u{1F600}',
+      latencyMs: Number.NaN,
+      features: { 'x\ty': Number.NaN, ünï: Number.POSITIVE_INFINITY, z: -0.1 },
+    });
+    // U+0000 and lone surrogates (which PostgreSQL text or jsonb refuse) fail no batch: U+FFFD.
+    logs.record({
+      ...entry('edge', far, 'nul\0'),
+      requestId: 'r\0',
+      latencyMs: 123456.5,
+      features: { 'k\0': 1, '\ud800': 2 },
+    });
+    await logs.flush();
+    const { items } = await logs.query({ model: 'edge' });
+    expect(items.map((r) => r.createdAt)).toEqual([far.toISOString(), old.toISOString()]);
+    expect(items[1]).toMatchObject({
+      requestId: 'r\\n\n\u00e9\u{1F600}',
+      label: 'tab\there',
+      output: { label: 'tab\there', probability: 0.9 },
+      features: { 'x\ty': null, ünï: null, z: -0.1 },
+    });
+    expect(items[1]!.latencyMs).toBeNaN();
+    expect(items[0]).toMatchObject({
+      requestId: 'r\ufffd',
+      label: 'nul\ufffd',
+      output: { label: 'nul\ufffd' },
+      features: { 'k\ufffd': 1, '\ufffd': 2 },
+      latencyMs: 123456.5,
+    });
   });
 });

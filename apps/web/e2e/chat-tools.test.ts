@@ -137,7 +137,10 @@ describeInBrowser('chat page with tools and collections', upstream.suiteOptions,
     expect(citation).toMatchObject({ marker: 1, collection: 'docs' });
     expect(context).toContain(`[1] `);
     expect(context).toContain(citation!.text);
-    expect(await marker.getAttribute('title')).toBe(citation!.documentName);
+    // Hovering the marker names the document and starts the passage.
+    const hover = (await marker.getAttribute('title')) ?? '';
+    expect(hover.startsWith(`${citation!.documentName}: `)).toBe(true);
+    expect(citation!.text.replace(/\s+/g, ' ')).toContain(hover.slice(citation!.documentName.length + 2, 80));
 
     await marker.click();
     const passage = answer.getByTestId('citation-passage');

@@ -93,12 +93,19 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   }
 });
 
-type Cited = { marker: number; documentName: string };
+type Cited = { marker: number; documentName: string; text: string };
+
+/** What hovering a marker shows: the document's name and the passage's start. */
+const HOVER_CHARS = 280;
+function hoverText(c: Cited): string {
+  const passage = c.text.replace(/\s+/g, ' ').trim();
+  return `${c.documentName}: ${passage.length > HOVER_CHARS ? `${passage.slice(0, HOVER_CHARS)}…` : passage}`;
+}
 const NO_CITATIONS: readonly Cited[] = [];
 
 /**
  * An answer's markdown. `citations`: the passages it may cite as `[marker]`; a click on a marker
- * calls `onCite`, hovering one shows its document's name.
+ * calls `onCite`, hovering one shows its document's name and the passage's start.
  * @example <Markdown text={answer} citations={citations} onCite={(n) => setOpen(n)} />
  */
 export function Markdown({
@@ -111,7 +118,7 @@ export function Markdown({
   onCite?: (marker: number) => void;
 }) {
   const html = useMemo(
-    () => renderMarkdown(text, new Map(citations.map((c) => [c.marker, c.documentName]))),
+    () => renderMarkdown(text, new Map(citations.map((c) => [c.marker, hoverText(c)]))),
     [text, citations],
   );
   const onClick = (event: MouseEvent<HTMLDivElement>) => {

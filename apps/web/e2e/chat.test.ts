@@ -163,6 +163,22 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     expect(status).toBe(404);
   });
 
+  it('tells a viewer, whose role may not chat, so and offers no way to send', async () => {
+    const { browser, server } = suite;
+    await createUser(server, { name: 'watcher', role: 'viewer', password: CHAT_USER.password });
+    const page = await browser.newPage();
+    try {
+      await signIn(page, server, 'watcher', CHAT_USER.password);
+      await page.goto(`${server.url}/chat`);
+      await page.getByTestId('chat-not-allowed').waitFor();
+      expect(await page.getByTestId('chat-not-allowed').textContent()).toContain('chat');
+      expect(await page.getByRole('button', { name: 'Send' }).count()).toBe(0);
+      expect(await page.getByLabel('Message').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('renders a model’s script, event handlers and javascript: links inert', async () => {
     const { page, server } = suite;
     const fake = fakeOpenAI(upstream);

@@ -77,6 +77,19 @@ export function NoProvider() {
   );
 }
 
+/** A signed-in user whose role has no `chat` scope (viewers): said, and nothing to send. */
+function NotAllowed() {
+  return (
+    <div
+      className="rounded-lg border border-slate-300 bg-white p-4 text-sm text-slate-700"
+      data-testid="chat-not-allowed"
+    >
+      Your account may not chat with the models: that needs the <span className="font-mono">chat</span> scope,
+      which members and admins have. Ask an admin to change your role.
+    </div>
+  );
+}
+
 export function ChatPage() {
   const queryClient = useQueryClient();
   const [params, setParams] = useSearchParams();
@@ -309,6 +322,8 @@ export function ChatPage() {
         />
         {providers.isError ? (
           <ErrorAlert error={toApiError(providers.error)} title="The LLM providers could not be read" />
+        ) : conversations.isError && toApiError(conversations.error).status === 403 ? (
+          <NotAllowed />
         ) : !configured ? (
           <NoProvider />
         ) : (

@@ -271,8 +271,8 @@ export function ChatPage() {
   if (providers.isLoading) return <Spinner label="Loading" />;
 
   return (
-    <div className="flex gap-6">
-      <aside className="w-64 shrink-0 space-y-2" data-testid="conversation-list">
+    <div className="flex flex-col gap-6 md:flex-row">
+      <aside className="w-full shrink-0 space-y-2 md:w-64" data-testid="conversation-list">
         <Button variant="secondary" className="w-full" onClick={() => setParams({})} disabled={streaming}>
           New chat
         </Button>

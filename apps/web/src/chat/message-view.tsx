@@ -49,8 +49,8 @@ export function MessageView({ message, streaming = false }: { message: ShownMess
     <div
       className={
         message.role === 'user'
-          ? 'ml-12 rounded-lg bg-emerald-50 p-3'
-          : 'mr-12 rounded-lg bg-white p-3 shadow-sm'
+          ? 'ml-4 rounded-lg bg-emerald-50 p-3 sm:ml-12'
+          : 'mr-4 rounded-lg bg-white p-3 shadow-sm sm:mr-12'
       }
       data-testid={streaming ? 'message-streaming' : `message-${message.role}`}
     >

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- tiny batching cnn overload | logging | drift | startup | llm | llm-soak]`: runs each benchmark side by side in one
+ * `npm run bench [-- tiny batching cnn overload | logging | drift | startup | llm | llm-soak | retrieval]`: runs each benchmark side by side in one
  * invocation, servers in their own processes, load from wrk (a separate process), on loopback.
  * BENCH_SECONDS sets each measurement's length (default 10); benchmark 1 splits it over BENCH_ROUNDS
  * interleaved rounds per system (default 5).
@@ -15,6 +15,7 @@ import { haveWrk } from './lib/wrk.js';
 import { runLlm, runLlmSoak } from './llm.js';
 import { runLogging } from './logging.js';
 import { runOverload } from './overload.js';
+import { runRetrieval } from './retrieval.js';
 import { runStartup } from './startup.js';
 import { runTiny } from './tiny.js';
 
@@ -28,17 +29,19 @@ const ALL = {
   startup: runStartup,
   llm: runLlm,
   'llm-soak': runLlmSoak,
+  retrieval: runRetrieval,
 } as const;
 /** Run only when named: they measure the prediction log, drift and start-up, not serving. */
-const ON_REQUEST = new Set(['logging', 'drift', 'startup', 'llm', 'llm-soak']);
+const ON_REQUEST = new Set(['logging', 'drift', 'startup', 'llm', 'llm-soak', 'retrieval']);
 const chosen = process.argv.slice(2).filter((a) => a in ALL) as Array<keyof typeof ALL>;
 const names =
   chosen.length > 0
     ? chosen
     : (Object.keys(ALL) as Array<keyof typeof ALL>).filter((n) => !ON_REQUEST.has(n));
 
-// The LLM gateway benchmark drives its own load (streams need an SSE client), not wrk.
-if (names.some((n) => n !== 'llm' && n !== 'llm-soak') && !(await haveWrk())) {
+// The LLM gateway benchmark drives its own load (streams need an SSE client), and the retrieval one
+// calls the service in-process: neither needs wrk.
+if (names.some((n) => n !== 'llm' && n !== 'llm-soak' && n !== 'retrieval') && !(await haveWrk())) {
   print('wrk is not installed (apt-get install -y wrk); every benchmark needs it, so none ran.');
   process.exit(0);
 }

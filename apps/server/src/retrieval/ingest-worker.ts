@@ -108,10 +108,17 @@ export class IngestWorker {
   }
 
   private async loop(): Promise<void> {
+    let ingested = 0;
     for (;;) {
       if (this.stopped) return;
       const claim = await this.claim();
-      if (!claim) return;
+      if (!claim) {
+        // Fresh planner statistics once a batch of documents is in: the embedded database has no
+        // autovacuum, and search's plan (GIN or a scan, per term) depends on them.
+        if (ingested > 0) await this.db.execute(sql`analyze chunks`).catch(() => {});
+        return;
+      }
+      ingested++;
       // Claimed more often than it may be tried: earlier runs died mid-document (killed, out of
       // memory) without recording a failure. Stop here rather than crash again on every start.
       if (claim.attempts > this.options.maxAttempts)

@@ -39,10 +39,19 @@ const K1 = 1.2;
 const B = 0.75;
 /** A heading occurrence of a term counts as this many in the text (BM25F's field weight). */
 const HEADING_WEIGHT = 2;
+/**
+ * Chunks scored in full: the ones matching the most (rarest) query terms, by the sum of their idf.
+ * Reading a chunk's term frequencies means unpacking its tsvector, so common words would otherwise
+ * make every query read most of the collection.
+ */
+const CANDIDATES = 300;
 
 /**
  * Full-text search: the OR of the query's terms, scored as BM25 over PostgreSQL's own lexemes
- * (english stemming and stop words from `to_tsvector`), with heading occurrences weighted.
+ * (english stemming and stop words from `to_tsvector`), with heading occurrences weighted: the
+ * CANDIDATES chunks that match the most idf first, then their term frequencies and lengths. A term
+ * of several lexemes (`MAX_UPLOAD_MB`, a hyphenated word) matches as PostgreSQL's phrase and counts
+ * its rarest lexeme's frequency.
  */
 export async function searchFullText(
   db: Db,
@@ -52,31 +61,47 @@ export async function searchFullText(
 ): Promise<RankedChunk[]> {
   const terms = queryTerms(query);
   if (terms.length === 0) return [];
+  // One branch per term, its tsquery a constant of the statement: the planner then reads each
+  // term's chunks from the GIN index instead of testing every chunk against every term.
+  const perTerm = sql.join(
+    terms.map(
+      (t, i) =>
+        sql`select ${i}::int as i, c.id from chunks c where c.collection_id = ${collectionId} and c.tsv @@ websearch_to_tsquery('english', ${t})`,
+    ),
+    sql` union all `,
+  );
   const result = await db.execute(sql`
-    with stats as (
-      select count(*)::float8 as n, greatest(avg(length(tsv)), 1)::float8 as avglen
+    with stats as materialized (
+      select count(*)::float8 as n, greatest(avg(octet_length(text)), 1)::float8 as avglen
       from chunks where collection_id = ${collectionId}
-    ), terms as (
-      select distinct on (q::text) q,
-        array(select lexeme from unnest(to_tsvector('english', t))) as lexemes
+    ), terms as materialized (
+      select (x.ord - 1)::int as i, x.q::text as q,
+        array(select lexeme from unnest(to_tsvector('english', x.t))) as lexemes
       from (
-        select t, websearch_to_tsquery('english', t) as q
-        from jsonb_array_elements_text(${JSON.stringify(terms)}::jsonb) t
-      ) x where numnode(q) > 0
-    ), weighted as (
-      select terms.q, terms.lexemes, ln(1 + (stats.n - d.df + 0.5) / (d.df + 0.5)) as idf
-      from terms, stats,
-        lateral (select count(*)::float8 as df from chunks c where c.collection_id = ${collectionId} and c.tsv @@ terms.q) d
-      where d.df > 0
-    ), hits as (
-      select c.id, length(c.tsv)::float8 as len, w.idf,
+        select t, ord, websearch_to_tsquery('english', t) as q
+        from jsonb_array_elements_text(${JSON.stringify(terms)}::jsonb) with ordinality as a(t, ord)
+      ) x where numnode(x.q) > 0
+    ), hits_per_term as materialized (
+      ${perTerm}
+    ), matches as materialized (
+      -- two spellings with the same tsquery ("Server", "servers") count once
+      select distinct on (t.q, h.id) t.q, t.lexemes, h.id
+      from hits_per_term h join terms t on t.i = h.i
+    ), weighted as materialized (
+      select matches.q, ln(1 + (stats.n - count(*) + 0.5) / (count(*) + 0.5)) as idf
+      from matches, stats group by matches.q, stats.n
+    ), candidates as materialized (
+      select m.id from matches m join weighted w on w.q = m.q
+      group by m.id order by sum(w.idf) desc, m.id limit ${CANDIDATES}
+    ), hits as materialized (
+      select c.id, octet_length(c.text)::float8 as len, w.idf,
         (select min(f) from (
           select sum(case when wt = 'A' then ${HEADING_WEIGHT}::float8 else 1 end) as f
           from unnest(c.tsv) u, unnest(u.weights) wt
-          where u.lexeme = any(w.lexemes) group by u.lexeme
+          where u.lexeme = any(m.lexemes) group by u.lexeme
         ) per_lexeme) as tf
-      from chunks c join weighted w on c.tsv @@ w.q
-      where c.collection_id = ${collectionId}
+      from candidates k join matches m on m.id = k.id join weighted w on w.q = m.q
+        join chunks c on c.id = k.id
     ), scored as (
       select h.id, sum(h.idf * h.tf * (${K1}::float8 + 1)
         / (h.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * h.len / stats.avglen))) as score

@@ -49,11 +49,12 @@ const load = () =>
     .join(' / ');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** CPU time (user + system, every thread) a process has used, in ms, from /proc. */
-async function cpuMs(proc: Running): Promise<number> {
+/** CPU time a process has used (every thread), in ms, from /proc, split: user (JS, V8, libuv) and system (the kernel: socket reads and writes). */
+async function cpuSplitMs(proc: Running): Promise<{ user: number; system: number }> {
   const stat = await readFile(`/proc/${proc.proc.pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at USER_HZ 100
+  // utime and stime, at USER_HZ 100
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
 
 async function startUpstream(dir: string, port: number): Promise<Running> {
@@ -296,9 +297,11 @@ export async function runLlm(dir: string): Promise<void> {
     const direct = target('direct', upstream.url, 'sk-bench', '');
     const gateway = target('gateway', gatewayProc.url, key, 'openai/');
 
-    const cpu0 = await cpuMs(gatewayProc);
+    const cpu0 = await cpuSplitMs(gatewayProc);
     const perRound = await latency(direct, gateway);
-    const cpuLatency = (await cpuMs(gatewayProc)) - cpu0;
+    const cpu1 = await cpuSplitMs(gatewayProc);
+    const cpuLatency = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+    const kernelLatency = cpu1.system - cpu0.system;
     const d = perRound.flatMap((r) => r.d);
     const g = perRound.flatMap((r) => r.g);
     print(
@@ -317,7 +320,7 @@ export async function runLlm(dir: string): Promise<void> {
     print(
       `\nAdded latency: p50 ${fmt(quantile(g, 0.5) - quantile(d, 0.5))} ms, p99 ${fmt(quantile(g, 0.99) - quantile(d, 0.99))} ms ` +
         `(median of rounds: p50 ${fmt(median(perRound.map((r) => quantile(r.g, 0.5) - quantile(r.d, 0.5))))}, p99 ${fmt(median(perRound.map((r) => quantile(r.g, 0.99) - quantile(r.d, 0.99))))}); ` +
-        `gateway CPU ${fmt(cpuLatency / (g.length + 500))} ms per request (every thread, kernel included)\n`,
+        `gateway CPU ${fmt(cpuLatency / (g.length + 500))} ms per request (every thread), ${fmt(kernelLatency / (g.length + 500))} of it in the kernel\n`,
     );
 
     print(
@@ -332,12 +335,17 @@ export async function runLlm(dir: string): Promise<void> {
     const ds: StreamStats[] = [];
     const gs: StreamStats[] = [];
     let cpuStreams = 0;
+    let kernelStreams = 0;
     for (let r = 0; r < rounds(); r++) {
       const order = r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
       for (const side of order) {
-        const c0 = side === 'gateway' ? await cpuMs(gatewayProc) : 0;
+        const c0 = await cpuSplitMs(gatewayProc);
         const s = await steadyStreams(side === 'direct' ? direct : gateway, seconds());
-        if (side === 'gateway') cpuStreams += (await cpuMs(gatewayProc)) - c0;
+        const c1 = await cpuSplitMs(gatewayProc);
+        if (side === 'gateway') {
+          cpuStreams += c1.user + c1.system - c0.user - c0.system;
+          kernelStreams += c1.system - c0.system;
+        }
         (side === 'direct' ? ds : gs).push(s);
         print(srow(String(r + 1), side, s, load()));
       }
@@ -361,7 +369,7 @@ export async function runLlm(dir: string): Promise<void> {
       `\nChunks/s gateway ÷ direct: ${fmt(gAll.chunks / dAll.chunks)}× (rounds: ${ratios.map((x) => fmt(x)).join(', ')}); ` +
         `added TTFT p50 ${(quantile(gAll.ttft, 0.5) - quantile(dAll.ttft, 0.5)).toFixed(1)} ms, p99 ${(quantile(gAll.ttft, 0.99) - quantile(dAll.ttft, 0.99)).toFixed(1)} ms; ` +
         `lost ${gAll.lost}, reordered ${gAll.reordered}, errors ${gAll.errors}; gateway RSS ${(await gatewayProc.rssMb()).toFixed(0)} MB; ` +
-        `gateway CPU ${((cpuStreams / gChunksAll) * 1000).toFixed(1)} µs per chunk (${(cpuStreams / 1000 / (gAll.windowS + rounds() * 2 * (STREAM_MS / 1000))).toFixed(2)} cores)\n`,
+        `gateway CPU ${((cpuStreams / gChunksAll) * 1000).toFixed(1)} µs per chunk, ${((kernelStreams / gChunksAll) * 1000).toFixed(1)} of them in the kernel (${(cpuStreams / 1000 / (gAll.windowS + rounds() * 2 * (STREAM_MS / 1000))).toFixed(2)} cores)\n`,
     );
 
     print(`### 3. Burst: ${streams()} streams started at the same instant (once per side)\n`);

@@ -181,6 +181,11 @@ describeInBrowser('chat page with tools and collections', upstream.suiteOptions,
     await pick(page, 'collection-picker', 'orchids');
     await sendMessage(page, 'How often should I mist my orchids?');
     const answer = page.getByTestId('message-assistant').last();
+    await answer.getByText('Mist the orchids twice a week').waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    // The passage was retrieved (else the answer's [1] stays text): said plainly if it was not.
+    const stored = await conversationsOf(page, new URL(page.url()).searchParams.get('c')!);
+    expect(stored.messages.at(-1)?.extras?.citations?.map((c) => c.documentName)).toEqual(['orchid-care.md']);
     await answer.locator('a[data-citation="1"]').click();
     const passage = answer.getByTestId('citation-passage');
     await passage.waitFor();

@@ -15,8 +15,15 @@ export const llmConfigSourceSchema = z.enum(['env', 'file', 'database']).meta({ 
 
 const timeoutMs = z.number().int().positive().max(3_600_000).nullable();
 const modelIds = z.array(z.string().min(1).max(256)).max(1000);
-/** Write-only. */
-const apiKey = z.string().min(1).max(8192);
+/**
+ * Write-only. Sent in a header, so visible ASCII only: a line break, a space or a look-alike
+ * character pasted with it would otherwise be stored and fail every call to the provider.
+ */
+const apiKey = z
+  .string()
+  .min(1)
+  .max(8192)
+  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters without spaces (it is sent in a header)');
 
 export const newLlmProviderSchema = z
   .strictObject({

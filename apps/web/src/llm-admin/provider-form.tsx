@@ -58,6 +58,8 @@ export function ProviderForm({ editing, onDone }: { editing?: LlmProvider; onDon
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
   const save = useMutation<LlmProvider, ApiError>({
     mutationFn: () => {
+      // A key pasted with a space or line break around it (the server refuses those).
+      const apiKey = draft.apiKey.trim();
       const common = {
         baseUrl: draft.baseUrl.trim() || undefined,
         models: list(draft.models),
@@ -67,7 +69,7 @@ export function ProviderForm({ editing, onDone }: { editing?: LlmProvider; onDon
       };
       if (!editing) {
         const input: NewLlmProvider = { name: draft.name.trim(), kind: draft.kind, ...common };
-        if (draft.apiKey) input.apiKey = draft.apiKey;
+        if (apiKey) input.apiKey = apiKey;
         return llmAdminApi.createProvider(input);
       }
       const patch: LlmProviderPatch = {
@@ -76,7 +78,7 @@ export function ProviderForm({ editing, onDone }: { editing?: LlmProvider; onDon
         revision: editing.revision ?? undefined,
       };
       if (draft.removeKey) patch.apiKey = null;
-      else if (draft.apiKey) patch.apiKey = draft.apiKey;
+      else if (apiKey) patch.apiKey = apiKey;
       return llmAdminApi.updateProvider(editing.name, patch);
     },
     onSuccess: async () => {

@@ -240,6 +240,10 @@ for (const database of serverDatabases) {
         [{ ...base, name: 'openai' }, 409, 'PROVIDER_EXISTS'],
         [{ ...base, name: 'from-file' }, 409, 'PROVIDER_EXISTS'],
         [{ ...base, name: 'key-too-long', apiKey: 'k'.repeat(9000) }, 400, 'VALIDATION_FAILED'],
+        // Sent as a header value: a line break or a non-ASCII character would fail every call later.
+        [{ ...base, name: 'key-crlf', apiKey: `${SECRET}\r\nx-injected: 1` }, 400, 'VALIDATION_FAILED'],
+        [{ ...base, name: 'key-space', apiKey: `${SECRET} ` }, 400, 'VALIDATION_FAILED'],
+        [{ ...base, name: 'key-unicode', apiKey: `${SECRET}\u2011x` }, 400, 'VALIDATION_FAILED'],
       ];
       for (const [payload, status, code] of cases) {
         const res = await create(payload);

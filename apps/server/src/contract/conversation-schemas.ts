@@ -5,7 +5,7 @@
  * URLs), each answer's token usage and its extras (tool calls and citations).
  */
 import { z } from 'zod';
-import { messageExtrasSchema, registryNameSchema } from './chat-extension-schemas.js';
+import { MAX_CHAT_COLLECTIONS, messageExtrasSchema, registryNameSchema } from './chat-extension-schemas.js';
 
 export const MESSAGE_ROLES = ['user', 'assistant'] as const;
 
@@ -17,7 +17,8 @@ const model = z.string().min(1).max(256);
 const systemPrompt = z.string().max(20_000);
 const temperature = z.number().min(0).max(2);
 export const MAX_CONVERSATION_TOOLS = 16;
-export const MAX_CONVERSATION_COLLECTIONS = 16;
+/** What one chat request may retrieve from: a conversation with more could not send its next turn. */
+export const MAX_CONVERSATION_COLLECTIONS = MAX_CHAT_COLLECTIONS;
 const names = (max: number) =>
   z
     .array(registryNameSchema)

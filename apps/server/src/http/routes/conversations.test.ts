@@ -216,6 +216,9 @@ describe('/api/conversations', () => {
     const bad: Array<[string, string, unknown]> = [
       ['POST', '/api/conversations', { tools: names(17) }],
       ['POST', '/api/conversations', { collections: names(17) }],
+      // More than one chat request may retrieve from (MAX_CHAT_COLLECTIONS).
+      ['POST', '/api/conversations', { collections: names(9) }],
+      ['PATCH', `/api/conversations/${id}`, { collections: names(9) }],
       ['POST', '/api/conversations', { tools: ['Not A Name'] }],
       ['POST', '/api/conversations', { collections: ['../etc'] }],
       ['POST', '/api/conversations', { collections: ['docs', 'docs'] }],
@@ -253,10 +256,10 @@ describe('/api/conversations', () => {
       collections: ['handbook'],
       messageCount: 2,
     });
-    // 16 names each are fine.
+    // 16 tools and 8 collections are fine.
     const most = await call('PATCH', `/api/conversations/${id}`, alice, {
       tools: names(16),
-      collections: names(16),
+      collections: names(8),
     });
     expect(most.status).toBe(200);
   });

@@ -14,7 +14,8 @@
  *  3. The same 256 streams all started at the same instant (a burst), once per side: TTFT only.
  * The machine's load average is printed with each phase: client, upstream and gateway share it.
  * BENCH_SECONDS sets each round's length (default 10); BENCH_ROUNDS (3); BENCH_STREAMS the
- * concurrency (256); BENCH_PROFILE=1 writes a CPU profile of the gateway into the work dir.
+ * concurrency (256); BENCH_PROFILE=1 writes a CPU profile of the gateway into the work dir;
+ * BENCH_DATABASE_URL (a PostgreSQL server) and BENCH_REDIS_URL (limits in Redis) change its backends.
  *
  * `npm run bench -- llm-soak`: 256 streams through the gateway without a pause for BENCH_SECONDS
  * (default 600); the gateway's RSS and V8 heap sampled every 10 s, and their slope.
@@ -472,7 +473,8 @@ export async function runLlmSoak(dir: string): Promise<void> {
       entry.rss.push(rss[i]!);
       minutes.set(m, entry);
     });
-    const rows = [...minutes].filter(([m]) => m >= 1 || minutes.size === 1);
+    // Whole minutes only (a last one with a sample or two has no trough to show).
+    const rows = [...minutes].filter(([m, e]) => (m >= 1 && e.rss.length >= 5) || minutes.size === 1);
     const xs = rows.map(([m]) => m);
     const heapMin = rows.map(([, e]) => e.heap);
     const rssMean = rows.map(([, e]) => e.rss.reduce((a, b) => a + b, 0) / e.rss.length);

@@ -2,7 +2,8 @@
  * Model Garden as the LLM benchmark runs it: every production feature of the gateway on (API-key
  * auth, limits and budgets reserved in the database, usage recording, metrics, JSON request logs at
  * info), in front of the OpenAI-compatible upstream at UPSTREAM_URL. Usage:
- * tsx bench/servers/llm-gateway.ts PORT DATA_DIR (the admin key comes in BENCH_ADMIN_KEY).
+ * tsx bench/servers/llm-gateway.ts PORT DATA_DIR (the admin key comes in BENCH_ADMIN_KEY; BENCH_DATABASE_URL
+ * and BENCH_REDIS_URL put the database and the limit counters on a server).
  */
 import { startServer } from '../../apps/server/src/server.js';
 
@@ -19,6 +20,7 @@ await startServer({
     MODELGARDEN_ADMIN_KEY: process.env.BENCH_ADMIN_KEY!,
     RATE_LIMIT_PER_MINUTE: '0',
     ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+    ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
   },
 });
 process.once('SIGTERM', () => process.exit(0));

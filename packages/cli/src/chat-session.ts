@@ -12,6 +12,7 @@ import {
 } from '@modelgarden/sdk';
 import { type StreamHandlers, streamAnswer } from './chat-stream.js';
 import { formatPercent } from './output.js';
+import { forTerminal, visible } from './terminal-text.js';
 
 export interface ChatSettings {
   model: string;
@@ -33,13 +34,11 @@ export function chatRequest(settings: ChatSettings, messages: ChatMessage[]): Ch
 
 /** A tool call the gateway runs, and its result, as lines on stderr (stdout is the answer). */
 function printToolEvent(event: ModelGardenToolEvent): void {
-  if (event.type === 'tool_call') {
-    process.stderr.write(`  → ${event.name} ${event.arguments}\n`);
-  } else if (event.ok) {
-    process.stderr.write(`  ← ${event.name} (version ${event.version}): ${describeResult(event.result)}\n`);
-  } else {
-    process.stderr.write(`  ← ${event.name} failed: [${event.error.code}] ${event.error.message}\n`);
-  }
+  // The name and arguments are the LLM's, the error message may quote them: shown, never obeyed.
+  const line = (text: string) => process.stderr.write(`${visible(text.replaceAll('\n', ' '))}\n`);
+  if (event.type === 'tool_call') line(`  → ${event.name} ${event.arguments}`);
+  else if (event.ok) line(`  ← ${event.name} (version ${event.version}): ${describeResult(event.result)}`);
+  else line(`  ← ${event.name} failed: [${event.error.code}] ${event.error.message}`);
 }
 
 /**
@@ -49,7 +48,8 @@ function printToolEvent(event: ModelGardenToolEvent): void {
 export function terminalHandlers(): StreamHandlers & { sources(answer: string): void } {
   let given: Citation[] = [];
   return {
-    onText: (fragment) => process.stdout.write(fragment),
+    // The answer as it is when piped; on a terminal its control characters are shown, not obeyed.
+    onText: (fragment) => process.stdout.write(forTerminal(process.stdout, fragment)),
     onTool: printToolEvent,
     onCitations: (citations) => {
       given = citations;
@@ -57,7 +57,8 @@ export function terminalHandlers(): StreamHandlers & { sources(answer: string): 
     sources(answer) {
       const cited = given.filter((c) => answer.includes(`[${c.marker}]`));
       for (const c of cited) {
-        process.stderr.write(`  [${c.marker}] ${c.heading || c.documentName} (collection ${c.collection})\n`);
+        const source = `${c.heading || c.documentName} (collection ${c.collection})`;
+        process.stderr.write(`  [${c.marker}] ${visible(source.replace(/\s+/g, ' '))}\n`);
       }
       given = [];
     },

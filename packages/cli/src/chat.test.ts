@@ -161,6 +161,31 @@ describe('modelgarden chat', { timeout: 30_000 }, () => {
     expect(sentSince(before)[0]?.tools).toHaveLength(1);
   });
 
+  it("shows the control characters of the LLM's text and tool calls: none reaches the terminal", async () => {
+    // OSC 52 writes the clipboard, ESC[2J clears the screen: an answer steered by a document could.
+    const hostile = '\x1b]52;c;cGF5bG9hZA==\x07\x1b[2J';
+    g.openai.enqueue(
+      turn(
+        toolCall({ index: 0, id: 'c1', name: 'iris', fragments: [`{"x":"${hostile}"}`] }),
+        finish('tool_calls'),
+      ),
+      turn(say(`Done ${hostile}`), finish('stop')),
+    );
+    const piped = await cli(['chat', MODEL, 'Classify', '--tools', 'iris']);
+    expect(piped.code, piped.stderr).toBe(0);
+    // Piped, the answer is the LLM's text as it is; the lines on stderr are always made visible.
+    expect(piped.stdout).toBe(`Done ${hostile}\n`);
+    expect(piped.stderr).toContain('→ iris {"x":"␛]52;c;cGF5bG9hZA==␇␛[2J"}');
+    expect(piped.stderr).not.toContain('\x1b');
+
+    g.openai.enqueue(turn(say(`Done ${hostile}`), finish('stop')));
+    const screen = new CliProcess(['chat', MODEL, 'Again'], { env, terminal: true });
+    await screen.waitForStdout('Done ');
+    expect((await screen.exited).code).toBe(0);
+    expect(screen.stdout).toContain('Done ␛]52;c;cGF5bG9hZA==␇␛[2J');
+    expect(screen.stdout).not.toContain('\x1b]52');
+  });
+
   it('--collections answers from a knowledge base and lists the passages the answer cites', async () => {
     const admin = { env: { MODELGARDEN_API_KEY: ADMIN_KEY } };
     await writeFile(

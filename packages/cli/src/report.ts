@@ -3,6 +3,7 @@
 
 import { ModelGardenApiError, ModelGardenNetworkError } from '@modelgarden/sdk';
 import { CommanderError } from 'commander';
+import { visible } from './terminal-text.js';
 import { ReportedFailure, UsageError } from './usage-error.js';
 
 export const EXIT_FAILURE = 1;
@@ -18,7 +19,8 @@ export function reportError(error: unknown): number {
     return EXIT_USAGE;
   }
   if (error instanceof ModelGardenApiError) {
-    console.error(`error [${error.code}]: ${error.message}`);
+    // The message may quote an upstream's or a document's text: its control characters are shown.
+    console.error(`error [${error.code}]: ${visible(error.message)}`);
     if (error.details !== undefined) console.error(`  details: ${JSON.stringify(error.details)}`);
     if (error.status === 401) console.error('  pass --api-key or set MODELGARDEN_API_KEY');
     return EXIT_FAILURE;

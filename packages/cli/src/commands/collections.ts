@@ -8,6 +8,7 @@ import { uploadDocuments } from '../collections-upload.js';
 import { commandContext, withGlobalOptions } from '../context.js';
 import { formatBytes, printJson, table } from '../output.js';
 import { parsePositiveInt } from '../parse.js';
+import { visible } from '../terminal-text.js';
 import { UsageError } from '../usage-error.js';
 
 export function collectionsCommand(): Command {
@@ -145,8 +146,10 @@ function printResults({ mode, results }: SearchResponse): void {
     return;
   }
   results.forEach((result, index) => {
-    console.log(`${index + 1}. ${result.heading || result.documentName}  (score ${result.score.toFixed(3)})`);
-    const text = result.text.replace(/\s+/g, ' ').trim();
+    // Headings and passages are uploaded text: their control characters are shown, not obeyed.
+    const heading = visible((result.heading || result.documentName).replace(/\s+/g, ' '));
+    console.log(`${index + 1}. ${heading}  (score ${result.score.toFixed(3)})`);
+    const text = visible(result.text.replace(/\s+/g, ' ').trim());
     console.log(`   ${text.length > 300 ? `${text.slice(0, 299)}…` : text}`);
   });
   console.log(`(${mode === 'hybrid' ? 'full text + embeddings' : 'full-text search'})`);

@@ -261,6 +261,19 @@ export class ManagedLlm {
       checkRevision(row.revision, patch.revision, `provider "${name}"`);
       const kind = patch.kind ?? (row.kind as LlmProviderKindName);
       const keyAfter = sealed === undefined ? row.apiKeySealed : sealed;
+      // The stored key goes to whatever host baseUrl names: moving it elsewhere would hand the key
+      // to that host (an admin session could read it that way), so that takes the key again.
+      if (
+        baseUrl !== undefined &&
+        sealed === undefined &&
+        row.apiKeySealed !== null &&
+        new URL(baseUrl).origin !== new URL(row.baseUrl).origin
+      )
+        throw new ModelGardenError(
+          'PROVIDER_API_KEY_REQUIRED',
+          `The stored credential of "${name}" is sent to its baseUrl's host: give apiKey again (or null to remove it) to move it to another host`,
+          { details: { param: 'apiKey' } },
+        );
       if ((kind === 'anthropic' || kind === 'gemini') && keyAfter === null)
         throw new ModelGardenError('PROVIDER_API_KEY_REQUIRED', `A ${kind} provider needs an apiKey`, {
           details: { param: 'apiKey' },

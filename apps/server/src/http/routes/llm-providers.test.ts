@@ -268,6 +268,14 @@ for (const database of serverDatabases) {
       expect((await patch('local', { kind: 'gemini', apiKey: null })).body.error.code).toBe(
         'PROVIDER_API_KEY_REQUIRED',
       );
+      // The stored key would go to another host unseen: moving there takes the key again.
+      const moved = await patch('local', { baseUrl: 'http://attacker.example:8000/v1' });
+      expect([moved.status, moved.body.error.code, moved.body.error.details]).toEqual([
+        400,
+        'PROVIDER_API_KEY_REQUIRED',
+        { param: 'apiKey' },
+      ]);
+      expect((await provider('local')).baseUrl).toBe(upstream.url);
       expect((await call({ method: 'DELETE', url: '/api/llm/providers/filed' })).body.error.code).toBe(
         'LLM_CONFIG_READ_ONLY',
       );

@@ -42,6 +42,52 @@ describe('redactCredential', () => {
     expect((streamed as Error).message).not.toContain(SECRET);
   });
 
+  it("takes it out of the upstream's param and code and from deep in the cause chain too", async () => {
+    const errors = [
+      new ProviderError('invalid-request', 'openai: bad request', {
+        provider: 'p',
+        status: 400,
+        param: `key=${SECRET}`,
+        upstreamCode: `invalid ${SECRET}`,
+      }),
+      new ProviderError('connection', 'openai: fetch failed', {
+        provider: 'p',
+        cause: new Error('request failed', { cause: new Error(`headers: Bearer ${SECRET}`) }),
+      }),
+    ];
+    for (const thrown of errors) {
+      const p = redactCredential(
+        scriptedProvider('p', {
+          models: async () => {
+            throw thrown;
+          },
+        }),
+        SECRET,
+      );
+      const err = (await p.listModels().catch((e: unknown) => e)) as ProviderError;
+      expect(err).toBeInstanceOf(ProviderError);
+      expect(err.kind).toBe(thrown.kind);
+      const chain: string[] = [];
+      for (let e: unknown = err; e instanceof Error; e = e.cause) chain.push(e.message);
+      const seen = JSON.stringify({ chain, details: err.details });
+      expect(seen).not.toContain(SECRET);
+    }
+    const first = (await redactCredential(
+      scriptedProvider('p', {
+        models: async () => {
+          throw errors[0];
+        },
+      }),
+      SECRET,
+    )
+      .listModels()
+      .catch((e: unknown) => e)) as ProviderError;
+    expect([first.details.param, first.details.upstreamCode]).toEqual([
+      'key=[credential]',
+      'invalid [credential]',
+    ]);
+  });
+
   it('leaves other errors as they are, and a provider without a secret unwrapped', async () => {
     const inner = scriptedProvider('p', {
       models: async () => {

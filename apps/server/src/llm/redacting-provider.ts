@@ -12,14 +12,25 @@ const REDACTED = '[credential]';
 export function redactCredential(provider: LlmProvider, secret: string | undefined): LlmProvider {
   // A very short "key" would also match ordinary text; such keys are not secrets worth the damage.
   if (!secret || secret.length < 6) return provider;
+  const has = (text: unknown) => typeof text === 'string' && text.includes(secret);
+  const clean = (text: string) => text.replaceAll(secret, REDACTED);
+  // Anywhere along the cause chain (a wrapped fetch error quoting the request, say), a few deep.
+  const inChain = (err: unknown, depth = 0): boolean =>
+    err instanceof Error && depth < 8 && (has(err.message) || inChain(err.cause, depth + 1));
   const scrub = (err: unknown): unknown => {
     if (!(err instanceof Error)) return err;
-    const cause = err.cause instanceof Error ? err.cause.message : '';
-    if (!err.message.includes(secret) && !cause.includes(secret)) return err;
-    const message = err.message.replaceAll(secret, REDACTED);
+    const upstream =
+      err instanceof ProviderError && (has(err.details.param) || has(err.details.upstreamCode));
+    if (!inChain(err) && !upstream) return err;
+    const message = clean(err.message);
     if (!(err instanceof ProviderError)) return new Error(message);
-    const { cause: _dropped, ...details } = err.details;
-    return new ProviderError(err.kind, message, details);
+    // The cause goes: its text is the upstream's; the upstream's code and param are answered too.
+    const { cause: _dropped, param, upstreamCode, ...details } = err.details;
+    return new ProviderError(err.kind, message, {
+      ...details,
+      ...(param === undefined ? {} : { param: clean(param) }),
+      ...(upstreamCode === undefined ? {} : { upstreamCode: clean(upstreamCode) }),
+    });
   };
   const rethrow = (err: unknown): never => {
     throw scrub(err);

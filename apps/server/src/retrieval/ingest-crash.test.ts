@@ -11,13 +11,14 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Principal } from '../auth/principal.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { chunks } from '../db/retrieval-schema.js';
 import { createScratchDatabase } from '../test-support/server-databases.js';
 import { RetrievalService } from './retrieval-service.js';
 
 const CHILD = path.resolve(import.meta.dirname, '..', 'test-support', 'ingest-child.ts');
-const admin = { kind: 'bootstrap', scopes: ['admin'] } as const;
+const admin: Principal = { kind: 'bootstrap', scopes: ['admin'] };
 const LEASE_MS = 1500;
 const CRASH_COLLECTION = 'crash';
 

@@ -6,11 +6,13 @@
  * the SIGKILL. Run as `node --import tsx ingest-child.ts`; COLLECTION names the collection; LEASE_MS and
  * MAX_ATTEMPTS set the worker's.
  */
+
+import type { Principal } from '../auth/principal.js';
 import { openDatabase } from '../db/database.js';
 import { RetrievalService } from '../retrieval/retrieval-service.js';
 
 const COLLECTION = process.env.COLLECTION ?? 'crash';
-const admin = { kind: 'bootstrap', scopes: ['admin'] } as const;
+const admin: Principal = { kind: 'bootstrap', scopes: ['admin'] };
 
 /** `sections` sections of ten paragraphs each, about 1,000 characters a paragraph: one chunk each. */
 function largeDocument(sections: number): string {

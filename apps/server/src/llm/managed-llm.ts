@@ -36,6 +36,8 @@ type AliasRow = typeof llmAliases.$inferSelect;
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const MODEL_REF = /^([a-z0-9][a-z0-9_.-]{0,62})\/(\S{1,256})$/;
+/** A provider's `error` as callers who are not admins see it. */
+const PROBLEM_FOR_NON_ADMINS = 'The provider has a problem; an admin sees the reason in /admin/llm';
 /** How long a change waits for a new provider's first model list before it answers anyway. */
 const LISTING_WAIT_MS = 5000;
 /** How long a replaced provider's connections stay open for the calls still using them. */
@@ -117,7 +119,10 @@ export class ManagedLlm {
       const s = listed.get(name);
       const state = s ? { state: 'active' as const, error: s.error } : fallback;
       return {
-        ...state,
+        state: state.state,
+        // The reason names hosts, key ids and whatever an upstream said (an env key it quoted, even):
+        // admins' to read. Everyone else learns that something is wrong.
+        error: admin || state.error === null ? state.error : PROBLEM_FOR_NON_ADMINS,
         listedAt: s?.listedAt ? new Date(s.listedAt).toISOString() : null,
         models: s?.models ?? 0,
       };

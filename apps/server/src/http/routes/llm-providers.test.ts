@@ -540,6 +540,11 @@ for (const database of serverDatabases) {
       const shown = (await call({ method: 'GET', url: '/api/llm/providers/local' }, ADMIN_KEY, wrong)).body;
       expect(shown.error).toContain(`sealed with key ${secretKeyId(KEY)}`);
       expect(shown.error).toContain('MODELGARDEN_SECRET_KEY_PREVIOUS');
+      // Someone who may only read models learns that it failed, not why (key ids, hosts, upstream text).
+      const listed = (await call({ method: 'GET', url: '/api/llm/providers' }, memberKey, wrong)).body;
+      const seen = listed.providers.find((p: { name: string }) => p.name === 'local');
+      expect(seen).toMatchObject({ state: 'error', error: expect.stringContaining('/admin/llm') });
+      expect(seen.error).not.toContain(secretKeyId(KEY));
       expect(await models(wrong)).not.toContain('local/gpt-local');
       expect(logs.join('')).toContain('opening the stored credential of provider \\"local\\"');
       await wrong.close();

@@ -1,15 +1,20 @@
 // Text output helpers: aligned tables, tensor schemas, sizes, probability bars.
 
 import type { TensorSpec } from '@modelgarden/sdk';
+import { visible } from './terminal-text.js';
 
 /** Print `value` as indented JSON on stdout. */
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
 }
 
-/** Left-aligned columns separated by two spaces; the header row is upper-cased. */
+/**
+ * Left-aligned columns separated by two spaces; the header row is upper-cased. Cells hold the
+ * server's text (names, failure reasons): each stays on its line and shows its control characters.
+ */
 export function table(headers: string[], rows: string[][]): string {
-  const all = [headers.map((header) => header.toUpperCase()), ...rows];
+  const cells = rows.map((row) => row.map((cell) => visible(cell.replace(/[\n\t]/g, ' '))));
+  const all = [headers.map((header) => header.toUpperCase()), ...cells];
   const widths = headers.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
   return all
     .map((row) =>

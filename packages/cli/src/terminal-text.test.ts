@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { table } from './output.js';
 import { forTerminal, visible } from './terminal-text.js';
 
 describe('visible', () => {
@@ -12,5 +13,13 @@ describe('visible', () => {
     expect(forTerminal({ isTTY: true }, 'a\x1b[2Jb')).toBe('a␛[2Jb');
     expect(forTerminal({ isTTY: false }, 'a\x1b[2Jb')).toBe('a\x1b[2Jb');
     expect(forTerminal({}, 'a\x1b[2Jb')).toBe('a\x1b[2Jb');
+  });
+});
+
+describe('table', () => {
+  it("keeps each of the server's cells on its row and shows its control characters", () => {
+    expect(table(['name', 'status'], [['notes\x1b[2J.txt', 'failed: bad\nline']])).toBe(
+      ['NAME           STATUS', 'notes␛[2J.txt  failed: bad line'].join('\n'),
+    );
   });
 });

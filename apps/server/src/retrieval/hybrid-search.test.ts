@@ -13,7 +13,7 @@ import { bagOfWordsEmbedding } from '../test-support/bag-of-words.js';
 import { type FakeLlm, startFakeOpenAI } from '../test-support/fake-llm/index.js';
 import { serverDatabases } from '../test-support/server-databases.js';
 import { multipart, startTestServer, type TestServer } from '../test-support/test-server.js';
-import { rowsOf } from './search.js';
+import { rowsOf, searchVector } from './search.js';
 import { hnswQuery, indexName } from './vector-index.js';
 
 const ADMIN_KEY = 'bootstrap-admin-key-for-hybrid-search-tests-0123';
@@ -112,6 +112,21 @@ describe.each(serverDatabases)('hybrid search on $name', (database) => {
         kind: 'exact',
         reason: 'the vector extension (pgvector) is not installed on this PostgreSQL server',
       });
+      // in memory, the same ranking as the SQL over the stored arrays
+      const query = bagOfWordsEmbedding('copy the data directory while stopped', DIMENSIONS);
+      const ref = {
+        id,
+        name: 'handbook',
+        ownerId: null,
+        visibility: 'public',
+        team: null,
+        embeddingModel: 'x',
+      } as const;
+      const inMemory = await server.context.retrieval.nearest(ref, query, 3);
+      const inSql = await searchVector(db(), id, query, 3);
+      expect(inMemory.map((c) => c.id)).toEqual(inSql.map((c) => c.id));
+      expect(inMemory[0]?.score).toBeCloseTo(inSql[0]!.score, 5);
+      expect(inMemory[0]?.heading).toBe('guide.md › Backups');
       const line = logs.find((l) => l.includes('embeddings are ranked exactly'));
       expect(JSON.parse(line!)).toMatchObject({
         level: 40, // warn

@@ -20,9 +20,10 @@ import { type CollectionRef, CollectionStore } from './collection-store.js';
 import { evaluate, type Ranker } from './evaluate.js';
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, extractText } from './extract.js';
 import { type Embedder, type IngestOptions, IngestWorker } from './ingest-worker.js';
-import { fuse, type RankedChunk, searchAllWords, searchFullText, searchVector } from './search.js';
+import { fuse, type RankedChunk, searchAllWords, searchFullText } from './search.js';
 import {
   detectVectorSupport,
+  ExactVectors,
   ensureHnswIndex,
   HNSW_MAX_DIMENSIONS,
   searchHnsw,
@@ -48,6 +49,7 @@ export class RetrievalService {
   private readonly embeddingModel: string | null;
   private vectors: Promise<VectorSupport> | undefined;
   private readonly indexed = new Set<string>();
+  private readonly exact: ExactVectors;
   /** The largest upload accepted (the route's multipart limit). */
   readonly maxDocumentBytes: number;
 
@@ -56,6 +58,7 @@ export class RetrievalService {
     private readonly options: RetrievalOptions,
   ) {
     this.collections = new CollectionStore(db);
+    this.exact = new ExactVectors(db);
     this.maxDocumentBytes = options.maxDocumentBytes;
     this.embeddingModel = options.embed ? (options.embeddingModel ?? null) : null;
     this.worker = new IngestWorker(db, {
@@ -166,12 +169,15 @@ export class RetrievalService {
     return fuse([text, near], k);
   }
 
-  /** The chunks nearest to `vector`: through the collection's HNSW index where pgvector is, else exactly. */
+  /**
+   * The chunks nearest to `vector`: through the collection's HNSW index where pgvector is, else
+   * exactly (in memory, vector-index.ts ExactVectors).
+   */
   async nearest(collection: CollectionRef, vector: number[], k: number): Promise<RankedChunk[]> {
     const hnsw = (await this.vectorSupport()).kind === 'hnsw' && vector.length <= HNSW_MAX_DIMENSIONS;
     return hnsw
       ? searchHnsw(this.db, collection.id, vector, k)
-      : searchVector(this.db, collection.id, vector, k);
+      : this.exact.nearest(collection.id, vector, k);
   }
 
   async start(exclusiveDatabase: boolean): Promise<void> {

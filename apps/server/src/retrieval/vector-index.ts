@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { type RankedChunk, rowsOf, toResult } from './search.js';
+import { type RankedChunk, rowsOf, searchVector, toResult } from './search.js';
 
 /** pgvector's HNSW index takes `vector` columns of at most this many dimensions. */
 export const HNSW_MAX_DIMENSIONS = 2000;
@@ -93,4 +93,98 @@ export async function searchHnsw(
   k: number,
 ): Promise<RankedChunk[]> {
   return rowsOf(await db.execute(hnswQuery(collectionId, vector, k))).map(toResult);
+}
+
+interface Loaded {
+  version: string;
+  ids: number[];
+  dimensions: number;
+  /** Row-major vectors, each divided by its length (cosine = dot product). */
+  unit: Float32Array;
+}
+
+/**
+ * Exact cosine ranking where pgvector is missing, in this process's memory: a collection's vectors
+ * are read once (again when its chunk count or newest chunk changes — another replica's ingestion
+ * shows the same way) and each query is a scan of a Float32Array, not a SQL aggregate per chunk.
+ * A collection of more than `maxFloats` numbers is ranked in SQL instead (search.ts searchVector).
+ */
+export class ExactVectors {
+  private readonly loaded = new Map<string, Loaded>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxFloats = 16_000_000,
+  ) {}
+
+  async nearest(collectionId: string, vector: number[], k: number): Promise<RankedChunk[]> {
+    const [state] = rowsOf(
+      await this.db.execute(
+        sql`select count(*)::int as n, coalesce(max(id), 0)::text as newest from chunks where collection_id = ${collectionId} and embedding is not null`,
+      ),
+    );
+    const count = Number(state?.n ?? 0);
+    if (count === 0) return [];
+    if (count * vector.length > this.maxFloats) return searchVector(this.db, collectionId, vector, k);
+    const version = `${count}/${String(state?.newest)}`;
+    let entry = this.loaded.get(collectionId);
+    if (entry?.version !== version) {
+      entry = await this.load(collectionId, version);
+      this.loaded.set(collectionId, entry);
+    }
+    const best = topByCosine(entry, vector, k);
+    if (best.length === 0) return [];
+    const rows = rowsOf(
+      await this.db.execute(sql`
+        select c.id, c.document_id, d.name as document_name, c.chunk_index, c.heading, c.text
+        from chunks c join documents d on d.id = c.document_id
+        where c.id = any(${`{${best.map((b) => b.id).join(',')}}`}::bigint[])`),
+    );
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    return best.flatMap((b) => {
+      const r = byId.get(b.id);
+      return r ? [toResult({ ...r, score: b.score })] : [];
+    });
+  }
+
+  private async load(collectionId: string, version: string): Promise<Loaded> {
+    const rows = rowsOf(
+      await this.db.execute(
+        sql`select id, embedding from chunks where collection_id = ${collectionId} and embedding is not null order by id`,
+      ),
+    );
+    const dimensions = (rows[0]?.embedding as number[] | undefined)?.length ?? 0;
+    const usable = rows.filter((r) => (r.embedding as number[]).length === dimensions);
+    const unit = new Float32Array(usable.length * dimensions);
+    usable.forEach((r, i) => {
+      const v = r.embedding as number[];
+      const norm = Math.hypot(...v) || 1;
+      for (let d = 0; d < dimensions; d++) unit[i * dimensions + d] = v[d]! / norm;
+    });
+    return { version, ids: usable.map((r) => Number(r.id)), dimensions, unit };
+  }
+
+  /** Forgets a collection's vectors (it was deleted). */
+  forget(collectionId: string): void {
+    this.loaded.delete(collectionId);
+  }
+}
+
+function topByCosine(entry: Loaded, vector: number[], k: number): Array<{ id: number; score: number }> {
+  const { dimensions, unit, ids } = entry;
+  if (vector.length !== dimensions) return [];
+  const norm = Math.hypot(...vector) || 1;
+  const q = Float32Array.from(vector, (x) => (Number.isFinite(x) ? x / norm : 0));
+  const best: Array<{ id: number; score: number }> = [];
+  for (let i = 0; i < ids.length; i++) {
+    let dot = 0;
+    const base = i * dimensions;
+    for (let d = 0; d < dimensions; d++) dot += q[d]! * unit[base + d]!;
+    if (best.length === k && dot <= best[k - 1]!.score) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1]!.score < dot) at--;
+    best.splice(at, 0, { id: ids[i]!, score: dot });
+    if (best.length > k) best.pop();
+  }
+  return best;
 }

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.js';
 import { backends } from '../test-support/registry-backends.js';
-import { type PredictionLogEntry, PredictionLogService } from './prediction-log.js';
+import { COPY_TARGET, copyPayload, type PredictionLogEntry, PredictionLogService } from './prediction-log.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -113,6 +113,26 @@ describe.each(backends)('PredictionLogService on $name', (backend) => {
     expect(reported).toBe(2);
     expect(small.written).toBe(6);
     expect((await logs.query({ model: 'buffer' })).items).toHaveLength(6);
+  });
+
+  it('drops an entry it cannot encode and a batch the database refuses, counted, and writes the next', async () => {
+    const errors: unknown[] = [];
+    const strict = new PredictionLogService(database, {
+      flushIntervalMs: 60_000,
+      onError: (e) => errors.push(e),
+    });
+    strict.record({ ...entry('refused', new Date()), version: 2 ** 31 }); // outside int4
+    strict.record(entry('refused', new Date()));
+    expect(strict.dropped).toBe(1);
+    await strict.flush();
+    expect(strict.written).toBe(1);
+    // A payload PostgreSQL refuses (a truncated row) rejects, and the connection or thread still serves.
+    const good = copyPayload([entry('refused', new Date())]);
+    await expect(database.copyBinary(COPY_TARGET, good.subarray(0, good.length - 8))).rejects.toThrow();
+    await database.copyBinary(COPY_TARGET, good);
+    expect((await strict.query({ model: 'refused' })).items).toHaveLength(2);
+    await strict.close();
+    expect(errors).toHaveLength(1);
   });
 
   it('sizes its buffer from rate × lag and writes in batches of flushRows while a burst arrives', async () => {

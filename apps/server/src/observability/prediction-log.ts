@@ -282,7 +282,15 @@ export class PredictionLogService {
       this.droppedSinceReport++;
       return;
     }
-    this.pending.append(entry, Date.now());
+    try {
+      this.pending.append(entry, Date.now());
+    } catch (err) {
+      // Not encodable (a version outside int4): this entry only; the buffer is left as it was.
+      this.dropped++;
+      this.droppedSinceReport++;
+      this.options.onError?.(err);
+      return;
+    }
     if (this.pending.rows >= this.flushRows && this.inFlight === null) void this.flush();
   }
 

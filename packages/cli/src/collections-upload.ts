@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { type CollectionDocument, ModelGardenApiError, type ModelGardenClient } from '@modelgarden/sdk';
 import { Presets, SingleBar } from 'cli-progress';
 import { formatBytes, printJson } from './output.js';
+import { visible } from './terminal-text.js';
 import { ReportedFailure, UsageError } from './usage-error.js';
 
 const POLL_MS = 250;
@@ -38,7 +39,7 @@ export async function uploadDocuments(
       if (!(error instanceof ModelGardenApiError) || !documentRefusal(error)) throw error;
       refused += 1;
       const about = error.message.includes(basename(file)) ? '' : `${basename(file)}: `;
-      console.error(`error [${error.code}]: ${about}${error.message}`);
+      console.error(`error [${error.code}]: ${visible(`${about}${error.message}`)}`);
     }
   }
 
@@ -54,12 +55,15 @@ export async function uploadDocuments(
           : document.status === 'failed'
             ? `failed: ${document.error ?? 'unknown reason'}`
             : 'processing';
-      console.log(`  ${document.name}  ${formatBytes(document.bytes)}  ${status}  (${document.id})`);
+      console.log(visible(`  ${document.name}  ${formatBytes(document.bytes)}  ${status}  (${document.id})`));
     });
   }
   const failed = documents.filter((d) => d.status === 'failed');
   for (const document of failed) {
-    console.error(`error [INGESTION_FAILED]: ${document.name}: ${document.error ?? 'unknown reason'}`);
+    // The name was uploaded and the reason may quote the file: shown, never obeyed by the terminal.
+    console.error(
+      `error [INGESTION_FAILED]: ${visible(`${document.name}: ${document.error ?? 'unknown reason'}`)}`,
+    );
   }
   if (refused > 0 || failed.length > 0) throw new ReportedFailure();
 }

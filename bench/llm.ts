@@ -74,6 +74,8 @@ async function startGateway(dir: string, port: number, upstream: string, adminKe
     [
       // BENCH_PROFILE=1: a CPU profile of the gateway in the work dir.
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+      // BENCH_GATEWAY_NODE_FLAGS: V8/Node flags for the gateway alone (e.g. --max-semi-space-size=32).
+      ...(process.env.BENCH_GATEWAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ...NODE_TS.slice(1),
       path.join(REPO, 'bench', 'servers', 'llm-gateway.ts'),
       String(port),

@@ -10,6 +10,7 @@
  * (`startPolling`) and reload when it moved. Loading also re-seals credentials sealed with a previous
  * key (rotation), and reports the ones no configured key opens.
  */
+import { createHash } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { LlmAliasConfig, LlmConfig, LlmProviderConfig } from '../config/llm-config.js';
 import type {
@@ -490,7 +491,9 @@ export class ManagedLlm {
         connectMs: row.connectTimeoutMs ?? this.o.config.timeouts.connectMs,
         totalMs: row.requestTimeoutMs ?? this.o.config.timeouts.totalMs,
       };
-      const fingerprint = JSON.stringify([config.kind, config.baseUrl, apiKey ?? null, timeouts]);
+      // What the provider is built from; the key only as its hash, so no second copy of it is kept.
+      const keyHash = apiKey === undefined ? null : createHash('sha256').update(apiKey).digest('hex');
+      const fingerprint = JSON.stringify([config.kind, config.baseUrl, keyHash, timeouts]);
       let built = this.built.get(row.name);
       if (built?.fingerprint !== fingerprint) {
         if (built) this.retire(built.provider);

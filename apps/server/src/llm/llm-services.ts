@@ -16,6 +16,7 @@ import { type LimitCounter, LimitStore } from './limits.js';
 import { ExclusiveLimitStore } from './local-limits.js';
 import { ManagedLlm } from './managed-llm.js';
 import { createProvider, type ProviderConfig } from './providers/index.js';
+import { redactCredential } from './redacting-provider.js';
 import { RedisLimitStore } from './redis-limits.js';
 import { LlmRouter, type RouterObserver } from './router.js';
 import type { LlmProvider } from './spec.js';
@@ -78,7 +79,10 @@ export function providerConfig(
 
 export function createLlmServices(db: Db, config: LlmConfig, options: LlmServiceOptions = {}): LlmServices {
   const providers =
-    options.providers ?? config.providers.map((p) => createProvider(providerConfig(p, config.timeouts)));
+    options.providers ??
+    config.providers.map((p) =>
+      redactCredential(createProvider(providerConfig(p, config.timeouts)), p.apiKey),
+    );
   const catalog = new ModelCatalog(new Map(providers.map((p) => [p.name, p])), config.aliases, {
     staticModels: Object.fromEntries(config.providers.map((p) => [p.name, p.models])),
     listTimeoutMs: config.timeouts.connectMs + 5000,

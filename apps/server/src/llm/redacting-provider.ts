@@ -1,8 +1,8 @@
 /**
  * A provider whose errors never carry the credential it was built with: an upstream that quotes the
  * key it was sent (in a 401's message, say) would otherwise put it in an answer, a provider's listing
- * status and a log line. Used for the providers admins store (llm/managed-llm.ts), whose credentials
- * are promised never to leave the server.
+ * status and a log line. Used for every provider with a key: the ones admins store
+ * (llm/managed-llm.ts) and the ones from the environment and LLM_CONFIG (llm/llm-services.ts).
  */
 import { type LlmProvider, ProviderError } from './spec.js';
 
@@ -42,12 +42,21 @@ export function redactCredential(provider: LlmProvider, secret: string | undefin
     kind: provider.kind,
     capabilities: provider.capabilities,
     chat: (request, options) => provider.chat(request, options).catch(rethrow),
-    async *streamChat(request, options) {
-      try {
-        yield* provider.streamChat(request, options);
-      } catch (err) {
-        rethrow(err);
-      }
+    // No generator layer of its own on the streaming path: each part passes through one promise.
+    streamChat: (request, options) => {
+      const source = provider.streamChat(request, options);
+      return {
+        [Symbol.asyncIterator]() {
+          const it = source[Symbol.asyncIterator]();
+          return {
+            next: () => it.next().catch(rethrow),
+            return: (value?: unknown) =>
+              it.return
+                ? it.return(value).catch(rethrow)
+                : Promise.resolve({ done: true as const, value: undefined }),
+          };
+        },
+      };
     },
     ...(embed ? { embed: (request, options) => embed(request, options).catch(rethrow) } : {}),
     listModels: (options) => provider.listModels(options).catch(rethrow),

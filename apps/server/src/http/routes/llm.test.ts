@@ -131,6 +131,20 @@ describe('POST /v1/chat/completions', () => {
     expectOpenAiError(last, 'upstream_error');
   });
 
+  it("never answers with the environment's provider key when the upstream quotes it", async () => {
+    g.openai.enqueue({ error: { status: 401, message: 'Incorrect API key provided: sk-upstream.' } });
+    const res = await g.post('/v1/chat/completions', hello);
+    const text = await res.text();
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(text).not.toContain('sk-upstream');
+    expect(text).toContain('[credential]');
+    g.openai.enqueue(turn(say('half'), { type: 'error', message: 'rejected key sk-upstream' }));
+    const streamed = await (await g.post('/v1/chat/completions', { ...hello, stream: true })).text();
+    expect(streamed).toContain('half');
+    expect(streamed).not.toContain('sk-upstream');
+    expect(streamed).toContain('[credential]');
+  });
+
   it('answers a stream that cannot start as a plain JSON error, not as SSE', async () => {
     g.openai.enqueue({ error: { status: 400, message: 'bad things', param: 'messages' } });
     const res = await g.post('/v1/chat/completions', { ...hello, stream: true });

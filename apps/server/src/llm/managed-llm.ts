@@ -70,7 +70,7 @@ interface ProviderState {
 export class ManagedLlm {
   private providerRows: ProviderRow[] = [];
   private aliasRows: AliasRow[] = [];
-  private readonly states = new Map<string, ProviderState>();
+  private states = new Map<string, ProviderState>();
   private readonly built = new Map<string, Built>();
   private readonly retiring = new Set<{ timer: ReturnType<typeof setTimeout>; provider: LlmProvider }>();
   private loadedRevision: number | null = null;
@@ -98,6 +98,7 @@ export class ManagedLlm {
     this.pollTimer.unref();
   }
 
+  /** Closes every provider built here; a reload still under way applies nothing after this. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.pollTimer);
@@ -463,22 +464,29 @@ export class ManagedLlm {
     const staticModels: Record<string, string[]> = Object.fromEntries(
       this.o.config.providers.map((p) => [p.name, p.models]),
     );
-    const keep = new Set<string>();
-    this.states.clear();
+    // Every await comes first (the reads above, re-sealing below); what follows is applied in one
+    // synchronous step, so a view never sees a half-applied reload, and a close() that ran during the
+    // awaits leaves nothing built behind it.
+    const states = new Map<string, ProviderState>();
+    const opened = new Map<string, string | undefined>();
     for (const row of providerRows) {
       if (!row.enabled) {
-        this.states.set(row.name, { state: 'disabled', error: null });
+        states.set(row.name, { state: 'disabled', error: null });
         continue;
       }
-      let apiKey: string | undefined;
       try {
-        apiKey = row.apiKeySealed ? await this.open(row) : undefined;
+        opened.set(row.name, row.apiKeySealed ? await this.open(row) : undefined);
       } catch (err) {
         const error = credentialProblem(row.name, err);
-        this.states.set(row.name, { state: 'error', error });
+        states.set(row.name, { state: 'error', error });
         this.o.onError?.(`opening the stored credential of provider "${row.name}"`, new Error(error));
-        continue;
       }
+    }
+    if (this.closed) return;
+    const keep = new Set<string>();
+    for (const row of providerRows) {
+      if (!opened.has(row.name)) continue;
+      const apiKey = opened.get(row.name);
       const config: LlmProviderConfig = {
         name: row.name,
         kind: row.kind === 'ollama' ? 'openai-compatible' : (row.kind as LlmProviderConfig['kind']),
@@ -503,7 +511,7 @@ export class ManagedLlm {
       keep.add(row.name);
       providers.set(row.name, built.provider);
       staticModels[row.name] = row.models;
-      this.states.set(row.name, { state: 'active', error: null });
+      states.set(row.name, { state: 'active', error: null });
     }
     for (const [name, b] of this.built)
       if (!keep.has(name)) {
@@ -515,6 +523,7 @@ export class ManagedLlm {
       aliases[row.name] = { deployments: row.deployments, fallbacks: row.fallbacks };
     this.providerRows = providerRows;
     this.aliasRows = aliasRows;
+    this.states = states;
     this.loadedRevision = revision;
     const listing = this.o.catalog.replace(providers, aliases, staticModels);
     if (!list) return;

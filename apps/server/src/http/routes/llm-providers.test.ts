@@ -95,6 +95,16 @@ for (const database of serverDatabases) {
       );
     const provider = async (name: string) =>
       (await call({ method: 'GET', url: `/api/llm/providers/${name}` })).body;
+    /** The stored provider `local` (on the fake upstream, with SECRET) that later tests work on: made if missing. */
+    async function ensureLocal(): Promise<void> {
+      if ((await call({ method: 'GET', url: '/api/llm/providers/local' })).status !== 404) return;
+      const made = await call({
+        method: 'POST',
+        url: '/api/llm/providers',
+        payload: { name: 'local', kind: 'openai-compatible', baseUrl: upstream.url, apiKey: SECRET },
+      });
+      expect(made.status, made.raw).toBe(201);
+    }
 
     beforeAll(async () => {
       const opened = await database.open();
@@ -214,6 +224,8 @@ for (const database of serverDatabases) {
     });
 
     it('refuses bad input with stable codes', async () => {
+      await ensureLocal();
+      const revision = (await provider('local')).revision;
       const create = (payload: object) => call({ method: 'POST', url: '/api/llm/providers', payload });
       const base = { kind: 'openai-compatible', baseUrl: upstream.url };
       const cases: Array<[object, number, string]> = [
@@ -282,10 +294,11 @@ for (const database of serverDatabases) {
       expect((await call({ method: 'GET', url: '/api/llm/providers/nobody' })).body.error.code).toBe(
         'PROVIDER_NOT_FOUND',
       );
-      expect((await provider('local')).revision).toBe(1);
+      expect((await provider('local')).revision).toBe(revision);
     });
 
     it('manages aliases over stored providers, checking every deployment', async () => {
+      await ensureLocal();
       const create = (payload: object) => call({ method: 'POST', url: '/api/llm/aliases', payload });
       const made = await create({
         name: 'team-chat',

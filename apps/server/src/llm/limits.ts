@@ -6,11 +6,12 @@
  * conditional upsert — the row lock makes concurrent reservations take turns and each sees the
  * others'; a burst from one subject is reserved together (group commit) — and settles the difference when it ends, so concurrent requests never overspend.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { LlmLimits } from '../config/llm-config.js';
 import type { Db } from '../db/database.js';
 import { llmCounters } from '../db/llm-schema.js';
+import { numberedStatement } from '../db/sql-literals.js';
 import { ModelGardenError } from '../errors/model-garden-error.js';
 
 /** A reservation to settle: which windows it was counted in and how many tokens. */
@@ -116,12 +117,6 @@ const RESERVE_SQL = `insert into llm_counters as c
     and ($10::bigint is null or (case when c.month_start = $4::bigint then c.month_tokens else 0 end) + $6::bigint <= $10::bigint)
   returning subject`;
 
-/** A `$n`-numbered statement as a drizzle query (its values as parameters), for clients without `pg`'s. */
-function withParams(text: string, values: unknown[]): SQL {
-  const parts = text.split(/\$(\d+)/);
-  return sql.join(parts.map((p, i) => (i % 2 === 0 ? sql.raw(p) : sql`${values[Number(p) - 1]}`)));
-}
-
 export class LimitStore implements LimitCounter {
   private readonly queues = new Map<string, Queue>();
   private readonly pending = new Map<string, { reservation: Reservation; delta: number }>();
@@ -214,7 +209,7 @@ export class LimitStore implements LimitCounter {
     // no query built per call (drizzle took ~28 µs of CPU to build and compile it, bench/RESULTS.md).
     const result = this.pool
       ? await this.pool.query({ name: 'modelgarden_llm_reserve', text: RESERVE_SQL, values })
-      : await this.db.execute(withParams(RESERVE_SQL, values));
+      : await this.db.execute(numberedStatement(RESERVE_SQL, values));
     return rowsOf(result).length > 0;
   }
 

@@ -8,6 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { integerLiteral, uuidLiteral } from '../db/sql-literals.js';
 import { type RankedChunk, rowsOf, searchVector, toResult } from './search.js';
 
 /** pgvector's HNSW index takes `vector` columns of at most this many dimensions. */
@@ -55,27 +56,29 @@ export const indexName = (collectionId: string) => `chunks_hnsw_${collectionId.r
 export async function ensureHnswIndex(db: Db, collectionId: string, dimensions: number): Promise<void> {
   checked(collectionId, dimensions);
   await db.execute(
-    sql.raw(
-      `create index if not exists ${indexName(collectionId)} on chunks using hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) where collection_id = '${collectionId}'`,
-    ),
+    sql`create index if not exists ${sql.identifier(indexName(collectionId))} on chunks
+      using hnsw ((embedding::vector(${integerLiteral(dimensions)})) vector_cosine_ops)
+      where collection_id = ${uuidLiteral(collectionId)}`,
   );
 }
 
 export async function dropHnswIndex(db: Db, collectionId: string): Promise<void> {
-  if (UUID.test(collectionId)) await db.execute(sql.raw(`drop index if exists ${indexName(collectionId)}`));
+  if (UUID.test(collectionId))
+    await db.execute(sql`drop index if exists ${sql.identifier(indexName(collectionId))}`);
 }
 
 /** The statement of an HNSW search (also EXPLAINed by the tests). */
 export function hnswQuery(collectionId: string, vector: number[], k: number) {
   checked(collectionId, vector.length);
   const literal = `[${vector.map((v) => (Number.isFinite(v) ? v : 0)).join(',')}]`;
-  const expr = sql.raw(`(c.embedding::vector(${vector.length}))`);
-  const q = sql`${literal}::vector(${sql.raw(String(vector.length))})`;
+  const dimensions = integerLiteral(vector.length);
+  const expr = sql`(c.embedding::vector(${dimensions}))`;
+  const q = sql`${literal}::vector(${dimensions})`;
   return sql`
     with near as (
       select c.id, ${expr} <=> ${q} as distance
       from chunks c
-      where ${sql.raw(`c.collection_id = '${collectionId}'`)} and c.embedding is not null
+      where c.collection_id = ${uuidLiteral(collectionId)} and c.embedding is not null
       order by ${expr} <=> ${q}
       limit ${k}
     )

@@ -1,7 +1,7 @@
 // Browser test of /admin/llm: an admin adds a provider pointing at a fake OpenAI upstream (its real
 // wire format, which refuses calls without the key), its models appear in /v1/models and answer with
-// that key, an alias over it is added from the page; and the key never shows up in any response the
-// page received nor in its DOM.
+// that key, an alias over it is added from the page; deleting either asks first (Cancel keeps it); and
+// the key never shows up in any response the page received nor in its DOM.
 
 import { randomBytes } from 'node:crypto';
 import type { Page, Response } from 'playwright-core';
@@ -127,6 +127,33 @@ describeInBrowser('LLM providers page', suiteOptions, (suite) => {
     await alias.getByLabel('Deployment 1 model').fill('local/no-such-model');
     await alias.getByRole('button', { name: 'Add alias' }).click();
     await alias.getByTestId('error-code').getByText('INVALID_DEPLOYMENT').waitFor();
+  });
+
+  it('asks before it deletes an alias or a provider, and Cancel keeps them', async () => {
+    const { page, server } = suite;
+    const aliasRow = page.locator('[data-testid=alias-row][data-alias=team-chat]');
+    await aliasRow.getByRole('button', { name: 'Delete team-chat' }).click();
+    const askAlias = aliasRow.getByRole('alertdialog', { name: 'Delete team-chat?' });
+    await askAlias.getByText('Callers that name it get 404').waitFor();
+    await askAlias.getByRole('button', { name: 'Cancel' }).click();
+    await askAlias.waitFor({ state: 'detached' });
+    expect(await offered(server)).toContain('team-chat');
+
+    await aliasRow.getByRole('button', { name: 'Delete team-chat' }).click();
+    await askAlias.getByRole('button', { name: 'Delete for good' }).click();
+    await aliasRow.waitFor({ state: 'detached' });
+    expect(await offered(server)).not.toContain('team-chat');
+
+    const row = page.locator('[data-testid=provider-row][data-provider=local]');
+    await row.getByRole('button', { name: 'Delete local' }).click();
+    const askProvider = row.getByRole('alertdialog', { name: 'Delete local?' });
+    await askProvider.getByText('Its models stop being offered at once').waitFor();
+    // Asking deletes nothing.
+    expect(await offered(server)).toContain('local/gpt-browser');
+    await askProvider.getByRole('button', { name: 'Delete for good' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByRole('table', { name: 'Providers' }).getByText('No provider yet').waitFor();
+    expect(await offered(server)).not.toContain('local/gpt-browser');
   });
 
   it('never received the key in a response, nor holds it in the DOM', async () => {

@@ -7,6 +7,7 @@ import { Link, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/auth-context';
 import { Button } from '../components/button';
 import { Card } from '../components/card';
+import { ConfirmDelete } from '../components/confirm-delete';
 import { ErrorAlert } from '../components/error-alert';
 import { Field, selectClass } from '../components/field';
 import { PageHeader } from '../components/page-header';
@@ -14,7 +15,6 @@ import { Spinner } from '../components/spinner';
 import { TableHead } from '../components/table-head';
 import { mayChange } from './access';
 import { useCollections, useCreateCollection, useDeleteCollection } from './collections-api';
-import { ConfirmDelete } from './confirm-delete';
 import { VisibilityBadge } from './visibility-badge';
 
 function CreateCollectionForm() {

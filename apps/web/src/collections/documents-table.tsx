@@ -2,12 +2,12 @@
 // server's reason), size and passage count, each with a delete.
 
 import type { CollectionDocument } from '@modelgarden/sdk';
+import { ConfirmDelete } from '../components/confirm-delete';
 import { ErrorAlert } from '../components/error-alert';
 import { Spinner } from '../components/spinner';
 import { TableHead } from '../components/table-head';
 import { formatBytes, formatDate } from '../lib/format';
 import { useDeleteDocument } from './collections-api';
-import { ConfirmDelete } from './confirm-delete';
 
 const statusStyle: Record<CollectionDocument['status'], string> = {
   processing: 'bg-sky-50 text-sky-700',

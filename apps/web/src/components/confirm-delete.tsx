@@ -1,7 +1,7 @@
 // A Delete button that asks once more, inline, before it deletes.
 
 import { type ReactNode, useState } from 'react';
-import { Button } from '../components/button';
+import { Button } from './button';
 
 interface ConfirmDeleteProps {
   /** What is deleted, for the buttons' accessible names (`Delete handbook`). */

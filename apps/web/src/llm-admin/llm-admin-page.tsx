@@ -4,12 +4,13 @@
 
 import type { LlmAlias, LlmProvider } from '@modelgarden/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { ApiError } from '../api/api-error';
 import { call } from '../api/client';
 import { useAuth } from '../auth/auth-context';
 import { Button } from '../components/button';
 import { Card } from '../components/card';
+import { ConfirmDelete } from '../components/confirm-delete';
 import { ErrorAlert } from '../components/error-alert';
 import { PageHeader } from '../components/page-header';
 import { Spinner } from '../components/spinner';
@@ -28,57 +29,72 @@ function Status({ provider }: { provider: LlmProvider }) {
   return <span className="text-emerald-700">active</span>;
 }
 
-function ProviderRow({ provider }: { provider: LlmProvider }) {
+interface StoredRowProps {
+  /** The provider's or alias's name. */
+  name: string;
+  /** Env and LLM_CONFIG ones: shown, never changed here. */
+  readOnly: boolean;
+  /** The row's attributes the tests find it by. */
+  rowProps: Record<`data-${string}`, string>;
+  /** The cells before the actions. */
+  cells: ReactNode;
+  columns: number;
+  /** What deleting it takes with it, asked before it goes. */
+  question: ReactNode;
+  remove: () => Promise<void>;
+  /** The list refetched once it is gone. */
+  queryKey: readonly unknown[];
+  form: (done: () => void) => ReactNode;
+}
+
+/** A provider's or alias's row: its cells, Edit (the form in a row below) and a confirmed Delete. */
+function StoredRow({
+  name,
+  readOnly,
+  rowProps,
+  cells,
+  columns,
+  question,
+  remove,
+  queryKey,
+  form,
+}: StoredRowProps) {
   const client = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const remove = useMutation<void, ApiError>({
-    mutationFn: () => llmAdminApi.deleteProvider(provider.name),
-    onSuccess: () => client.invalidateQueries({ queryKey: PROVIDERS_KEY }),
+  const deletion = useMutation<void, ApiError>({
+    mutationFn: remove,
+    onSuccess: () => client.invalidateQueries({ queryKey }),
   });
   return (
     <>
-      <tr className="border-t border-slate-100" data-testid="provider-row" data-provider={provider.name}>
+      <tr className="border-t border-slate-100" {...rowProps}>
         <th scope="row" className="py-2 pr-3 text-left font-medium text-slate-900">
-          {provider.name}
+          {name}
         </th>
-        <td className="pr-3">{provider.kind}</td>
-        <td className="pr-3" data-testid="provider-source">
-          {SOURCE_LABEL[provider.source]}
-        </td>
-        <td className="max-w-64 truncate pr-3 font-mono text-xs" title={provider.baseUrl}>
-          {provider.baseUrl}
-        </td>
-        <td className="pr-3" data-testid="provider-key">
-          {provider.hasApiKey ? 'set' : 'none'}
-        </td>
-        <td className="pr-3" data-testid="provider-status">
-          <Status provider={provider} />
-        </td>
-        <td className="pr-3 text-right tabular-nums" data-testid="provider-models">
-          {provider.models}
-        </td>
+        {cells}
         <td className="py-2 text-right whitespace-nowrap">
-          {provider.readOnly ? (
+          {readOnly ? (
             <span className="text-xs text-slate-500">read-only</span>
           ) : (
             <>
               <Button variant="ghost" onClick={() => setEditing((e) => !e)}>
-                Edit {provider.name}
+                Edit {name}
               </Button>
-              <Button variant="ghost" disabled={remove.isPending} onClick={() => remove.mutate()}>
-                Delete {provider.name}
-              </Button>
+              <ConfirmDelete
+                what={name}
+                question={question}
+                pending={deletion.isPending}
+                onConfirm={() => deletion.mutate()}
+              />
             </>
           )}
         </td>
       </tr>
-      {(editing || remove.isError) && (
+      {(editing || deletion.isError) && (
         <tr>
-          <td colSpan={8} className="pb-4">
-            {remove.isError && (
-              <ErrorAlert error={remove.error} title={`Could not delete ${provider.name}`} />
-            )}
-            {editing && <ProviderForm editing={provider} onDone={() => setEditing(false)} />}
+          <td colSpan={columns} className="pb-4">
+            {deletion.isError && <ErrorAlert error={deletion.error} title={`Could not delete ${name}`} />}
+            {editing && form(() => setEditing(false))}
           </td>
         </tr>
       )}
@@ -86,51 +102,73 @@ function ProviderRow({ provider }: { provider: LlmProvider }) {
   );
 }
 
-function AliasRow({ alias, models }: { alias: LlmAlias; models: string[] }) {
-  const client = useQueryClient();
-  const [editing, setEditing] = useState(false);
-  const remove = useMutation<void, ApiError>({
-    mutationFn: () => llmAdminApi.deleteAlias(alias.name),
-    onSuccess: () => client.invalidateQueries({ queryKey: ALIASES_KEY }),
-  });
+function ProviderRow({ provider }: { provider: LlmProvider }) {
   return (
-    <>
-      <tr className="border-t border-slate-100" data-testid="alias-row" data-alias={alias.name}>
-        <th scope="row" className="py-2 pr-3 text-left font-medium text-slate-900">
-          {alias.name}
-        </th>
-        <td className="pr-3">{SOURCE_LABEL[alias.source]}</td>
-        <td className="pr-3 font-mono text-xs">
-          {alias.deployments.map((d) => `${d.model} ×${d.weight}`).join(', ')}
-        </td>
-        <td className="pr-3 font-mono text-xs">{alias.fallbacks.join(', ') || '—'}</td>
-        <td className="pr-3 whitespace-nowrap text-slate-500">
-          {alias.updatedAt ? formatDate(alias.updatedAt) : '—'}
-        </td>
-        <td className="py-2 text-right whitespace-nowrap">
-          {alias.readOnly ? (
-            <span className="text-xs text-slate-500">read-only</span>
-          ) : (
-            <>
-              <Button variant="ghost" onClick={() => setEditing((e) => !e)}>
-                Edit {alias.name}
-              </Button>
-              <Button variant="ghost" disabled={remove.isPending} onClick={() => remove.mutate()}>
-                Delete {alias.name}
-              </Button>
-            </>
-          )}
-        </td>
-      </tr>
-      {(editing || remove.isError) && (
-        <tr>
-          <td colSpan={6} className="pb-4">
-            {remove.isError && <ErrorAlert error={remove.error} title={`Could not delete ${alias.name}`} />}
-            {editing && <AliasForm editing={alias} models={models} onDone={() => setEditing(false)} />}
+    <StoredRow
+      name={provider.name}
+      readOnly={provider.readOnly !== false}
+      rowProps={{ 'data-testid': 'provider-row', 'data-provider': provider.name }}
+      columns={8}
+      question={
+        <>
+          Delete the provider <strong>{provider.name}</strong>? Its models stop being offered at once.
+        </>
+      }
+      remove={() => llmAdminApi.deleteProvider(provider.name)}
+      queryKey={PROVIDERS_KEY}
+      form={(done) => <ProviderForm editing={provider} onDone={done} />}
+      cells={
+        <>
+          <td className="pr-3">{provider.kind}</td>
+          <td className="pr-3" data-testid="provider-source">
+            {SOURCE_LABEL[provider.source]}
           </td>
-        </tr>
-      )}
-    </>
+          <td className="max-w-64 truncate pr-3 font-mono text-xs" title={provider.baseUrl}>
+            {provider.baseUrl}
+          </td>
+          <td className="pr-3" data-testid="provider-key">
+            {provider.hasApiKey ? 'set' : 'none'}
+          </td>
+          <td className="pr-3" data-testid="provider-status">
+            <Status provider={provider} />
+          </td>
+          <td className="pr-3 text-right tabular-nums" data-testid="provider-models">
+            {provider.models}
+          </td>
+        </>
+      }
+    />
+  );
+}
+
+function AliasRow({ alias, models }: { alias: LlmAlias; models: string[] }) {
+  return (
+    <StoredRow
+      name={alias.name}
+      readOnly={alias.readOnly}
+      rowProps={{ 'data-testid': 'alias-row', 'data-alias': alias.name }}
+      columns={6}
+      question={
+        <>
+          Delete the alias <strong>{alias.name}</strong>? Callers that name it get 404 at once.
+        </>
+      }
+      remove={() => llmAdminApi.deleteAlias(alias.name)}
+      queryKey={ALIASES_KEY}
+      form={(done) => <AliasForm editing={alias} models={models} onDone={done} />}
+      cells={
+        <>
+          <td className="pr-3">{SOURCE_LABEL[alias.source]}</td>
+          <td className="pr-3 font-mono text-xs">
+            {alias.deployments.map((d) => `${d.model} ×${d.weight}`).join(', ')}
+          </td>
+          <td className="pr-3 font-mono text-xs">{alias.fallbacks.join(', ') || '—'}</td>
+          <td className="pr-3 whitespace-nowrap text-slate-500">
+            {alias.updatedAt ? formatDate(alias.updatedAt) : '—'}
+          </td>
+        </>
+      }
+    />
   );
 }
 

@@ -29,15 +29,24 @@ async function start(
   log: string,
 ): Promise<{ proc: ChildProcess; url: string; readyMs: number }> {
   const port = nextPort++;
+  const url = `http://127.0.0.1:${port}`;
+  // Something already answering there (a server left by an earlier run) would be timed instead.
+  const taken = await fetch(`${url}/health/live`).then(
+    () => true,
+    () => false,
+  );
+  if (taken) throw new Error(`port ${port} is already in use; set BENCH_PORT_BASE`);
   const fd = openSync(log, 'w');
   const t0 = performance.now();
+  // Its own process group, so that stopping `npm start` stops the server npm runs too (npm exits on
+  // SIGTERM and left its child listening).
   const proc = spawn(command, args, {
+    detached: true,
     cwd: REPO,
     stdio: ['ignore', fd, fd],
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_FORMAT: 'json', DATABASE_URL: '' },
   });
   closeSync(fd);
-  const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${command} exited (${proc.exitCode}); see ${log}`);
     const ok = await fetch(`${url}/health/ready`).then(
@@ -55,7 +64,7 @@ function stop(proc: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     if (proc.exitCode !== null) return resolve(0);
     proc.once('exit', () => resolve(performance.now() - t0));
-    proc.kill('SIGTERM');
+    process.kill(-proc.pid!, 'SIGTERM');
   });
 }
 

@@ -69,6 +69,63 @@ export const citationsChunkSchema = z
   .object({ type: z.literal('citations'), citations: z.array(citationSchema) })
   .meta({ id: 'CitationsChunk' });
 
+// ---- what the gateway answers with `modelgarden` (documented, not validated: built by
+// llm/tools/tool-loop.ts, typed from these schemas) ----
+
+/** A Model Garden tool call the LLM made: which tool, the model behind it, the arguments it sent. */
+const toolCallShape = {
+  id: z.string(),
+  name: z.string(),
+  /** The model behind the tool (its page is `/models/{model}`); null for a name that is no tool. */
+  model: z
+    .string()
+    .nullable()
+    .describe('The model behind the tool (its page is `/models/{model}`); null for a name that is no tool'),
+  arguments: z.string(),
+};
+
+/** A Model Garden tool call the gateway ran: its result, or the error the LLM was given. */
+export const toolReportSchema = z
+  .discriminatedUnion('ok', [
+    z.object({ ...toolCallShape, ok: z.literal(true), version: z.number().int(), result: z.unknown() }),
+    z.object({
+      ...toolCallShape,
+      ok: z.literal(false),
+      error: z.object({ code: z.string(), message: z.string() }),
+    }),
+  ])
+  .meta({ id: 'ModelGardenToolReport' });
+export type ToolReport = z.infer<typeof toolReportSchema>;
+
+/**
+ * A non-streamed completion's `modelgarden` object: the rounds run, every tool call in order and,
+ * when the request named `collections`, the passages the answer was given (cited as `[marker]`).
+ */
+export const modelgardenReportSchema = z
+  .object({
+    steps: z.number().int().min(1),
+    tool_calls: z.array(toolReportSchema),
+    citations: z.array(citationSchema).optional(),
+  })
+  .meta({ id: 'ModelGardenReport' });
+export type ModelgardenReport = z.infer<typeof modelgardenReportSchema>;
+
+/** The stream's `tool_call` chunk (`choices: []` and this object): a call about to run. */
+export const toolCallChunkSchema = z
+  .object({ type: z.literal('tool_call'), ...toolCallShape })
+  .meta({ id: 'ToolCallChunk' });
+
+/** The stream's `tool_result` chunk: the call's report, once it ran. */
+export const toolResultChunkSchema = z
+  .intersection(z.object({ type: z.literal('tool_result') }), toolReportSchema)
+  .meta({ id: 'ToolResultChunk' });
+
+/** Any extension chunk's `modelgarden` object. */
+export const modelgardenStreamEventSchema = z
+  .union([citationsChunkSchema, toolCallChunkSchema, toolResultChunkSchema])
+  .meta({ id: 'ModelGardenStreamEvent' });
+export type ModelgardenStreamEvent = z.infer<typeof modelgardenStreamEventSchema>;
+
 /** A tool call of an answer as a conversation keeps it (the stream's `tool_result`, in short). */
 export const storedToolCallSchema = z
   .object({

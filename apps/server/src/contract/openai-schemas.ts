@@ -8,7 +8,11 @@
  * (UNSUPPORTED_PARAMETER), never silently dropped.
  */
 import { z } from 'zod';
-import { modelgardenChatOptionsSchema } from './chat-extension-schemas.js';
+import {
+  modelgardenChatOptionsSchema,
+  modelgardenReportSchema,
+  modelgardenStreamEventSchema,
+} from './chat-extension-schemas.js';
 
 const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
 const imagePart = z.strictObject({
@@ -180,6 +184,8 @@ export const chatCompletionSchema = z
       }),
     ),
     usage: openAiUsageSchema,
+    /** With the `modelgarden` request field: the tool calls run and the passages given (tool-loop.ts). */
+    modelgarden: modelgardenReportSchema.optional(),
   })
   .meta({ id: 'ChatCompletion' });
 export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
@@ -219,6 +225,8 @@ export const chatCompletionChunkSchema = z
       }),
     ),
     usage: openAiUsageSchema.optional(),
+    /** Model Garden's extension chunks (`choices: []`): citations, tool calls and their results. */
+    modelgarden: modelgardenStreamEventSchema.optional(),
   })
   .meta({ id: 'ChatCompletionChunk' });
 export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;

@@ -5334,6 +5334,53 @@ export interface components {
       type: 'citations';
       citations: components['schemas']['CitationInput'][];
     };
+    ModelGardenToolReportInput:
+      | {
+          id: string;
+          name: string;
+          /** @description The model behind the tool (its page is `/models/{model}`); null for a name that is no tool */
+          model: string | null;
+          arguments: string;
+          /** @constant */
+          ok: true;
+          version: number;
+          result: unknown;
+        }
+      | {
+          id: string;
+          name: string;
+          /** @description The model behind the tool (its page is `/models/{model}`); null for a name that is no tool */
+          model: string | null;
+          arguments: string;
+          /** @constant */
+          ok: false;
+          error: {
+            code: string;
+            message: string;
+          };
+        };
+    ModelGardenReportInput: {
+      steps: number;
+      tool_calls: components['schemas']['ModelGardenToolReportInput'][];
+      citations?: components['schemas']['CitationInput'][];
+    };
+    ToolCallChunkInput: {
+      /** @constant */
+      type: 'tool_call';
+      id: string;
+      name: string;
+      /** @description The model behind the tool (its page is `/models/{model}`); null for a name that is no tool */
+      model: string | null;
+      arguments: string;
+    };
+    ToolResultChunkInput: {
+      /** @constant */
+      type: 'tool_result';
+    } & components['schemas']['ModelGardenToolReportInput'];
+    ModelGardenStreamEventInput:
+      | components['schemas']['CitationsChunkInput']
+      | components['schemas']['ToolCallChunkInput']
+      | components['schemas']['ToolResultChunkInput'];
     ConversationToolCallInput: {
       id: string;
       name: string;
@@ -5390,6 +5437,7 @@ export interface components {
         logprobs: null;
       }[];
       usage: components['schemas']['OpenAiUsageInput'];
+      modelgarden?: components['schemas']['ModelGardenReportInput'];
     };
     ChatCompletionChunkInput: {
       id: string;
@@ -5420,6 +5468,7 @@ export interface components {
         logprobs: null;
       }[];
       usage?: components['schemas']['OpenAiUsageInput'];
+      modelgarden?: components['schemas']['ModelGardenStreamEventInput'];
     };
     /** @description Server-sent events, each `data: <JSON>` followed by a blank line: ChatCompletionChunk objects in order, then `data: [DONE]`. A failure after the first chunk ends the stream with one `data: <OpenAiError JSON>` event instead of `[DONE]`. */
     ChatCompletionEventStreamInput: string;
@@ -6475,6 +6524,53 @@ export interface components {
       type: 'citations';
       citations: components['schemas']['Citation'][];
     };
+    ModelGardenToolReport:
+      | {
+          id: string;
+          name: string;
+          /** @description The model behind the tool (its page is `/models/{model}`); null for a name that is no tool */
+          model: string | null;
+          arguments: string;
+          /** @constant */
+          ok: true;
+          version: number;
+          result: unknown;
+        }
+      | {
+          id: string;
+          name: string;
+          /** @description The model behind the tool (its page is `/models/{model}`); null for a name that is no tool */
+          model: string | null;
+          arguments: string;
+          /** @constant */
+          ok: false;
+          error: {
+            code: string;
+            message: string;
+          };
+        };
+    ModelGardenReport: {
+      steps: number;
+      tool_calls: components['schemas']['ModelGardenToolReport'][];
+      citations?: components['schemas']['Citation'][];
+    };
+    ToolCallChunk: {
+      /** @constant */
+      type: 'tool_call';
+      id: string;
+      name: string;
+      /** @description The model behind the tool (its page is `/models/{model}`); null for a name that is no tool */
+      model: string | null;
+      arguments: string;
+    };
+    ToolResultChunk: {
+      /** @constant */
+      type: 'tool_result';
+    } & components['schemas']['ModelGardenToolReport'];
+    ModelGardenStreamEvent:
+      | components['schemas']['CitationsChunk']
+      | components['schemas']['ToolCallChunk']
+      | components['schemas']['ToolResultChunk'];
     ConversationToolCall: {
       id: string;
       name: string;
@@ -6531,6 +6627,7 @@ export interface components {
         logprobs: null;
       }[];
       usage: components['schemas']['OpenAiUsage'];
+      modelgarden?: components['schemas']['ModelGardenReport'];
     };
     ChatCompletionChunk: {
       id: string;
@@ -6561,6 +6658,7 @@ export interface components {
         logprobs: null;
       }[];
       usage?: components['schemas']['OpenAiUsage'];
+      modelgarden?: components['schemas']['ModelGardenStreamEvent'];
     };
     /** @description Server-sent events, each `data: <JSON>` followed by a blank line: ChatCompletionChunk objects in order, then `data: [DONE]`. A failure after the first chunk ends the stream with one `data: <OpenAiError JSON>` event instead of `[DONE]`. */
     ChatCompletionEventStream: string;

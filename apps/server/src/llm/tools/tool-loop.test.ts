@@ -4,6 +4,7 @@
  * step limit, streaming of the tool events, client-side tools untouched, team-private models.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatCompletionChunkSchema, chatCompletionSchema } from '../../contract/openai-schemas.js';
 import { finish, say, toolCall, turn } from '../../test-support/fake-llm/index.js';
 import { ADMIN_KEY, type GatewayFixture, sseEvents, startGateway } from '../../test-support/llm-gateway.js';
 import { pushIris, SETOSA, twoTeams } from '../../test-support/tool-models.js';
@@ -60,6 +61,8 @@ describe('the gateway runs Model Garden tools', () => {
       expect.objectContaining({ id: 'c1', name: 'iris', model: 'iris', ok: true, version: 1 }),
     ]);
     expect(body.modelgarden.tool_calls[0]!.result).toMatchObject({ label: 'setosa' });
+    // What is answered is what the OpenAPI document describes (the schemas are not run on the way out).
+    expect(chatCompletionSchema.parse(body).modelgarden?.tool_calls).toHaveLength(1);
     const [first, second] = upstreamSince(before);
     expect(first!.tools?.map((t) => t.function.name)).toEqual(['iris']);
     expect(first!.tools![0]!.function.parameters).toMatchObject({ required: Object.keys(SETOSA) });
@@ -86,6 +89,9 @@ describe('the gateway runs Model Garden tools', () => {
     const tools = upstreamSince(before)[1]!.messages.filter((m) => m.role === 'tool');
     const errors = tools.map((m) => JSON.parse(m.content as string).error.code);
     expect(errors).toEqual(['INVALID_INPUT', 'TOOL_NOT_FOUND', 'INVALID_INPUT']);
+    const reports = chatCompletionSchema.parse(await res.json()).modelgarden!.tool_calls;
+    expect(reports.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(errors);
+    expect(reports.map((r) => r.model)).toEqual(['iris', null, 'iris']);
   });
 
   it('stops at the step limit: the last call forbids tools', async () => {
@@ -132,6 +138,7 @@ describe('the gateway runs Model Garden tools', () => {
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     const ext = chunks.filter((c) => c.modelgarden).map((c) => c.modelgarden);
     expect(ext.map((e) => e.type)).toEqual(['tool_call', 'tool_result']);
+    for (const c of chunks) chatCompletionChunkSchema.parse(c);
     expect(ext[0]).toMatchObject({ id: 'c1', name: 'iris', model: 'iris' });
     expect(ext[1]).toMatchObject({ id: 'c1', ok: true, result: { label: 'setosa' } });
     for (const c of chunks.filter((c) => c.modelgarden)) expect(c.choices).toEqual([]);

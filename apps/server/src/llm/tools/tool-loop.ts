@@ -23,7 +23,12 @@
  */
 import type { Principal } from '../../auth/principal.js';
 import { grants } from '../../auth/scopes.js';
-import type { Citation } from '../../contract/chat-extension-schemas.js';
+import type {
+  Citation,
+  ModelgardenReport,
+  ModelgardenStreamEvent,
+  ToolReport,
+} from '../../contract/chat-extension-schemas.js';
 import type { ChatCompletion, ChatCompletionRequest } from '../../contract/openai-schemas.js';
 import { ModelGardenError } from '../../errors/model-garden-error.js';
 import type { GatewayCaller, LlmGateway } from '../gateway.js';
@@ -46,23 +51,18 @@ export interface ExecutedToolCall {
 type Message = ChatCompletionRequest['messages'][number];
 type Call = { id: string; type: 'function'; function: { name: string; arguments: string } };
 
-/** The extension object of a completion the loop answered. */
-export interface ToolLoopReport {
-  steps: number;
-  tool_calls: Array<ReturnType<typeof reportOf>>;
-  /** The passages retrieved for the answer (only when the request named collections). */
-  citations?: Citation[];
-}
+/** The extension object of a completion the loop answered (contract/chat-extension-schemas.ts). */
+export type ToolLoopReport = ModelgardenReport;
 
-function reportOf(c: ExecutedToolCall) {
+function reportOf(c: ExecutedToolCall): ToolReport {
   return {
     id: c.id,
     name: c.name,
     model: c.model,
     arguments: c.arguments,
     ...(c.result.ok
-      ? { ok: true as const, version: c.result.version, result: c.result.output }
-      : { ok: false as const, error: c.result.error }),
+      ? { ok: true, version: c.result.version, result: c.result.output }
+      : { ok: false, error: c.result.error }),
   };
 }
 
@@ -231,7 +231,7 @@ export class ToolLoop {
     const created = first.created;
     const model = body.model;
     const writer = new ChunkWriter(id, created, model, body.stream_options?.include_usage === true);
-    const extension = (ev: Record<string, unknown>) =>
+    const extension = (ev: ModelgardenStreamEvent) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], modelgarden: ev })}\n\n`;
     const loop = this;
     async function* events(): AsyncGenerator<string> {

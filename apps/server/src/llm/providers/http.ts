@@ -286,8 +286,12 @@ export class HttpClient {
     } catch (err) {
       throw scope.error(err);
     } finally {
-      // A failure, or a consumer that stopped early: the upstream call ends now.
-      if (!drained) body?.destroy();
+      // A failure, or a consumer that stopped early: the upstream call ends now. undici's body emits
+      // the AbortError it builds for a destroy without a reason; nobody is reading it any more.
+      if (!drained && body) {
+        body.on('error', () => {});
+        body.destroy();
+      }
       scope.dispose();
     }
   }

@@ -248,12 +248,19 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     expect(await code.textContent()).toBe('def add(a, b):\n    return a + b');
     expect(await code.locator('.hljs-keyword').allTextContents()).toEqual(['def', 'return']);
     expect(await code.locator('.hljs-title').first().textContent()).toBe('add');
-    // …and coloured: a keyword's colour is not the code's own.
-    const colours = await code.evaluate((el) => ({
-      code: getComputedStyle(el).color,
-      keyword: getComputedStyle(el.querySelector('.hljs-keyword') as Element).color,
-    }));
-    expect(colours.keyword).not.toBe(colours.code);
+    // …and coloured: a keyword's colour is not the code's own. Read again until the answer has
+    // settled: a node React replaces while it is read has no computed style ('').
+    const colours = () =>
+      code.evaluate((el) => ({
+        code: getComputedStyle(el).color,
+        keyword: getComputedStyle(el.querySelector('.hljs-keyword') as Element).color,
+      }));
+    await expect
+      .poll(async () => {
+        const c = await colours();
+        return c.code !== '' && c.keyword !== '' && c.keyword !== c.code;
+      })
+      .toBe(true);
   });
 });
 

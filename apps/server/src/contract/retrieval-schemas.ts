@@ -71,6 +71,10 @@ export const searchBody = z
   .strict()
   .meta({ id: 'SearchCollectionBody' });
 
+const highlightRange = z
+  .tuple([z.number().int().min(0), z.number().int().min(0)])
+  .meta({ id: 'HighlightRange' });
+
 export const searchResultSchema = z
   .object({
     documentId: z.string(),
@@ -79,6 +83,14 @@ export const searchResultSchema = z
     heading: z.string(),
     text: z.string(),
     score: z.number(),
+    /**
+     * What the search matched in `text`: `[start, end)` character offsets (UTF-16 code units, as
+     * JavaScript's `slice` takes them), sorted, not overlapping. The words whose PostgreSQL lexemes
+     * (english stemming, stop words never) are among the query terms this passage matched.
+     */
+    highlights: z.array(highlightRange),
+    /** The same for `heading`. */
+    headingHighlights: z.array(highlightRange),
   })
   .meta({ id: 'SearchResult' });
 

@@ -64,12 +64,40 @@ describe.each(backends)('retrieval on $name', (backend) => {
     const found = await retrieval.search(admin, 'guide', 'how do I back up my data?', 3);
     expect(found.mode).toBe('fts');
     expect(found.results[0]).toMatchObject({ documentName: 'guide.md', heading: 'guide.md › Backups' });
+    const [backups] = (await retrieval.search(admin, 'guide', 'backups', 1)).results;
+    const { heading, headingHighlights } = backups!;
+    expect(headingHighlights.map(([start, end]) => heading.slice(start, end))).toEqual(['Backups']);
     // a flag name as the user types it
     const flag = await retrieval.search(admin, 'guide', 'what does --max-upload-mb do', 3);
     expect(flag.results[0]?.text).toContain('--max-upload-mb');
     // an AND of every word would match nothing here
     const many = await retrieval.search(admin, 'guide', 'which port does the server listen on by default', 3);
     expect(many.results[0]?.text).toContain('8080');
+  });
+
+  it("marks the words PostgreSQL matched, by its english stemmer, and nothing of a passage's markup", async () => {
+    await retrieval.create(admin, { name: 'marks' });
+    const text =
+      'Ingestion of the <b>uploads</b> is logged as tokensPerDay in apps/server; naïve 🎉 readers ingest it.';
+    await retrieval.upload(admin, 'marks', 'marks.txt', bytes(text));
+    await retrieval.worker.drain();
+    const marked = async (query: string) => {
+      const [hit] = (await retrieval.search(admin, 'marks', query, 1)).results;
+      expect(hit?.text).toBe(text);
+      for (const [start, end] of hit!.highlights) {
+        expect(0 <= start && start < end && end <= hit!.text.length).toBe(true);
+      }
+      return hit!.highlights.map(([start, end]) => hit!.text.slice(start, end));
+    };
+    // "ingesting", "ingestion" and "ingest" are all the lexeme 'ingest'; "the" and "of" are stop words
+    expect(await marked('ingesting of the uploads')).toEqual(['Ingestion', 'uploads', 'ingest']);
+    // the words inside a code-like token (search-text.ts), and the whole token by its own name
+    expect(await marked('tokens per day')).toEqual(['tokens', 'Per', 'Day']);
+    expect(await marked('tokensPerDay server')).toEqual(['tokensPerDay', 'server']);
+    // offsets count UTF-16 code units, past an astral character
+    expect(await marked('reader naive naïve')).toEqual(['naïve', 'readers']);
+    // the markup stays text and is not a hit; a word that is not in the passage marks nothing
+    expect(await marked('b logged')).toEqual(['logged']);
   });
 
   it('keeps the same bytes once per collection and deletes a document with its chunks', async () => {

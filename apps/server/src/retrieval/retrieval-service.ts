@@ -19,6 +19,7 @@ import { ModelGardenError } from '../errors/model-garden-error.js';
 import { type CollectionRef, CollectionStore } from './collection-store.js';
 import { evaluate, type Ranker } from './evaluate.js';
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, extractText } from './extract.js';
+import { highlightsFor } from './highlights.js';
 import { type Embedder, type IngestOptions, IngestWorker } from './ingest-worker.js';
 import { fuse, type RankedChunk, searchAllWords, searchFullText } from './search.js';
 import {
@@ -42,6 +43,7 @@ export interface RetrievalOptions {
 }
 
 export const DEFAULT_K = 5;
+const NO_HIGHLIGHTS = { highlights: [], headingHighlights: [] };
 
 export class RetrievalService {
   readonly collections: CollectionStore;
@@ -135,7 +137,11 @@ export class RetrievalService {
     const ranked = hybrid
       ? await this.hybrid(collection, query, k)
       : await this.fullText(collection, query, k);
-    return { mode: hybrid ? 'hybrid' : 'fts', results: ranked.map(({ id: _id, ...r }) => r) };
+    const marked = await highlightsFor(this.db, query, ranked);
+    return {
+      mode: hybrid ? 'hybrid' : 'fts',
+      results: ranked.map(({ id, ...r }) => ({ ...r, ...(marked.get(id) ?? NO_HIGHLIGHTS) })),
+    };
   }
 
   /** recall@1, recall@5 and MRR of this collection's search, a plain BM25 and the AND query. */

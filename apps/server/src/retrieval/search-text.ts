@@ -19,6 +19,23 @@ export function codeTokenParts(token: string): string[] {
     .filter((p) => p !== '');
 }
 
+/**
+ * Where the parts of `text`'s code-like tokens are (the words `searchText` adds to the index), as
+ * UTF-16 offsets into `text`: what a search for one of those words matched.
+ */
+export function* codeTokenPartSpans(text: string): Generator<{ start: number; end: number; part: string }> {
+  for (const match of text.matchAll(CODE_TOKEN)) {
+    const parts = codeTokenParts(match[0]);
+    if (parts.length < 2) continue;
+    let cursor = 0;
+    for (const part of parts) {
+      const at = match[0].indexOf(part, cursor);
+      cursor = at + part.length;
+      yield { start: match.index + at, end: match.index + cursor, part };
+    }
+  }
+}
+
 /** `text` and, after it, the parts of its code-like tokens (each distinct token once). */
 export function searchText(text: string): string {
   const extra: string[] = [];

@@ -18,7 +18,8 @@ const RRF_K = 60;
 export type Row = Record<string, unknown>;
 export const rowsOf = (result: unknown): Row[] => (result as { rows: Row[] }).rows;
 
-export interface RankedChunk extends SearchResult {
+/** A ranked passage; its highlights are added for the k answered (highlights.ts). */
+export interface RankedChunk extends Omit<SearchResult, 'highlights' | 'headingHighlights'> {
   id: number;
 }
 

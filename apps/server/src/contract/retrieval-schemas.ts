@@ -88,9 +88,14 @@ export const searchResultSchema = z
      * JavaScript's `slice` takes them), sorted, not overlapping. The words whose PostgreSQL lexemes
      * (english stemming, stop words never) are among the query terms this passage matched.
      */
-    highlights: z.array(highlightRange),
+    highlights: z.array(highlightRange).meta({
+      description:
+        'What the search matched in `text`: sorted, non-overlapping [start, end) offsets in UTF-16 code units',
+    }),
     /** The same for `heading`. */
-    headingHighlights: z.array(highlightRange),
+    headingHighlights: z
+      .array(highlightRange)
+      .meta({ description: 'What the search matched in `heading`, as `highlights`' }),
   })
   .meta({ id: 'SearchResult' });
 

@@ -1,5 +1,5 @@
 // The collection's search box: the top passages for a question, each with its document, passage
-// number, heading and score, the question's words marked in the text.
+// number, heading and score, what the search matched marked in the text (the server's highlights).
 
 import type { SearchResult } from '@modelgarden/sdk';
 import { type FormEvent, useState } from 'react';
@@ -7,9 +7,9 @@ import { Button } from '../components/button';
 import { ErrorAlert } from '../components/error-alert';
 import { inputClass, selectClass } from '../components/field';
 import { useSearch } from './collections-api';
-import { Highlighted, queryTerms } from './highlight';
+import { Highlighted } from './highlight';
 
-function Passage({ result, terms }: { result: SearchResult; terms: string[] }) {
+function Passage({ result }: { result: SearchResult }) {
   return (
     <li
       className="rounded-lg border border-slate-200 bg-slate-50/60 px-4 py-3"
@@ -30,14 +30,14 @@ function Passage({ result, terms }: { result: SearchResult; terms: string[] }) {
       </div>
       {result.heading && (
         <p className="mt-1 text-xs font-medium text-slate-600" data-testid="result-heading">
-          <Highlighted text={result.heading} terms={terms} />
+          <Highlighted text={result.heading} ranges={result.headingHighlights} />
         </p>
       )}
       <p
         className="mt-1.5 text-sm leading-relaxed whitespace-pre-wrap text-slate-800"
         data-testid="result-text"
       >
-        <Highlighted text={result.text} terms={terms} />
+        <Highlighted text={result.text} ranges={result.highlights} />
       </p>
     </li>
   );
@@ -53,7 +53,6 @@ export function SearchPanel({ collection }: { collection: string }) {
     if (query.trim() !== '') search.mutate({ query: query.trim(), k });
   }
 
-  const terms = search.variables ? queryTerms(search.variables.query) : [];
   return (
     <div className="space-y-4">
       <search aria-label={`Search ${collection}`}>
@@ -98,7 +97,7 @@ export function SearchPanel({ collection }: { collection: string }) {
           </p>
           <ol className="space-y-3" aria-label="Passages found">
             {search.data.results.map((r) => (
-              <Passage key={`${r.documentId}:${r.chunkIndex}`} result={r} terms={terms} />
+              <Passage key={`${r.documentId}:${r.chunkIndex}`} result={r} />
             ))}
           </ol>
         </>

@@ -5553,6 +5553,7 @@ export interface components {
       query: string;
       k?: number;
     };
+    HighlightRangeInput: [number, number];
     SearchResultInput: {
       documentId: string;
       documentName: string;
@@ -5560,6 +5561,10 @@ export interface components {
       heading: string;
       text: string;
       score: number;
+      /** @description What the search matched in `text`: sorted, non-overlapping [start, end) offsets in UTF-16 code units */
+      highlights: components['schemas']['HighlightRangeInput'][];
+      /** @description What the search matched in `heading`, as `highlights` */
+      headingHighlights: components['schemas']['HighlightRangeInput'][];
     };
     SearchResponseInput: {
       /** @enum {string} */
@@ -6743,6 +6748,7 @@ export interface components {
       query: string;
       k?: number;
     };
+    HighlightRange: [number, number];
     SearchResult: {
       documentId: string;
       documentName: string;
@@ -6750,6 +6756,10 @@ export interface components {
       heading: string;
       text: string;
       score: number;
+      /** @description What the search matched in `text`: sorted, non-overlapping [start, end) offsets in UTF-16 code units */
+      highlights: components['schemas']['HighlightRange'][];
+      /** @description What the search matched in `heading`, as `highlights` */
+      headingHighlights: components['schemas']['HighlightRange'][];
     };
     SearchResponse: {
       /** @enum {string} */

@@ -19,7 +19,13 @@ type Message = ChatCompletionRequest['messages'][number];
 
 /** What chat needs of the retrieval service (RetrievalService). */
 export interface PassageSearch {
-  search(principal: Principal, collection: string, query: string, k: number): Promise<SearchResponse>;
+  search(
+    principal: Principal,
+    collection: string,
+    query: string,
+    k: number,
+    options?: { highlights?: boolean },
+  ): Promise<SearchResponse>;
   /** Throws COLLECTION_NOT_FOUND for a missing or hidden collection. */
   collections: { find(principal: Principal, collection: string): Promise<unknown> };
 }
@@ -136,7 +142,10 @@ export class RetrievalContext {
     const lists = await Promise.all(
       names.map(async (collection) => {
         if (text !== '')
-          return { collection, response: await this.search.search(principal, collection, text, k) };
+          return {
+            collection,
+            response: await this.search.search(principal, collection, text, k, { highlights: false }),
+          };
         // Nothing to search for (an image only): still refused when missing or hidden.
         await this.search.collections.find(principal, collection);
         return { collection, response: { mode: 'fts' as const, results: [] } };

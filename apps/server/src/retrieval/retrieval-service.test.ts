@@ -98,6 +98,9 @@ describe.each(backends)('retrieval on $name', (backend) => {
     expect(await marked('reader naive naïve')).toEqual(['naïve', 'readers']);
     // the markup stays text and is not a hit; a word that is not in the passage marks nothing
     expect(await marked('b logged')).toEqual(['logged']);
+    // chat asks for none: not computed
+    const [plain] = (await retrieval.search(admin, 'marks', 'uploads', 1, { highlights: false })).results;
+    expect(plain).toMatchObject({ text, highlights: [], headingHighlights: [] });
   });
 
   it('keeps the same bytes once per collection and deletes a document with its chunks', async () => {

@@ -131,13 +131,20 @@ export class RetrievalService {
     await this.collections.deleteDocument(await this.collections.findForChange(principal, name), id);
   }
 
-  async search(principal: Principal, name: string, query: string, k = DEFAULT_K): Promise<SearchResponse> {
+  /** `highlights: false`: every result's highlights empty, not computed (chat shows none). */
+  async search(
+    principal: Principal,
+    name: string,
+    query: string,
+    k = DEFAULT_K,
+    options: { highlights?: boolean } = {},
+  ): Promise<SearchResponse> {
     const collection = await this.collections.find(principal, name);
     const hybrid = this.hybridFor(collection);
     const ranked = hybrid
       ? await this.hybrid(collection, query, k)
       : await this.fullText(collection, query, k);
-    const marked = await highlightsFor(this.db, query, ranked);
+    const marked = options.highlights === false ? new Map() : await highlightsFor(this.db, query, ranked);
     return {
       mode: hybrid ? 'hybrid' : 'fts',
       results: ranked.map(({ id, ...r }) => ({ ...r, ...(marked.get(id) ?? NO_HIGHLIGHTS) })),

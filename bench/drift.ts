@@ -13,12 +13,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openDatabase } from '../apps/server/src/db/database.js';
 import { DriftService } from '../apps/server/src/observability/drift-service.js';
 import { PredictionLogService } from '../apps/server/src/observability/prediction-log.js';
 import { REPO } from './lib/models.js';
 import { median, print } from './lib/report.js';
+import { withServerDatabase } from './lib/server-database.js';
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 
@@ -32,22 +32,6 @@ function mainThreadCpuMs(): number {
     return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
   } catch {
     return Number.NaN;
-  }
-}
-
-async function withServerDatabase<T>(url: string, run: (url: string) => Promise<T>): Promise<T> {
-  const name = `mg_bench_drift_${process.pid}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  try {
-    return await run(u.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
   }
 }
 
@@ -103,7 +87,8 @@ export async function runDrift(dir: string): Promise<void> {
     }
   };
   await run('embedded (PGlite worker)', undefined);
-  if (serverUrl) await withServerDatabase(serverUrl, (url) => run('PostgreSQL server', url));
+  if (serverUrl)
+    await withServerDatabase(serverUrl, 'mg_bench_drift', (url) => run('PostgreSQL server', url));
   else print('| PostgreSQL server | skipped: set BENCH_DATABASE_URL | | | | | |');
   print('');
 }

@@ -15,7 +15,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import type { Principal } from '../apps/server/src/auth/principal.js';
 import { openDatabase } from '../apps/server/src/db/database.js';
 import { chunks } from '../apps/server/src/db/retrieval-schema.js';
@@ -25,6 +24,7 @@ import { searchAllWords, searchFullText } from '../apps/server/src/retrieval/sea
 import { bagOfWordsEmbedding } from '../apps/server/src/test-support/bag-of-words.js';
 import { REPO } from './lib/models.js';
 import { print } from './lib/report.js';
+import { withServerDatabase } from './lib/server-database.js';
 
 const ADMIN: Principal = { kind: 'bootstrap', scopes: ['admin'] };
 const COLLECTION = 'bench';
@@ -69,22 +69,6 @@ const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
-
-async function withServerDatabase<T>(url: string, run: (url: string) => Promise<T>): Promise<T> {
-  const name = `mg_bench_retrieval_${process.pid}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  try {
-    return await run(u.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
 
 export async function runRetrieval(dir: string): Promise<void> {
   const target = Number(process.env.BENCH_RETRIEVAL_CHUNKS ?? 10_000);
@@ -167,7 +151,8 @@ export async function runRetrieval(dir: string): Promise<void> {
   };
   await run('embedded (PGlite worker)', undefined);
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (serverUrl) await withServerDatabase(serverUrl, (url) => run('PostgreSQL server', url));
+  if (serverUrl)
+    await withServerDatabase(serverUrl, 'mg_bench_retrieval', (url) => run('PostgreSQL server', url));
   else ingestRows.push('| PostgreSQL server | skipped: set BENCH_DATABASE_URL | | | | | |');
 
   print('| Database | Chunks | MB | Upload s | Upload + ingest s | MB/min | Vectors |');

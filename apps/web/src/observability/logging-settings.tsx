@@ -60,6 +60,9 @@ export function LoggingSettings({ name }: { name: string }) {
   });
   const save = useMutation<Settings, ApiError, Partial<Settings>>({
     mutationFn: (patch) => observabilityApi.setSettings(name, patch),
+    // A read of the settings still in flight would land after the change and put the old ones back
+    // (the switch flipped back under a test's click once); cancel it before changing them.
+    onMutate: () => client.cancelQueries({ queryKey: ['logging', name] }),
     onSuccess: (data) => client.setQueryData(['logging', name], data),
   });
   if (settings.isPending) return <Spinner label="Loading the logging settings" />;

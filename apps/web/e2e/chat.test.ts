@@ -140,6 +140,37 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     expect(stored.messages.at(-1)).toMatchObject({ content: 'Half an', finishReason: 'error' });
   });
 
+  it('says an answer whose stream was cut off on the way (no [DONE]) is incomplete, and keeps it', async () => {
+    const { page, server } = suite;
+    // What a proxy or a server going down leaves: a 200 stream whose body just ends.
+    const chunk = {
+      id: 'chatcmpl-cut',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'openai/gpt-4o-mini',
+      choices: [{ index: 0, delta: { role: 'assistant', content: 'Cut short' }, finish_reason: null }],
+    };
+    await page.route('**/v1/chat/completions', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/event-stream',
+        body: `data: ${JSON.stringify(chunk)}\n\n`,
+      }),
+    );
+    try {
+      await openChat(page, server);
+      await sendMessage(page, 'Tell me everything');
+      const answer = page.getByTestId('message-assistant').last();
+      await answer.getByText('Cut short').waitFor();
+      expect(await answer.getByTestId('message-meta').textContent()).toContain('ended by an error');
+      await page.getByText('The answer stopped arriving before it was finished.').waitFor();
+      const stored = await conversationsOf(page, new URL(page.url()).searchParams.get('c')!);
+      expect(stored.messages.at(-1)).toMatchObject({ content: 'Cut short', finishReason: 'error' });
+    } finally {
+      await page.unroute('**/v1/chat/completions');
+    }
+  });
+
   it('renames and deletes a conversation from the list', async () => {
     const { page, server } = suite;
     await openChat(page, server);

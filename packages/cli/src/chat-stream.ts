@@ -31,8 +31,8 @@ export interface StreamHandlers {
 
 /**
  * Streams `request`, calling `handlers` as fragments arrive. Aborting `signal` ends it early with
- * `stopped: true` and what came so far; an error before the stream or an error event in it throws
- * ModelGardenApiError.
+ * `stopped: true` and what came so far; an error before the stream, an error event in it, or a body
+ * that ends without `[DONE]` throws ModelGardenApiError.
  */
 export async function streamAnswer(
   client: ModelGardenClient,
@@ -57,7 +57,8 @@ export async function streamAnswer(
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done || value.data === '[DONE]') return answer;
+      if (done) throw cutOff(client);
+      if (value.data === '[DONE]') return answer;
       const chunk = JSON.parse(value.data) as ChatCompletionChunk | ChatStreamError;
       if ('error' in chunk) throw streamError(client, chunk);
       for (const choice of chunk.choices) {
@@ -78,6 +79,18 @@ export async function streamAnswer(
   } finally {
     reader.releaseLock();
   }
+}
+
+// The gateway ends every stream with `[DONE]` or an error event: a body that just stops was cut
+// off on the way (a proxy, the server going down), so the answer is not complete.
+function cutOff(client: ModelGardenClient): ModelGardenApiError {
+  return new ModelGardenApiError({
+    status: 502,
+    code: 'stream_cut_off',
+    message: 'the answer stream ended before the server finished it; the text above is incomplete',
+    method: 'POST',
+    url: new URL('v1/chat/completions', client.baseUrl).toString(),
+  });
 }
 
 // The stream had already started (HTTP 200), so its error event names no status: 502, as the

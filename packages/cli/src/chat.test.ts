@@ -2,6 +2,8 @@
 // front of a fake OpenAI upstream (apps/server's test-support) on loopback.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +78,28 @@ describe('modelgarden chat', { timeout: 30_000 }, () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('Half an answer');
     expect(result.stderr).toMatch(/^error \[[a-z_]+\]: .*overloaded/);
+  });
+
+  it('a stream that stops without [DONE] (cut off on the way) is an error, not a finished answer', async () => {
+    // What a proxy or a server going down leaves: a 200 stream whose body just ends.
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: MODEL };
+      res.end(
+        `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: 'Half' }, finish_reason: null }] })}\n\n`,
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const result = await cli(['chat', MODEL, 'Tell me'], { env: { MODELGARDEN_URL: url } });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('Half');
+      expect(result.stderr).toMatch(/^error \[stream_cut_off\]: .*incomplete/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('takes the prompt from stdin when none is given', async () => {

@@ -76,7 +76,8 @@ export interface StreamResult {
 /**
  * Streams a completion: `onEvent` gets each text fragment, tool call, tool result and the citations
  * as they arrive. Resolves when the stream ends (or is aborted through `signal`: then with
- * `finishReason: 'stopped'`); an error event mid-stream rejects with its message.
+ * `finishReason: 'stopped'`); an error event mid-stream rejects with its message, and so does a body
+ * that ends without `[DONE]`.
  */
 export async function streamChat(
   request: ChatRequest,
@@ -95,9 +96,13 @@ export async function streamChat(
 
   const result: StreamResult = { finishReason: null, usage: null };
   let failure: ApiError | null = null;
+  let finished = false;
   const parser = createParser({
     onEvent(event) {
-      if (event.data === '[DONE]') return;
+      if (event.data === '[DONE]') {
+        finished = true;
+        return;
+      }
       const chunk = JSON.parse(event.data) as ChatCompletionChunk | ChatStreamError;
       if ('error' in chunk) {
         failure = new ApiError(chunk.error.code ?? 'UPSTREAM_ERROR', chunk.error.message, 502);
@@ -128,5 +133,9 @@ export async function streamChat(
     throw err;
   }
   if (failure) throw failure;
+  // The gateway ends every stream with [DONE] or an error event: a body that just stops was cut off
+  // on the way (a proxy, the server going down), and the answer is not whole.
+  if (!finished)
+    throw new ApiError('STREAM_CUT_OFF', 'The answer stopped arriving before it was finished.', 502);
   return result;
 }

@@ -14,6 +14,7 @@ import { ConfirmDelete } from '../components/confirm-delete';
 import { ErrorAlert } from '../components/error-alert';
 import { PageHeader } from '../components/page-header';
 import { Spinner } from '../components/spinner';
+import { TableHead } from '../components/table-head';
 import { formatDate } from '../lib/format';
 import { AliasForm } from './alias-form';
 import { ALIASES_KEY, llmAdminApi, PROVIDERS_KEY } from './llm-admin-api';
@@ -218,24 +219,19 @@ export function LlmAdminPage() {
         {providers.isError && <ErrorAlert error={providers.error} title="Could not load the providers" />}
         {providers.data && (
           <table className="w-full text-sm" aria-label="Providers">
-            <thead className="text-left text-xs tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th scope="col" className="py-2">
-                  Name
-                </th>
-                <th scope="col">Kind</th>
-                <th scope="col">Source</th>
-                <th scope="col">Base URL</th>
-                <th scope="col">API key</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="text-right">
-                  Models
-                </th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              inset
+              columns={[
+                'Name',
+                'Kind',
+                'Source',
+                'Base URL',
+                'API key',
+                'Status',
+                { label: 'Models', align: 'right' },
+                { label: 'Actions', hidden: true },
+              ]}
+            />
             <tbody>
               {providers.data.providers.map((p) => (
                 <ProviderRow key={p.name} provider={p} />
@@ -259,20 +255,17 @@ export function LlmAdminPage() {
         {aliases.isError && <ErrorAlert error={aliases.error} title="Could not load the aliases" />}
         {aliases.data && (
           <table className="mb-6 w-full text-sm" aria-label="Model aliases">
-            <thead className="text-left text-xs tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th scope="col" className="py-2">
-                  Name
-                </th>
-                <th scope="col">Source</th>
-                <th scope="col">Deployments</th>
-                <th scope="col">Fallbacks</th>
-                <th scope="col">Changed</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              inset
+              columns={[
+                'Name',
+                'Source',
+                'Deployments',
+                'Fallbacks',
+                'Changed',
+                { label: 'Actions', hidden: true },
+              ]}
+            />
             <tbody>
               {aliases.data.map((a) => (
                 <AliasRow key={a.name} alias={a} models={modelIds} />

@@ -14,6 +14,7 @@ import { ErrorAlert } from '../components/error-alert';
 import { Field, selectClass } from '../components/field';
 import { PageHeader } from '../components/page-header';
 import { Spinner } from '../components/spinner';
+import { TableHead } from '../components/table-head';
 import { formatDate } from '../lib/format';
 
 const ROLES: Role[] = ['admin', 'member', 'viewer'];
@@ -186,20 +187,10 @@ export function UsersPage() {
       {users.data && (
         <Card title="All users">
           <table className="w-full text-sm" aria-label="Users">
-            <thead className="text-left text-xs tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th scope="col" className="py-2">
-                  Name
-                </th>
-                <th scope="col">Role</th>
-                <th scope="col">Team</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              inset
+              columns={['Name', 'Role', 'Team', 'Status', 'Created', { label: 'Actions', hidden: true }]}
+            />
             <tbody>
               {users.data.map((user) => (
                 <UserRow

@@ -292,7 +292,8 @@ export class ModelManager {
     if (next.maxBatchSize !== before.maxBatchSize) {
       loaded.scheduler.reconfigure(next);
       loaded.config = next;
-      this.logTuning(loaded.version, entry.tuner, 'serving retuned');
+      // The turns of a live comparison of batch caps are logged once, with its outcome.
+      if (!entry.tuner.comparing) this.logTuning(loaded.version, entry.tuner, 'serving retuned');
     }
   }
 
@@ -324,6 +325,8 @@ export class ModelManager {
   private async load(version: ModelVersion, adopted?: ort.InferenceSession): Promise<LoadedModel> {
     const started = performance.now();
     const tuner = this.tunerOf(version);
+    // These sessions are measured afresh; the ones they replace, still draining, no longer count.
+    const generation = tuner.sessionsChanged();
     // What the tuner chose before (a reload it asked for, or an edit of the config) holds until measured.
     let config = this.plannedConfig(version);
     const instances: EngineInstance[] = [];
@@ -387,7 +390,7 @@ export class ModelManager {
         isBatchable(version),
         this.watchShedding(this.observer.scheduler(version.model, version.version)),
         performanceClock,
-        (inputs, rows, ms) => tuner.observe(inputs, rows, ms),
+        (inputs, rows, ms, waiting) => tuner.observe(inputs, rows, ms, waiting, generation),
       );
       this.logTuning(version, tuner, 'serving tuned');
       this.logger.info(

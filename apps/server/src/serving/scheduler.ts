@@ -115,8 +115,11 @@ export class Scheduler implements PoolState {
     private readonly batchable: boolean,
     private readonly observer: SchedulerObserver,
     private readonly clock: Clock = performanceClock,
-    /** Told of every execution: its first request's inputs, its rows and its time (the tuner's live curve). */
-    private readonly onBatch?: (inputs: DecodedTensor[], rows: number, ms: number) => void,
+    /**
+     * Told of every execution: its first request's inputs, its rows, its time and how many requests
+     * were still queued when it started (the tuner's live curve and its comparison of batch caps).
+     */
+    private readonly onBatch?: (inputs: DecodedTensor[], rows: number, ms: number, waiting: number) => void,
   ) {
     this.idle = [...instances];
     this.admission = new AdmissionController(config, batchable, instances.length, clock);
@@ -331,12 +334,12 @@ export class Scheduler implements PoolState {
       this.jobs = removeBatch(this.jobs, batch);
       const instance = this.idle.pop()!;
       this.admission.batchStarted(instance, this.clock.now());
-      void this.execute(instance, batch);
+      void this.execute(instance, batch, this.jobs.length);
     }
     this.checkDrained();
   };
 
-  private async execute(instance: InstanceRunner, batch: Job[]): Promise<void> {
+  private async execute(instance: InstanceRunner, batch: Job[], waiting: number): Promise<void> {
     this.runningBatches.add(batch);
     const started = this.clock.now();
     let rows = 0;
@@ -353,7 +356,7 @@ export class Scheduler implements PoolState {
       const computeMs = this.clock.now() - started;
       this.admission.executed(computeMs);
       this.observer.executed(batch.length, computeMs / 1000);
-      this.onBatch?.(batch[0]!.inputs, rows, computeMs);
+      this.onBatch?.(batch[0]!.inputs, rows, computeMs, waiting);
       batch.forEach((job, i) => {
         if (job.state === 'done') return;
         const result = results[i]!;

@@ -140,6 +140,126 @@ describe('serving tuner (on a controlled clock)', () => {
     expect(tuner.decide({}).executor).toBe('inline');
   });
 
+  /**
+   * Two worker instances busy back to back with requests waiting: each step both run a batch of the
+   * cap the tuner chose, taking `poolMs(cap)` (what a run costs while the other instance runs too).
+   */
+  function loadedPool(tuner: ServingTuner, clock: ManualClock, poolMs: (rows: number) => number) {
+    const request = inputsOf(3, 224, 224)(1);
+    return (seconds: number) => {
+      const end = clock.now() + seconds * 1000;
+      while (clock.now() < end) {
+        const cap = tuner.tuned.maxBatchSize ?? 32;
+        const ms = poolMs(cap);
+        clock.advance(ms);
+        tuner.observe(request, cap, ms, 28);
+        tuner.observe(request, cap, ms, 28);
+      }
+    };
+  }
+
+  it('checks the knee live by what all instances serve together: the detector gets batch 1', async () => {
+    // One run at a time, batch 2 is 14 % cheaper per image than batch 1 (6.3 vs 10.9 ms for 2)…
+    const clock = new ManualClock();
+    const tuner: ServingTuner = new ServingTuner(
+      true,
+      2,
+      clock,
+      () => tuner.decide({}),
+      () => clock.now(),
+    );
+    await tuner.sweep(
+      modelOn(clock, (rows) => [0, 6.3, 10.9, 15][rows] ?? 5 * rows),
+      inputsOf(3, 224, 224),
+      ['y'],
+    );
+    expect(tuner.decide({})).toMatchObject({ executor: 'worker', instances: 2, maxBatchSize: 2 });
+    // …but with both workers busy, batch 1 serves 290 images/s and batch 2 226 (memory bandwidth).
+    const run = loadedPool(tuner, clock, (rows) => (rows === 1 ? 6.9 : 17.7));
+    run(2);
+    expect(tuner.comparing).toBe(true);
+    expect(byName(tuner).maxBatchSize!.reason).toMatch(/comparing live/);
+    run(10);
+    expect(tuner.comparing).toBe(false);
+    expect(tuner.tuned.maxBatchSize).toBe(1);
+    expect(byName(tuner).maxBatchSize!.reason).toMatch(
+      /measured live .* served 290 rows\/s at batch 1 and 22\d at 2 rows/,
+    );
+    // It holds between comparisons, and compares again a minute later.
+    run(30);
+    expect(tuner.tuned.maxBatchSize).toBe(1);
+    let comparedAgain = false;
+    for (let i = 0; i < 50; i++) {
+      run(1);
+      comparedAgain ||= tuner.comparing;
+    }
+    expect(comparedAgain).toBe(true);
+    expect(tuner.tuned.maxBatchSize).toBe(1);
+  });
+
+  it('keeps the knee when live the larger batch serves clearly more', async () => {
+    const clock = new ManualClock();
+    const tuner: ServingTuner = new ServingTuner(
+      true,
+      2,
+      clock,
+      () => tuner.decide({}),
+      () => clock.now(),
+    );
+    await tuner.sweep(
+      modelOn(clock, (rows) => 2 + 1.5 * rows),
+      inputsOf(3, 224, 224),
+      ['y'],
+    );
+    const knee = tuner.decide({}).maxBatchSize!;
+    expect(knee).toBeGreaterThan(1);
+    // Live the pool behaves like the sweep said: batching pays.
+    loadedPool(tuner, clock, (rows) => 2 + 1.5 * rows)(15);
+    expect(tuner.comparing).toBe(false);
+    expect(tuner.tuned.maxBatchSize).toBe(knee);
+    expect(byName(tuner).maxBatchSize!.reason).toMatch(
+      /measured live with requests waiting: \d+ rows served/,
+    );
+  });
+
+  it('does not compare caps where the instances idle (HTTP-bound) or a batch is free', () => {
+    // The wide MLP in workers: 1.5 ms a batch of 32, the instances busy 20 % of the time.
+    const clock = new ManualClock();
+    const tuner: ServingTuner = new ServingTuner(true, 2, clock, () => tuner.decide({}));
+    const request = inputsOf(256)(32);
+    for (let i = 0; i < 2000; i++) {
+      tuner.observe(request, 32, 1.5, 10);
+      clock.advance(3.75);
+    }
+    expect(tuner.comparing).toBe(false);
+    expect(tuner.tuned.maxBatchSize).toBe(32);
+  });
+
+  it('is not moved back inline by a pause in traffic, and ignores the executions of replaced sessions', () => {
+    const clock = new ManualClock();
+    const tuner = new ServingTuner(true, 2, clock);
+    const request = inputsOf(256)(32);
+    const busy = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        tuner.observe(request, 32, 1);
+        clock.advance(2.5); // runs take 40 % of the time
+      }
+    };
+    busy(400);
+    expect(tuner.decide({}).executor).toBe('worker');
+    // Ten idle seconds (another model's turn), then the same load again.
+    clock.advance(10_000);
+    busy(400);
+    expect(tuner.decide({}).executor).toBe('worker');
+    // New sessions: until they are measured the decisions hold; the old sessions' runs do not count.
+    const generation = tuner.sessionsChanged();
+    expect(tuner.decide({}).executor).toBe('worker');
+    tuner.observe(request, 32, 50, 0, generation - 1);
+    expect(tuner.view().curve).toEqual([]);
+    tuner.observe(request, 32, 1, 0, generation);
+    expect(tuner.view().curve.map((p) => p.rows)).toEqual([32]);
+  });
+
   it('keeps the commonest shapes of a model with dynamic dimensions, not every one it saw', () => {
     const tuner = new ServingTuner(true, 2, new ManualClock());
     const common = inputsOf(3, 224, 224)(1);

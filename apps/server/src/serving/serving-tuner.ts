@@ -8,7 +8,15 @@
 import type { z } from 'zod';
 import type { tuningDecisionSchema, tuningViewSchema } from '../contract/serving-config-schemas.js';
 import type { ServingConfig } from '../registry/types.js';
-import { BatchCurve, kneeOf, rowsPerSecond } from './batch-curve.js';
+import { BatchCapTrial, type TrialResult } from './batch-cap-trial.js';
+import {
+  BatchCurve,
+  FREE_BATCH_MS,
+  KNEE_TOLERANCE,
+  type Knee,
+  kneeOf,
+  rowsPerSecond,
+} from './batch-curve.js';
 import type { Clock } from './clock.js';
 import type { EffectiveServingConfig } from './serving-config.js';
 import type { DecodedTensor } from './tensor-codec.js';
@@ -45,6 +53,19 @@ export const MAX_TUNED_BATCH = 32;
 const DECIDE_EVERY = 64;
 const DECIDE_MIN_MS = 1_000;
 const FIRST_DECISION_AFTER = 8;
+/**
+ * A pause longer than this between one execution's end and the next one's start (no traffic) starts
+ * the measurement windows afresh: a burst after an idle minute is not judged by the idle minute.
+ */
+export const IDLE_GAP_MS = 250;
+/**
+ * A batch cap is compared live against batch 1 when the instances were busy at least this share of
+ * the time (pool-bound: what a batch costs per row decides; below it the event loop's per-request work
+ * does, which only a larger batch can save)…
+ */
+export const TRIAL_BUSY_SHARE = 0.5;
+/** …and again this long after the last comparison (the traffic, and the machine, change). */
+export const TRIAL_EVERY_MS = 60_000;
 /** Input shapes measured at once (the rest are forgotten, rarest first). */
 const MAX_SHAPES = 16;
 /** The warm-up sweep stops after this much compute, or before a run expected to take longer than the second. */
@@ -80,6 +101,14 @@ export class ServingTuner {
   private measuredAtDecision = false;
   private tunedValues: Partial<EffectiveServingConfig> = {};
   private decided: TuningDecision[] = [];
+  /** Sessions are numbered: the executions of sessions being replaced are not measured. */
+  private generation = 0;
+  /** When the latest execution ended (an idle gap restarts the windows). */
+  private lastEndAt = Number.NEGATIVE_INFINITY;
+  /** The live comparison of batch caps in progress, its last outcome and when it ended. */
+  private trial: BatchCapTrial | undefined;
+  private trialResult: TrialResult | undefined;
+  private trialEndedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * @param onDue called (at most every 64 executions and a second) when new measurements may change a
@@ -146,14 +175,65 @@ export class ServingTuner {
     }
   }
 
-  /** A live batch of `rows` rows (its first request's inputs given) took `ms`. */
-  observe(inputs: DecodedTensor[], rows: number, ms: number): void {
+  /**
+   * New sessions (another executor, instance count or thread count) start measuring afresh: what a
+   * run costs depends on them. The decisions hold until the new sessions are measured. Returns the
+   * sessions' number, for observe().
+   */
+  sessionsChanged(): number {
+    this.shapes.clear();
+    this.lastDims = undefined;
+    this.lastStats = undefined;
+    this.trial = undefined;
+    this.trialResult = undefined;
+    this.trialEndedAt = Number.NEGATIVE_INFINITY;
+    return ++this.generation;
+  }
+
+  /** True while batch caps are being compared live (each switch is not worth a log line). */
+  get comparing(): boolean {
+    return this.trial !== undefined;
+  }
+
+  /**
+   * A live batch of `rows` rows (its first request's inputs given) took `ms`; `waiting` requests were
+   * still queued when it started. `generation` is the sessions' number (sessionsChanged()): the
+   * executions of older sessions, still draining, are not measured.
+   */
+  observe(
+    inputs: DecodedTensor[],
+    rows: number,
+    ms: number,
+    waiting = 0,
+    generation = this.generation,
+  ): void {
+    if (generation !== this.generation) return;
     const stats = this.statsOf(inputs);
     if (stats === undefined) return;
+    const now = this.clock.now();
+    if (now - ms - this.lastEndAt > IDLE_GAP_MS) {
+      // Traffic (re)starts: the share of time is measured from here, not across the pause.
+      this.windowComputeMs = 0;
+      this.windowStartedAt = now - ms;
+    }
+    this.lastEndAt = Math.max(this.lastEndAt, now);
     stats.curve.record(rows, ms);
     stats.executions++;
     this.windowComputeMs += ms;
     this.executions++;
+    if (this.trial !== undefined) {
+      const step = this.trial.record(rows, waiting, now);
+      if (step === 'done' || step === 'gave-up') {
+        this.trialResult = step === 'done' ? this.trial.result() : undefined;
+        this.trial = undefined;
+        this.trialEndedAt = now;
+      }
+      if (step !== 'same') {
+        this.sinceDecision = 0;
+        this.onDue();
+        return;
+      }
+    }
     // Until something was measured (a shape known only from requests), decide after a few executions.
     const measured = this.measuredAtDecision;
     if (++this.sinceDecision < (measured ? DECIDE_EVERY : FIRST_DECISION_AFTER)) return;
@@ -183,8 +263,11 @@ export class ServingTuner {
     const share = this.share;
     const stats = this.mainShape();
     const single = stats?.curve.singleRunMs();
-    this.measuredAtDecision = single !== undefined;
     this.sinceDecision = 0;
+    // New sessions not measured yet: what was decided from the old ones holds (their explicit
+    // settings are laid over it by the owner).
+    if (single === undefined && this.measuredAtDecision) return this.tunedValues;
+    this.measuredAtDecision = single !== undefined;
     const decisions: TuningDecision[] = [];
     const tuned: Partial<EffectiveServingConfig> = {};
     const explicit = (
@@ -296,18 +379,60 @@ export class ServingTuner {
           reason: 'not measured yet: greedy batching up to the default',
         });
       } else {
-        tuned.maxBatchSize = knee.maxBatchSize;
-        decisions.push({
-          setting: 'maxBatchSize',
-          value: knee.maxBatchSize,
-          source: 'tuned',
-          reason: knee.reason,
-        });
+        const { value, reason } = this.liveCap(knee, stats!, now, share, instances);
+        tuned.maxBatchSize = value;
+        decisions.push({ setting: 'maxBatchSize', value, source: 'tuned', reason });
       }
     }
     this.tunedValues = tuned;
     this.decided = decisions;
     return tuned;
+  }
+
+  /**
+   * The knee of the curve, checked against batch 1 by what all instances together serve: while the
+   * instances are busy most of the time and a batch at the knee costs latency (over FREE_BATCH_MS),
+   * the two caps run in turns on live traffic (batch-cap-trial.ts) and batch 1 wins unless the knee
+   * serves over 5 % more; the outcome holds until the next comparison, a minute later.
+   */
+  private liveCap(
+    knee: Knee,
+    stats: ShapeStats,
+    now: number,
+    share: number | undefined,
+    instances: number,
+  ): { value: number; reason: string } {
+    const k = knee.maxBatchSize;
+    if (this.trial !== undefined) {
+      const [a, b] = this.trial.caps;
+      return {
+        value: this.trial.current,
+        reason: `comparing live, by the rows per second all ${instances} instance${instances > 1 ? 's' : ''} serve together: ${a} rows (the knee of the batch curve, measured one run at a time) against ${b}; now running ${this.trial.current}`,
+      };
+    }
+    const busy = share !== undefined && share / instances >= TRIAL_BUSY_SHARE;
+    const kneeRun = this.runAtKnee(stats);
+    const due = now - this.trialEndedAt >= TRIAL_EVERY_MS;
+    if (k > 1 && busy && kneeRun !== undefined && kneeRun > FREE_BATCH_MS && due) {
+      this.trial = new BatchCapTrial([k, 1], KNEE_TOLERANCE);
+      return {
+        value: k,
+        reason: `comparing live, by the rows per second all ${instances} instance${instances > 1 ? 's' : ''} serve together: ${k} rows (the knee of the batch curve, measured one run at a time) against 1; now running ${k}`,
+      };
+    }
+    const r = this.trialResult;
+    if (r === undefined) return { value: k, reason: knee.reason };
+    const [rk, r1] = r.rowsPerSecond.map((x) => Math.round(x));
+    if (r.cap === 1) {
+      return {
+        value: 1,
+        reason: `1 row: measured live with requests waiting, all ${instances} instance${instances > 1 ? 's' : ''} together served ${r1} rows/s at batch 1 and ${rk} at ${r.caps[0]} rows (the knee of the batch curve, measured one run at a time): a larger batch adds latency, not throughput (compared again every ${TRIAL_EVERY_MS / 1000} s under load)`,
+      };
+    }
+    return {
+      value: k,
+      reason: `${knee.reason}; measured live with requests waiting: ${r.caps[0]} rows served ${rk} rows/s, batch 1 ${r1}`,
+    };
   }
 
   view(): TuningView {

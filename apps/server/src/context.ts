@@ -26,7 +26,6 @@ import { type ArtifactStore, FilesystemArtifactStore } from './registry/artifact
 import { type SweepableStore, sweepArtifacts } from './registry/artifact-sweep.js';
 import type { ModelInspector } from './registry/push-version.js';
 import { DEFAULT_ALIAS, RegistryService } from './registry/registry-service.js';
-import { createS3Client, S3ArtifactStore } from './registry/s3-artifact-store.js';
 import { gatewayEmbedder } from './retrieval/gateway-embedder.js';
 import { RetrievalService } from './retrieval/retrieval-service.js';
 import { DEMO_COLLECTION, seedDocsCollection } from './retrieval/seed-docs.js';
@@ -101,7 +100,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     dataDir: config.dataDir,
     onIdleError: (err) => logger.warn({ err }, 'idle database connection failed; the pool will reconnect'),
   });
-  const { store, closeStore } = openArtifactStore(config);
+  const { store, closeStore } = await openArtifactStore(config);
   // One process (PGlite) can sweep everything; replicas sharing a server may be mid-push.
   const swept = await sweepArtifacts(database.db, store, { graceMs: config.databaseUrl ? 15 * 60_000 : 0 });
   if (swept.temporary + swept.orphans > 0)
@@ -123,7 +122,7 @@ export async function createContext(config: Config, logger: Logger): Promise<App
     );
   }
   const metrics = createMetrics();
-  const tracing = createTracing({ ...config.otel, serviceVersion: SERVICE_VERSION });
+  const tracing = await createTracing({ ...config.otel, serviceVersion: SERVICE_VERSION });
   const observability = createObservability(database, metrics, logger, config.jobs);
   const sessionOptions = {
     ...(config.ortIntraOpThreads ? { intraOpThreads: config.ortIntraOpThreads } : {}),
@@ -222,12 +221,18 @@ export async function createContext(config: Config, logger: Logger): Promise<App
   };
 }
 
-/** The artifact store `ARTIFACT_STORE` names; S3 stages uploads under `DATA_DIR/staging`. */
-function openArtifactStore(config: Config): { store: ArtifactStore & SweepableStore; closeStore(): void } {
+/**
+ * The artifact store `ARTIFACT_STORE` names; S3 stages uploads under `DATA_DIR/staging`. The AWS SDK
+ * loads only for S3 (~150 ms of imports a filesystem store's start skips).
+ */
+async function openArtifactStore(
+  config: Config,
+): Promise<{ store: ArtifactStore & SweepableStore; closeStore(): void }> {
   const options = config.artifactStore;
   if (options.kind === 'fs') {
     return { store: new FilesystemArtifactStore(path.join(config.dataDir, 'artifacts')), closeStore() {} };
   }
+  const { createS3Client, S3ArtifactStore } = await import('./registry/s3-artifact-store.js');
   const client = createS3Client(options);
   const stagingDir = path.join(config.dataDir, 'staging');
   return {

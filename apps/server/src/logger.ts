@@ -1,7 +1,7 @@
 /** The process logger: pino JSON lines, or pretty lines on a terminal (no credentials: see below). */
 import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import type { Config } from './config/config.js';
 import { BatchedLogDestination } from './log-destination.js';
 import { activeTraceIds } from './observability/tracing.js';
@@ -44,6 +44,8 @@ interface LogLine {
  * so nothing is lost at exit; a terminal does not log at a rate where batching matters.
  */
 export function prettyDestination(fd = 1, colorize = true): pino.DestinationStream {
+  // Loaded only for a terminal: JSON lines never need it.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const pretty = prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',

@@ -4,7 +4,7 @@
  * database, exit 0).
  */
 import { loadConfig } from './config/config.js';
-import { startEmbeddedDatabase } from './db/database.js';
+import { startEmbeddedDatabase } from './db/embedded-start.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

@@ -9,7 +9,6 @@ import { type Config, loadConfig } from './config/config.js';
 import { type AppContext, createContext, warmUp } from './context.js';
 import { buildApp } from './http/app.js';
 import { loggerFor } from './logger.js';
-import { registerInferenceForwarding } from './roles/forward-inference.js';
 
 export interface StartOptions {
   dataDir?: string;
@@ -57,7 +56,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     app = await buildApp(context);
     // Split roles: an `api` replica forwards predictions to the inference replicas.
-    if (config.role === 'api') registerInferenceForwarding(app, context);
+    if (config.role === 'api') {
+      const { registerInferenceForwarding } = await import('./roles/forward-inference.js');
+      registerInferenceForwarding(app, context);
+    }
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await context.close();

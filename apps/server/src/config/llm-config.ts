@@ -5,8 +5,8 @@
  * deployments and fallbacks, timeouts, retries, cool-down and per-key limits. Read once, here.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 export type LlmProviderKind = 'openai-compatible' | 'anthropic' | 'gemini';
@@ -232,7 +232,10 @@ export function loadLlmConfig(
   if (where) {
     let raw: unknown;
     try {
-      raw = parseYaml(readFileSync(where, 'utf8')) ?? {};
+      // The YAML parser loads only for a config file (~50 ms of every start otherwise), and
+      // synchronously: the config is read once, before anything else runs.
+      const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+      raw = yaml.parse(readFileSync(where, 'utf8')) ?? {};
     } catch (err) {
       throw new Error(`Invalid configuration: LLM_CONFIG (${where}): ${(err as Error).message}`);
     }

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATION_LOCK_KEY, MIGRATIONS_DIR, migratePostgres, openDatabase } from './database.js';
+import { MIGRATIONS_DIR, openDatabase } from './database.js';
+import { MIGRATION_LOCK_KEY, migratePostgres } from './postgres-database.js';
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 

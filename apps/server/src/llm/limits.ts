@@ -7,7 +7,7 @@
  * others'; a burst from one subject is reserved together (group commit) — and settles the difference when it ends, so concurrent requests never overspend.
  */
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import type pg from 'pg';
 import type { LlmLimits } from '../config/llm-config.js';
 import type { Db } from '../db/database.js';
 import { llmCounters } from '../db/llm-schema.js';
@@ -117,6 +117,10 @@ const RESERVE_SQL = `insert into llm_counters as c
     and ($10::bigint is null or (case when c.month_start = $4::bigint then c.month_tokens else 0 end) + $6::bigint <= $10::bigint)
   returning subject`;
 
+function isPgPool(client: unknown): client is pg.Pool {
+  return typeof client === 'object' && client !== null && 'totalCount' in client && 'connect' in client;
+}
+
 export class LimitStore implements LimitCounter {
   private readonly queues = new Map<string, Queue>();
   private readonly pending = new Map<string, { reservation: Reservation; delta: number }>();
@@ -132,7 +136,8 @@ export class LimitStore implements LimitCounter {
     options: LimitStoreOptions = {},
   ) {
     const client = (db as unknown as { $client?: unknown }).$client;
-    this.pool = client instanceof pg.Pool ? client : undefined;
+    // node-postgres's Pool, told apart without importing pg (a server on PGlite never loads it).
+    this.pool = isPgPool(client) ? client : undefined;
     this.now = options.now ?? Date.now;
     this.settleDelayMs = options.settleDelayMs ?? 50;
     this.onError = options.onError ?? (() => {});

@@ -2,7 +2,6 @@
  * Observability routes: prediction-log settings, browsing and CSV export, reference datasets,
  * drift reports, and the live metrics summary behind the web app's charts.
  */
-import { stringify } from 'csv-stringify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isAdmin, read, write } from '../../auth/authorize.js';
@@ -138,6 +137,8 @@ export function observabilityRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           to: toDate(q.to),
           cursor: q.cursor,
         });
+        // csv-stringify loads with the first export, not with the server.
+        const { stringify } = await import('csv-stringify');
         const csv = stringify({ header: true });
         void (async () => {
           try {

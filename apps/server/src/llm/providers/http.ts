@@ -4,10 +4,10 @@
  * SSE requests, and the one mapping from an upstream failure (status, retry hints, network errors) to
  * a `ProviderError`. SSE framing is eventsource-parser's, not ours.
  */
+import { createRequire } from 'node:module';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { createParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
-import { Pool } from 'undici';
 import type { CallOptions, ChatStreamPart, ProviderErrorKind } from '../spec.js';
 import { ProviderError } from '../spec.js';
 
@@ -162,6 +162,8 @@ export class HttpClient {
     const connectMs = options.timeouts?.connectMs;
     const url = new URL(options.baseURL);
     this.basePath = url.pathname.replace(/\/+$/, '') + url.search;
+    // undici loads with the first provider, not with every server (~100 ms of imports).
+    const { Pool } = createRequire(import.meta.url)('undici') as typeof import('undici');
     this.dispatcher = new Pool(url.origin, {
       keepAliveTimeout: KEEP_ALIVE_MS,
       pipelining: 1,

@@ -87,8 +87,42 @@ async function startGateway(dir: string, port: number, upstream: string, adminKe
     {
       UPSTREAM_URL: upstream,
       BENCH_ADMIN_KEY: adminKey,
+      BENCH_STATS_PORT: String(port + STATS_PORT_OFFSET),
       ...(process.env.BENCH_DATABASE_URL ? { BENCH_DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
     },
+  );
+}
+
+/** The gateway's bench-only stats listener (bench/servers/llm-gateway.ts) is on its port + this. */
+const STATS_PORT_OFFSET = 1000;
+
+/** What the gateway process did since the last call: event-loop delay, GC, bytes allocated. */
+interface ProcessStats {
+  seconds: number;
+  allocatedBytes: number;
+  loopDelayMs: { p50: number; p99: number; max: number };
+  gc: {
+    scavenges: number;
+    scavengeMs: number;
+    scavengeMaxMs: number;
+    majors: number;
+    majorMs: number;
+    majorMaxMs: number;
+  };
+}
+
+async function processStats(gateway: Running): Promise<ProcessStats> {
+  const port = Number(new URL(gateway.url).port) + STATS_PORT_OFFSET;
+  return (await fetch(`http://127.0.0.1:${port}/`)).json() as Promise<ProcessStats>;
+}
+
+/** One line of process stats per `per` (requests or chunks). */
+function statsLine(s: ProcessStats, per: number, unit: string): string {
+  return (
+    `${(s.allocatedBytes / per / 1024).toFixed(2)} KB allocated per ${unit}; ` +
+    `${(s.gc.scavenges / s.seconds).toFixed(1)} scavenges/s (mean ${(s.gc.scavengeMs / Math.max(1, s.gc.scavenges)).toFixed(2)} ms, max ${s.gc.scavengeMaxMs.toFixed(1)} ms), ` +
+    `${s.gc.majors} major GCs (max ${s.gc.majorMaxMs.toFixed(1)} ms); ` +
+    `event-loop delay p50 ${s.loopDelayMs.p50.toFixed(1)} / p99 ${s.loopDelayMs.p99.toFixed(1)} / max ${s.loopDelayMs.max.toFixed(1)} ms`
   );
 }
 
@@ -301,7 +335,9 @@ export async function runLlm(dir: string): Promise<void> {
     const gateway = target('gateway', gatewayProc.url, key, 'openai/');
 
     const cpu0 = await cpuSplitMs(gatewayProc);
+    await processStats(gatewayProc);
     const perRound = await latency(direct, gateway);
+    const latencyStats = await processStats(gatewayProc);
     const cpu1 = await cpuSplitMs(gatewayProc);
     const cpuLatency = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
     const kernelLatency = cpu1.system - cpu0.system;
@@ -325,6 +361,7 @@ export async function runLlm(dir: string): Promise<void> {
         `(median of rounds: p50 ${fmt(median(perRound.map((r) => quantile(r.g, 0.5) - quantile(r.d, 0.5))))}, p99 ${fmt(median(perRound.map((r) => quantile(r.g, 0.99) - quantile(r.d, 0.99))))}); ` +
         `gateway CPU ${fmt(cpuLatency / (g.length + 500))} ms per request (every thread), ${fmt(kernelLatency / (g.length + 500))} of it in the kernel\n`,
     );
+    print(`Gateway process, phase 1: ${statsLine(latencyStats, g.length + 500, 'request')}\n`);
 
     print(
       `### 2. Streaming upstream (first chunk ${FIRST_MS} ms, then every ${GAP_MS} ms, ${CHUNKS} chunks), ${streams()} concurrent streams, ${rounds()} rounds of ${seconds()} s per side\n`,
@@ -339,13 +376,17 @@ export async function runLlm(dir: string): Promise<void> {
     const gs: StreamStats[] = [];
     let cpuStreams = 0;
     let kernelStreams = 0;
+    const streamStats: ProcessStats[] = [];
     for (let r = 0; r < rounds(); r++) {
       const order = r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
       for (const side of order) {
         const c0 = await cpuSplitMs(gatewayProc);
+        await processStats(gatewayProc);
         const s = await steadyStreams(side === 'direct' ? direct : gateway, seconds());
+        const ps = await processStats(gatewayProc);
         const c1 = await cpuSplitMs(gatewayProc);
         if (side === 'gateway') {
+          streamStats.push(ps);
           cpuStreams += c1.user + c1.system - c0.user - c0.system;
           kernelStreams += c1.system - c0.system;
         }
@@ -373,6 +414,28 @@ export async function runLlm(dir: string): Promise<void> {
         `added TTFT p50 ${(quantile(gAll.ttft, 0.5) - quantile(dAll.ttft, 0.5)).toFixed(1)} ms, p99 ${(quantile(gAll.ttft, 0.99) - quantile(dAll.ttft, 0.99)).toFixed(1)} ms; ` +
         `lost ${gAll.lost}, reordered ${gAll.reordered}, errors ${gAll.errors}; gateway RSS ${(await gatewayProc.rssMb()).toFixed(0)} MB; ` +
         `gateway CPU ${((cpuStreams / gChunksAll) * 1000).toFixed(1)} µs per chunk, ${((kernelStreams / gChunksAll) * 1000).toFixed(1)} of them in the kernel (${(cpuStreams / 1000 / (gAll.windowS + rounds() * 2 * (STREAM_MS / 1000))).toFixed(2)} cores)\n`,
+    );
+
+    const allStats: ProcessStats = {
+      seconds: streamStats.reduce((a, x) => a + x.seconds, 0),
+      allocatedBytes: streamStats.reduce((a, x) => a + x.allocatedBytes, 0),
+      // The worst round's: percentiles do not add up.
+      loopDelayMs: {
+        p50: Math.max(...streamStats.map((x) => x.loopDelayMs.p50)),
+        p99: Math.max(...streamStats.map((x) => x.loopDelayMs.p99)),
+        max: Math.max(...streamStats.map((x) => x.loopDelayMs.max)),
+      },
+      gc: {
+        scavenges: streamStats.reduce((a, x) => a + x.gc.scavenges, 0),
+        scavengeMs: streamStats.reduce((a, x) => a + x.gc.scavengeMs, 0),
+        scavengeMaxMs: Math.max(...streamStats.map((x) => x.gc.scavengeMaxMs)),
+        majors: streamStats.reduce((a, x) => a + x.gc.majors, 0),
+        majorMs: streamStats.reduce((a, x) => a + x.gc.majorMs, 0),
+        majorMaxMs: Math.max(...streamStats.map((x) => x.gc.majorMaxMs)),
+      },
+    };
+    print(
+      `Gateway process, phase 2 (its rounds, the worst round's delay percentiles): ${statsLine(allStats, gChunksAll, 'chunk')}\n`,
     );
 
     print(`### 3. Burst: ${streams()} streams started at the same instant (once per side)\n`);

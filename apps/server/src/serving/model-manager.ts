@@ -289,12 +289,14 @@ export class ModelManager {
       );
       return;
     }
+    // The turns of a live comparison of batch caps are not logged one by one; its outcome is.
+    const compared = entry.tuner.comparisonEnded();
     if (next.maxBatchSize !== before.maxBatchSize) {
       loaded.scheduler.reconfigure(next);
       loaded.config = next;
-      // The turns of a live comparison of batch caps are logged once, with its outcome.
-      if (!entry.tuner.comparing) this.logTuning(loaded.version, entry.tuner, 'serving retuned');
     }
+    if ((next.maxBatchSize !== before.maxBatchSize && !entry.tuner.comparing) || compared)
+      this.logTuning(loaded.version, entry.tuner, 'serving retuned');
   }
 
   private decide(version: ModelVersion, tuner: ServingTuner): void {

@@ -179,8 +179,11 @@ describe('serving tuner (on a controlled clock)', () => {
     run(2);
     expect(tuner.comparing).toBe(true);
     expect(byName(tuner).maxBatchSize!.reason).toMatch(/comparing live/);
+    expect(tuner.comparisonEnded()).toBe(false);
     run(10);
     expect(tuner.comparing).toBe(false);
+    expect(tuner.comparisonEnded()).toBe(true); // the owner logs the outcome once
+    expect(tuner.comparisonEnded()).toBe(false);
     expect(tuner.tuned.maxBatchSize).toBe(1);
     expect(byName(tuner).maxBatchSize!.reason).toMatch(
       /measured live .* served 290 rows\/s at batch 1 and 22\d at 2 rows/,

@@ -109,6 +109,8 @@ export class ServingTuner {
   private trial: BatchCapTrial | undefined;
   private trialResult: TrialResult | undefined;
   private trialEndedAt = Number.NEGATIVE_INFINITY;
+  /** Set when a comparison ends, until the owner has logged its outcome. */
+  private trialEnded = false;
 
   /**
    * @param onDue called (at most every 64 executions and a second) when new measurements may change a
@@ -195,6 +197,13 @@ export class ServingTuner {
     return this.trial !== undefined;
   }
 
+  /** Whether a live comparison of batch caps ended since the last call (its outcome is worth a log line). */
+  comparisonEnded(): boolean {
+    const ended = this.trialEnded;
+    this.trialEnded = false;
+    return ended;
+  }
+
   /**
    * A live batch of `rows` rows (its first request's inputs given) took `ms`; `waiting` requests were
    * still queued when it started. `generation` is the sessions' number (sessionsChanged()): the
@@ -227,6 +236,7 @@ export class ServingTuner {
         this.trialResult = step === 'done' ? this.trial.result() : undefined;
         this.trial = undefined;
         this.trialEndedAt = now;
+        this.trialEnded = true;
       }
       if (step !== 'same') {
         this.sinceDecision = 0;

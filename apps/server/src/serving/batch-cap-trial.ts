@@ -73,13 +73,18 @@ export class BatchCapTrial {
       this.counted[this.index]++;
       this.index = this.index === 0 ? 1 : 0;
     }
+    this.restartWindow();
+    if (this.counted[0] >= WINDOWS_PER_CAP && this.counted[1] >= WINDOWS_PER_CAP) return 'done';
+    if (this.windows >= MAX_WINDOWS) return 'gave-up';
+    return counts ? 'switch' : 'same';
+  }
+
+  /** Traffic paused: the window in progress is dropped (its rate would count the pause). */
+  restartWindow(): void {
     this.windowStart = undefined;
     this.windowRows = 0;
     this.windowExecutions = 0;
     this.windowWaited = 0;
-    if (this.counted[0] >= WINDOWS_PER_CAP && this.counted[1] >= WINDOWS_PER_CAP) return 'done';
-    if (this.windows >= MAX_WINDOWS) return 'gave-up';
-    return counts ? 'switch' : 'same';
   }
 
   /** The outcome once record() said 'done'. */

@@ -179,6 +179,8 @@ describe('serving tuner (on a controlled clock)', () => {
     run(2);
     expect(tuner.comparing).toBe(true);
     expect(byName(tuner).maxBatchSize!.reason).toMatch(/comparing live/);
+    // Another model's turn: ten idle seconds in the middle of a window do not count as a slow cap.
+    clock.advance(10_000);
     expect(tuner.comparisonEnded()).toBe(false);
     run(10);
     expect(tuner.comparing).toBe(false);

@@ -221,9 +221,11 @@ export class ServingTuner {
     if (stats === undefined) return;
     const now = this.clock.now();
     if (now - ms - this.lastEndAt > IDLE_GAP_MS) {
-      // Traffic (re)starts: the share of time is measured from here, not across the pause.
+      // Traffic (re)starts: the share of time, and a comparison's window, are measured from here,
+      // not across the pause.
       this.windowComputeMs = 0;
       this.windowStartedAt = now - ms;
+      this.trial?.restartWindow();
     }
     this.lastEndAt = Math.max(this.lastEndAt, now);
     stats.curve.record(rows, ms);
@@ -441,7 +443,10 @@ export class ServingTuner {
     }
     return {
       value: k,
-      reason: `${knee.reason}; measured live with requests waiting: ${r.caps[0]} rows served ${rk} rows/s, batch 1 ${r1}`,
+      reason:
+        r.caps[0] === k
+          ? `${knee.reason}; measured live with requests waiting: ${k} rows served ${rk} rows/s, batch 1 ${r1}`
+          : knee.reason,
     };
   }
 

@@ -27,6 +27,8 @@ import type { ChatRequest, ChatStreamPart, ToolCall, Usage } from './spec.js';
 import { countPrompt, countText, loadTokenizer, tokenizerLoaded } from './tokens.js';
 import type { UsageLog } from './usage-log.js';
 
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /** Who is calling, as the gateway counts and limits it. */
 export interface GatewayCaller {
   /** `key:<id>`, `user:<id>` (a web session) or `admin-key`. */
@@ -249,59 +251,101 @@ export class LlmGateway {
     }
     const firstAt = this.now();
     let usage: Usage | undefined;
-    const gateway = this;
-    const opened = call;
-    async function* parts(): AsyncGenerator<ChatStreamPart> {
-      const texts: string[] = [];
-      const calls = new Map<number, ToolCall>();
-      let reported: Usage | undefined;
-      let status: 'ok' | 'error' | 'aborted' = 'aborted';
-      let error: ModelGardenError | null = null;
-      const provider = opened.state.served?.provider.name ?? 'unknown';
-      const gaps = gateway.deps.observer?.interTokenSeries(opened.model, provider);
-      let last = gateway.now();
-      const observe = (p: ChatStreamPart) => {
-        if (p.type === 'text-delta' || p.type === 'refusal-delta') texts.push(p.text);
-        else if (p.type === 'tool-call-start')
-          calls.set(p.index, { id: p.id, type: 'function', function: { name: p.name, arguments: '' } });
-        else if (p.type === 'tool-call-delta') {
-          const c = calls.get(p.index);
-          if (c) c.function.arguments += p.argumentsDelta;
-        } else if (p.type === 'usage') reported = p.usage;
-      };
-      try {
-        let step = first;
-        while (!step.done) {
-          observe(step.value);
-          yield step.value;
-          step = await it.next();
-          const now = gateway.now();
-          gaps?.observe((now - last) / 1000);
-          last = now;
-        }
-        status = 'ok';
-      } catch (err) {
-        error = gatewayError(err, opened.model);
-        status = error.code === 'CANCELLED' ? 'aborted' : 'error';
-        throw error;
-      } finally {
-        if (status === 'aborted') void it.return?.(undefined).catch(() => {});
-        const text = texts.join('');
-        const toolCalls = [...calls.values()];
-        usage = reported ?? counted(request, text, toolCalls);
-        gateway.finish(opened, status, error, usage, reported === undefined, firstAt, {
-          prompt: request.messages,
-          answer: { content: text, toolCalls },
-        });
-      }
-    }
+    const parts = this.streamedParts(call, request, it, first, firstAt, (u) => {
+      usage = u;
+    });
     return {
       id: completionId(),
       created: Math.floor(Date.now() / 1000),
       model: body.model,
-      parts: parts(),
+      parts,
       usage: () => usage,
     };
+  }
+
+  /**
+   * A stream's parts as the caller reads them, each observed on its way (text and tool calls kept
+   * for counting and storing, the usage part, the gaps between parts) and the call finished once
+   * they end, fail or the caller stops: written by hand rather than as an async generator, whose
+   * layer cost several promises and objects per part (bench/RESULTS.md). One promise per part.
+   */
+  private streamedParts(
+    opened: Call,
+    request: Omit<ChatRequest, 'model'>,
+    it: AsyncIterator<ChatStreamPart>,
+    first: IteratorResult<ChatStreamPart>,
+    firstAt: number,
+    setUsage: (usage: Usage) => void,
+  ): AsyncIterableIterator<ChatStreamPart> {
+    const texts: string[] = [];
+    const calls = new Map<number, ToolCall>();
+    let reported: Usage | undefined;
+    const provider = opened.state.served?.provider.name ?? 'unknown';
+    const gaps = this.deps.observer?.interTokenSeries(opened.model, provider);
+    let last = this.now();
+    let pendingFirst: IteratorResult<ChatStreamPart> | undefined = first;
+    let closed = false;
+    const observe = (p: ChatStreamPart) => {
+      if (p.type === 'text-delta' || p.type === 'refusal-delta') texts.push(p.text);
+      else if (p.type === 'tool-call-start')
+        calls.set(p.index, { id: p.id, type: 'function', function: { name: p.name, arguments: '' } });
+      else if (p.type === 'tool-call-delta') {
+        const c = calls.get(p.index);
+        if (c) c.function.arguments += p.argumentsDelta;
+      } else if (p.type === 'usage') reported = p.usage;
+    };
+    const end = (status: 'ok' | 'error' | 'aborted', error: ModelGardenError | null) => {
+      closed = true;
+      if (status === 'aborted') void it.return?.(undefined).catch(() => {});
+      const text = texts.join('');
+      const toolCalls = [...calls.values()];
+      const usage = reported ?? counted(request, text, toolCalls);
+      setUsage(usage);
+      this.finish(opened, status, error, usage, reported === undefined, firstAt, {
+        prompt: request.messages,
+        answer: { content: text, toolCalls },
+      });
+    };
+    const onStep = (step: IteratorResult<ChatStreamPart>): IteratorResult<ChatStreamPart> => {
+      if (closed) return DONE;
+      const now = this.now();
+      gaps?.observe((now - last) / 1000);
+      last = now;
+      if (step.done) {
+        end('ok', null);
+        return DONE;
+      }
+      observe(step.value);
+      return step;
+    };
+    const onError = (err: unknown): never => {
+      const error = gatewayError(err, opened.model);
+      if (!closed) end(error.code === 'CANCELLED' ? 'aborted' : 'error', error);
+      throw error;
+    };
+    const parts: AsyncIterableIterator<ChatStreamPart> = {
+      [Symbol.asyncIterator]: () => parts,
+      next: () => {
+        if (closed) return Promise.resolve(DONE);
+        if (pendingFirst) {
+          const step = pendingFirst;
+          pendingFirst = undefined;
+          if (step.done) {
+            end('ok', null);
+            return Promise.resolve(DONE);
+          }
+          observe(step.value);
+          return Promise.resolve(step);
+        }
+        return it.next().then(onStep, onError);
+      },
+      // The caller stopped reading (client gone): the upstream is stopped and the call recorded as aborted.
+      return: () => {
+        if (!closed) end('aborted', null);
+        return Promise.resolve(DONE);
+      },
+    };
+    return parts;
   }
 
   async embed(

@@ -332,6 +332,44 @@ describe('LlmRouter cancellation and mid-stream failures', () => {
     expect(a.calls[0]!.signal?.aborted).toBe(true);
   });
 
+  it('stops the upstream when the consumer gives up while the call is still opening', async () => {
+    let release: (() => void) | undefined;
+    const a = scriptedProvider('a', {
+      stream: async function* () {
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        yield { type: 'text-delta', text: 'late' } as ChatStreamPart;
+        yield { type: 'text-delta', text: 'later' } as ChatStreamPart;
+      },
+    });
+    const router = new LlmRouter(SETTINGS, clock());
+    const it = router.stream(route([dep(a)]), ask)[Symbol.asyncIterator]();
+    const opening = it.next();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await it.return!()).toEqual({ done: true, value: undefined });
+    release!();
+    expect(await opening).toEqual({ done: true, value: undefined });
+    expect(a.calls[0]!.signal?.aborted).toBe(true);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('answers done to every next() after a stream has ended, and keeps every part in order', async () => {
+    const parts: ChatStreamPart[] = [
+      { type: 'text-delta', text: '1' },
+      { type: 'text-delta', text: '2' },
+      { type: 'finish', finishReason: 'stop' },
+    ];
+    const a = scriptedProvider('a', { stream: () => partsOf(parts) });
+    const router = new LlmRouter(SETTINGS, clock());
+    const it = router.stream(route([dep(a)]), ask)[Symbol.asyncIterator]();
+    const got: ChatStreamPart[] = [];
+    for (let step = await it.next(); !step.done; step = await it.next()) got.push(step.value);
+    expect(got).toEqual(parts);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+    expect(a.calls[0]!.signal?.aborted).toBe(false);
+  });
+
   it('passes a mid-stream failure on after the parts already sent, without a fallback', async () => {
     const a = scriptedProvider('a', {
       stream: async function* () {

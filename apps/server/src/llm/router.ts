@@ -77,6 +77,8 @@ interface Timing {
   firstMs: number | undefined;
 }
 
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 const timeoutError = (provider: string, what: string) =>
   new ProviderError('timeout', `${provider}: ${what}`, { provider });
 
@@ -196,39 +198,89 @@ export class LlmRouter {
     };
   }
 
-  private async *streamParts(
+  /**
+   * A routed stream's iterator, written by hand rather than as an async generator: every part of
+   * every stream passes through it, and a generator layer costs several promises and objects per
+   * part (a benchmark's 256 streams made it the largest allocator on the path, bench/RESULTS.md).
+   * Per part it costs one promise (raced by the watchdog) and the bookkeeping below; the semantics
+   * are a generator's: the first next() opens the call (retries, fallbacks), a failure is thrown
+   * once, return() stops the upstream at once, and after the end every next() is done.
+   */
+  private streamParts(
     route: Route,
     request: Omit<ChatRequest, 'model'>,
     options: CallOptions,
     state: RouteState,
-  ): AsyncGenerator<ChatStreamPart> {
+  ): AsyncIterator<ChatStreamPart> {
     const { firstTokenMs, totalMs } = this.settings.timeouts;
-    const timing: Timing = { deadline: this.clock.now() + totalMs, firstMs: firstTokenMs };
+    const clock = this.clock;
+    const timing: Timing = { deadline: clock.now() + totalMs, firstMs: firstTokenMs };
     let ctl: AbortController | undefined;
-    const { value: opened, observed: attempt } = await this.loop(
-      route,
-      options,
-      state,
-      timing,
-      async (d, attemptCtl) => {
-        ctl = attemptCtl;
-        const it = d.provider
-          .streamChat({ ...request, model: d.model }, { ...options, signal: attemptCtl.signal })
-          [Symbol.asyncIterator]();
-        const first = await it.next();
-        return { it, first, deployment: d };
-      },
-    );
-    state.firstPartAt = this.clock.now();
-    const { it, deployment } = opened;
-    const provider = deployment.provider.name;
-    // One watchdog for the rest of the stream: the total deadline and the longest gap between parts.
-    let lastPartAt = this.clock.now();
-    let fail: ((e: ProviderError) => void) | undefined;
+    let it: AsyncIterator<ChatStreamPart> | undefined;
+    let deployment: Deployment | undefined;
+    let attempt: AttemptObserver | undefined;
+    let provider = '';
+    /** new → opening (the first part awaited) → open (parts flowing) → closed (ended, failed or returned). */
+    let phase: 'new' | 'opening' | 'open' | 'closed' = 'new';
+    /** return() came while the call was opening: it is stopped as soon as it opens. */
+    let returned = false;
+    let lastPartAt = 0;
     let failure: ProviderError | undefined;
     let timer: unknown;
+    // The pending next(): settled by the provider's part, or rejected by the watchdog first.
+    let resolvePending: ((step: IteratorResult<ChatStreamPart>) => void) | undefined;
+    let rejectPending: ((err: unknown) => void) | undefined;
+
+    const close = (finished: boolean) => {
+      phase = 'closed';
+      clock.clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (!finished) {
+        // The consumer stopped early (client gone) or the stream failed: stop the upstream now.
+        ctl?.abort(failure ?? new ProviderError('aborted', 'The caller went away', { provider }));
+        void it?.return?.().catch(() => {});
+      }
+    };
+    /** The stream failed: counted against the deployment, the attempt ended, the upstream stopped. */
+    const failWith = (err: unknown): ProviderError => {
+      const e = failure ?? asProviderError(err, provider);
+      if (e.kind !== 'aborted') this.failed(deployment!, e);
+      attempt?.end(e);
+      close(false);
+      return e;
+    };
+    const settle = () => {
+      const reject = rejectPending;
+      resolvePending = undefined;
+      rejectPending = undefined;
+      return reject;
+    };
+    const onStep = (step: IteratorResult<ChatStreamPart>) => {
+      const resolve = resolvePending;
+      settle();
+      if (phase === 'closed') return resolve?.(DONE);
+      lastPartAt = clock.now();
+      if (step.done) {
+        this.succeeded(deployment!);
+        attempt?.end();
+        close(true);
+        return resolve?.(DONE);
+      }
+      resolve?.(step);
+    };
+    const onError = (err: unknown) => {
+      const reject = settle();
+      if (phase === 'closed') return reject?.(failure ?? asProviderError(err, provider));
+      reject?.(failWith(err));
+    };
+    const pull = (resolve: typeof resolvePending, reject: typeof rejectPending) => {
+      resolvePending = resolve;
+      rejectPending = reject;
+      it!.next().then(onStep, onError);
+    };
+    // One watchdog for the rest of the stream: the total deadline and the longest gap between parts.
     const arm = () => {
-      const now = this.clock.now();
+      const now = clock.now();
       const due = Math.min(timing.deadline, lastPartAt + firstTokenMs);
       if (due <= now) {
         failure = timeoutError(
@@ -238,48 +290,76 @@ export class LlmRouter {
             : `no streamed part for ${firstTokenMs} ms`,
         );
         ctl?.abort(failure);
-        fail?.(failure);
+        if (rejectPending) onError(failure);
         return;
       }
-      timer = this.clock.setTimeout(arm, due - now);
+      timer = clock.setTimeout(arm, due - now);
     };
     const onAbort = () => {
       failure = new ProviderError('aborted', 'The caller went away', { provider });
       ctl?.abort(failure);
-      fail?.(failure);
+      if (rejectPending) onError(failure);
     };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    arm();
-    let finished = false;
-    try {
-      let step = opened.first;
-      while (!step.done) {
-        yield step.value;
-        if (failure) throw failure;
-        step = await new Promise<IteratorResult<ChatStreamPart>>((resolve, reject) => {
-          fail = reject;
-          it.next().then(resolve, reject);
-        });
-        fail = undefined;
-        lastPartAt = this.clock.now();
+    const open = async (): Promise<IteratorResult<ChatStreamPart>> => {
+      const { value: opened, observed } = await this.loop(
+        route,
+        options,
+        state,
+        timing,
+        async (d, attemptCtl) => {
+          ctl = attemptCtl;
+          const parts = d.provider
+            .streamChat({ ...request, model: d.model }, { ...options, signal: attemptCtl.signal })
+            [Symbol.asyncIterator]();
+          const first = await parts.next();
+          return { it: parts, first, deployment: d };
+        },
+      );
+      state.firstPartAt = clock.now();
+      it = opened.it;
+      deployment = opened.deployment;
+      attempt = observed;
+      provider = deployment.provider.name;
+      lastPartAt = clock.now();
+      phase = 'open';
+      if (returned) {
+        close(false);
+        return DONE;
       }
-      finished = true;
-      this.succeeded(deployment);
-      attempt?.end();
-    } catch (err) {
-      const e = failure ?? asProviderError(err, provider);
-      if (e.kind !== 'aborted') this.failed(deployment, e);
-      attempt?.end(e);
-      throw e;
-    } finally {
-      this.clock.clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      if (!finished) {
-        // The consumer stopped early (client gone) or the stream failed: stop the upstream now.
-        ctl?.abort(failure ?? new ProviderError('aborted', 'The caller went away', { provider }));
-        void it.return?.().catch(() => {});
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      arm();
+      if (opened.first.done) {
+        this.succeeded(deployment);
+        attempt?.end();
+        close(true);
+        return DONE;
       }
-    }
+      return opened.first;
+    };
+
+    return {
+      next: (): Promise<IteratorResult<ChatStreamPart>> => {
+        if (phase === 'new') {
+          phase = 'opening';
+          // A failure to open is thrown once, like a generator's first next().
+          return open().catch((err: unknown) => {
+            phase = 'closed';
+            throw err;
+          });
+        }
+        if (phase === 'closed') return Promise.resolve(DONE);
+        if (phase === 'opening')
+          return Promise.reject(new Error('next() called before the last one settled'));
+        if (failure) return Promise.reject(failWith(failure));
+        return new Promise(pull);
+      },
+      return: (): Promise<IteratorResult<ChatStreamPart>> => {
+        if (phase === 'open') close(false);
+        else if (phase === 'opening') returned = true;
+        else phase = 'closed';
+        return Promise.resolve(DONE);
+      },
+    };
   }
 
   /**

@@ -11,6 +11,8 @@ import type { Dispatcher } from 'undici';
 import type { CallOptions, ChatStreamPart, ProviderErrorKind } from '../spec.js';
 import { ProviderError } from '../spec.js';
 
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /** Deadlines for one upstream call; each is off when absent. */
 export interface ProviderTimeouts {
   /** TCP (+TLS) connection set-up. */
@@ -226,76 +228,184 @@ export class HttpClient {
 
   /**
    * A streamed chat call: `spec` sent for an event stream, each event through `translator`, the parts
-   * yielded as they come; the first part meets the first-token deadline; any failure (status, network,
-   * deadline, abort, error event) is thrown as one ProviderError, and a consumer that stops reading
-   * closes the upstream connection.
+   * handed out as they come; the first part meets the first-token deadline; any failure (status,
+   * network, deadline, abort, error event) is thrown as one ProviderError, and a consumer that stops
+   * reading closes the upstream connection. The request goes out on the first next(), so a refused
+   * one fails there, as a stream's failure.
+   *
+   * Written by hand over the body's 'data' events rather than as an async generator over its
+   * async iterator: every upstream chunk of every stream passes here, and those two layers cost
+   * several promises and objects per chunk (bench/RESULTS.md). The body is paused while parts wait
+   * to be read, so a slow reader slows the upstream (backpressure), as a `for await` would.
    */
-  async *streamParts(
+  streamParts(
     spec: Pick<RequestSpec, 'method' | 'path' | 'body'>,
     call: CallOptions | undefined,
     translator: EventTranslator,
-  ): AsyncGenerator<ChatStreamPart> {
-    const scope = this.scope(call?.signal, true);
-    // One generator from the socket to the parts: each body chunk is parsed and translated in the
-    // parser's callback, its parts yielded in order, then a failure (an error event, a finish that
-    // is one) is raised once the parts before it are out. Events after `done` are not read.
-    const parts: ChatStreamPart[] = [];
+  ): AsyncIterableIterator<ChatStreamPart> {
+    // Made on the first next(), when the call starts: its deadlines run from then.
+    let scope: CallScope | undefined;
+    const queue: ChatStreamPart[] = [];
+    let head = 0;
+    /** Set once the parts before it are out: thrown then (an error event, a finish that is one). */
     let failure: unknown;
-    let stopped = false;
+    /** The wire said the answer is over, or the body ended: no more parts will come from it. */
+    let ended = false;
+    let state: 'new' | 'open' | 'closed' = 'new';
+    let body: Dispatcher.ResponseData['body'] | undefined;
+    let drained = false;
+    let resolvePending: ((step: IteratorResult<ChatStreamPart>) => void) | undefined;
+    let rejectPending: ((err: unknown) => void) | undefined;
+    const decoder = new TextDecoder();
     const parser = createParser({
       onEvent: (event) => {
-        if (stopped) return;
+        // Events after the answer's end (`[DONE]`) are not read.
+        if (ended || failure !== undefined || translator.done) return;
         try {
           const out = translator.event(event);
-          for (let i = 0; i < out.length; i++) parts.push(out[i]!);
+          for (let i = 0; i < out.length; i++) queue.push(out[i]!);
           if (translator.failure) failure = translator.failure;
         } catch (err) {
           failure = err;
         }
-        if (failure !== undefined || translator.done) stopped = true;
       },
     });
-    let body: Dispatcher.ResponseData['body'] | undefined;
-    let drained = false;
-    try {
-      body = await this.eventStream({ ...spec, streaming: true, ...callSpec(call) }, scope);
-      const decoder = new TextDecoder();
-      // Not destroyed when the loop stops: see the `stopped` case.
-      for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-        parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-        if (parts.length > 0) {
-          scope.firstToken();
-          for (let i = 0; i < parts.length; i++) yield parts[i]!;
-          parts.length = 0;
-        }
-        if (failure !== undefined) throw failure;
-        if (stopped) break;
+    const stopListening = () => {
+      body?.off('data', onData).off('end', onEnd).off('error', onBodyError);
+    };
+    /** The stream is over: the last parts (usage) queued, or the error of an answer cut short. */
+    const finishParts = () => {
+      ended = true;
+      stopListening();
+      if (failure !== undefined) return;
+      try {
+        for (const p of translator.end()) queue.push(p);
+      } catch (err) {
+        failure = err;
       }
-      if (stopped) {
-        // The answer is over (`[DONE]`): the rest of the body (its end, usually) is read and dropped,
-        // so the connection goes back to the pool; destroying the body would close it (and build
-        // an AbortError) on every call.
-        drained = true;
-        body.dump().catch(() => {});
-      } else {
-        drained = true;
-        parser.feed(decoder.decode());
-        parser.reset({ consume: true });
-        yield* parts;
-        if (failure !== undefined) throw failure;
-      }
-      yield* translator.end();
-    } catch (err) {
-      throw scope.error(err);
-    } finally {
-      // A failure, or a consumer that stopped early: the upstream call ends now. undici's body emits
-      // the AbortError it builds for a destroy without a reason; nobody is reading it any more.
+    };
+    /** Ends the call: the upstream released (read to its end, or destroyed when cut short). */
+    const close = () => {
+      if (state === 'closed') return;
+      state = 'closed';
+      stopListening();
+      // undici's body emits the AbortError it builds for a destroy without a reason; nobody is
+      // reading it any more.
       if (!drained && body) {
         body.on('error', () => {});
         body.destroy();
       }
-      scope.dispose();
-    }
+      // Cut short while the request was going out: it is aborted (open() drops a late answer).
+      if (!body && !ended)
+        scope?.controller.abort(
+          new ProviderError('aborted', 'the caller stopped reading', { provider: this.provider }),
+        );
+      scope?.dispose();
+    };
+    /** Hands the pending next() what is ready: a part, the failure once the parts are out, or the end. */
+    const deliver = () => {
+      if (!resolvePending) return;
+      const resolve = resolvePending;
+      const reject = rejectPending!;
+      if (head < queue.length) {
+        resolvePending = undefined;
+        rejectPending = undefined;
+        const value = queue[head++]!;
+        if (head === queue.length) {
+          queue.length = 0;
+          head = 0;
+        }
+        resolve({ done: false, value });
+      } else if (failure !== undefined) {
+        resolvePending = undefined;
+        rejectPending = undefined;
+        const e = scope!.error(failure);
+        close();
+        reject(e);
+      } else if (ended) {
+        resolvePending = undefined;
+        rejectPending = undefined;
+        close();
+        resolve(DONE);
+      }
+    };
+    const onData = (chunk: Uint8Array) => {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (head < queue.length) scope!.firstToken();
+      if (translator.done || failure !== undefined) {
+        if (failure === undefined) {
+          // The answer is over (`[DONE]`): the rest of the body (its end, usually) is read and
+          // dropped, so the connection goes back to the pool; destroying the body would close it
+          // (and build an AbortError) on every call.
+          drained = true;
+          stopListening();
+          body!.dump().catch(() => {});
+        }
+        finishParts();
+      }
+      if (resolvePending) deliver();
+      // Parts wait for the reader: the upstream waits too.
+      if (!ended && head < queue.length) body!.pause();
+    };
+    const onEnd = () => {
+      drained = true;
+      parser.feed(decoder.decode());
+      parser.reset({ consume: true });
+      finishParts();
+      deliver();
+    };
+    const onBodyError = (err: unknown) => {
+      if (failure === undefined) failure = err;
+      ended = true;
+      stopListening();
+      // Parts already parsed are still handed out first.
+      deliver();
+    };
+    const open = async (scope: CallScope) => {
+      try {
+        body = await this.eventStream({ ...spec, streaming: true, ...callSpec(call) }, scope);
+      } catch (err) {
+        failure = err;
+        ended = true;
+        deliver();
+        return;
+      }
+      if (state === 'closed') {
+        // return() came while the request was going out.
+        body.on('error', () => {});
+        body.destroy();
+        return;
+      }
+      state = 'open';
+      body.on('data', onData).on('end', onEnd).on('error', onBodyError);
+    };
+    const pull = (resolve: typeof resolvePending, reject: typeof rejectPending) => {
+      resolvePending = resolve;
+      rejectPending = reject;
+      deliver();
+      if (!resolvePending || ended) return;
+      if (state === 'new') {
+        state = 'open';
+        scope = this.scope(call?.signal, true);
+        void open(scope);
+      } else body?.resume();
+    };
+    const parts: AsyncIterableIterator<ChatStreamPart> = {
+      [Symbol.asyncIterator]: () => parts,
+      next: () => {
+        if (state === 'closed') return Promise.resolve(DONE);
+        return new Promise(pull);
+      },
+      return: () => {
+        const resolve = resolvePending;
+        resolvePending = undefined;
+        rejectPending = undefined;
+        close();
+        resolve?.(DONE);
+        return Promise.resolve(DONE);
+      },
+    };
+    return parts;
   }
 
   /** A ProviderError from an error event's JSON payload (mid-stream), or undefined when it is not one. */

@@ -126,10 +126,10 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
       return fromWireCompletion(name, body);
     },
 
-    // streamParts is a generator, so a refused request throws on the first next(), as a stream's
-    // failure, not at the call (building the body cannot throw); returned as it is, not through a
-    // `yield*` that would add a promise hop per part.
-    streamChat(request: ChatRequest, call?: CallOptions): AsyncGenerator<ChatStreamPart> {
+    // streamParts sends the request on the first next(), so a refused request throws there, as a
+    // stream's failure, not at the call (building the body cannot throw); returned as it is, not
+    // through a `yield*` that would add a promise hop per part.
+    streamChat(request: ChatRequest, call?: CallOptions): AsyncIterableIterator<ChatStreamPart> {
       const body = toWireRequest(request, options, true);
       const translator = new OpenAIStreamTranslator(name, (data) => http.bodyError(data));
       return http.streamParts({ method: 'POST', path: '/chat/completions', body }, call, translator);

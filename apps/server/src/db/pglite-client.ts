@@ -13,6 +13,7 @@ import {
   type PgliteResults,
   type PgliteThreadData,
 } from './pglite-protocol.js';
+import { raiseWasmTieringBudget } from './wasm-tiering.js';
 
 type Request = PgliteRequest extends infer R ? (R extends PgliteRequest ? Omit<R, 'id'> : never) : never;
 
@@ -32,6 +33,7 @@ export interface PgliteQueries {
 }
 
 function startWorker(data: PgliteThreadData): Promise<Worker> {
+  raiseWasmTieringBudget();
   const entry = workerEntry(import.meta.url, 'pglite-thread');
   const worker = new Worker(entry.target, { eval: entry.eval, workerData: data });
   return new Promise((resolve, reject) => {

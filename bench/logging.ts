@@ -6,8 +6,10 @@
  * per setting: throughput, latency, the server's CPU time per request (its database thread
  * included; a PostgreSQL server's own CPU is not: it is another process), which on a loaded machine
  * is a steadier measure of the log's cost than throughput, the server's event-loop delay during the run (prom-client's
- * nodejs_eventloop_lag_*, reset by every scrape), rows dropped, and rows logged against requests
- * answered (sample rate 1 should log every one).
+ * nodejs_eventloop_lag_*, reset by every scrape; its 10 ms resolution is part of each value), how
+ * long the request thread waited for a core (run-queue time from /proc/<pid>/schedstat: what other
+ * threads, the database's included, took from it) and its minor GCs, both per request answered,
+ * rows dropped, and rows logged against requests answered (sample rate 1 should log every one).
  */
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
@@ -32,6 +34,10 @@ interface Round {
   load: LoadResult;
   /** The server process's CPU time per answered request (µs), its database thread included. */
   cpuUsPerRequest: number;
+  /** The request thread's time runnable but waiting for a core, µs per answered request. */
+  waitUsPerRequest: number;
+  /** Minor (scavenge) GCs per 1,000 answered requests. */
+  minorGcsPer1k: number;
   loopP99Ms: number;
   loopMaxMs: number;
   dropped: number;
@@ -45,12 +51,18 @@ async function cpuMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/** The main (request) thread's time spent waiting on a run queue in ms (schedstat's second field, ns). */
+async function waitMs(pid: number): Promise<number> {
+  const schedstat = await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8');
+  return Number(schedstat.split(' ')[1]) / 1e6;
+}
+
 async function metricsOf(server: Running): Promise<Record<string, number>> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m =
-      /^(nodejs_eventloop_lag_p99_seconds|nodejs_eventloop_lag_max_seconds|modelgarden_prediction_log_dropped_total)\s+(\S+)/.exec(
+      /^(nodejs_eventloop_lag_p99_seconds|nodejs_eventloop_lag_max_seconds|modelgarden_prediction_log_dropped_total|nodejs_gc_duration_seconds_count\{kind="minor"\})\s+(\S+)/.exec(
         line,
       );
     if (m) out[m[1]!] = Number(m[2]);
@@ -79,6 +91,7 @@ async function measure(server: Running, s: Setting, dir: string, secs: number): 
   const before = await metricsOf(server);
   const firstId = await lastLoggedId(server);
   const cpu0 = await cpuMs(server.proc.pid!);
+  const wait0 = await waitMs(server.proc.pid!);
   const load = await wrk({
     url: `${server.url}/api/models/iris/predict`,
     body: IRIS_PREDICT_BODY,
@@ -87,13 +100,18 @@ async function measure(server: Running, s: Setting, dir: string, secs: number): 
     workDir: dir,
   });
   const cpu = (await cpuMs(server.proc.pid!)) - cpu0;
+  const wait = (await waitMs(server.proc.pid!)) - wait0;
   const after = await metricsOf(server);
   await new Promise((r) => setTimeout(r, 500)); // the last flush (every 100 ms)
   const logged = (await lastLoggedId(server)) - firstId;
   const drop = 'modelgarden_prediction_log_dropped_total';
+  const minor = 'nodejs_gc_duration_seconds_count{kind="minor"}';
+  const answered = Math.max(1, load.requests - load.non2xx);
   return {
     load,
-    cpuUsPerRequest: (cpu * 1000) / Math.max(1, load.requests - load.non2xx),
+    cpuUsPerRequest: (cpu * 1000) / answered,
+    waitUsPerRequest: (wait * 1000) / answered,
+    minorGcsPer1k: (((after[minor] ?? 0) - (before[minor] ?? 0)) * 1000) / answered,
     loopP99Ms: (after.nodejs_eventloop_lag_p99_seconds ?? 0) * 1000,
     loopMaxMs: (after.nodejs_eventloop_lag_max_seconds ?? 0) * 1000,
     dropped: (after[drop] ?? 0) - (before[drop] ?? 0),
@@ -137,9 +155,9 @@ export async function runLogging(dir: string): Promise<void> {
   if (serverUrl) databases.push({ name: 'PostgreSQL server', url: serverUrl });
   else print('PostgreSQL server skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL).\n');
   print(
-    '| Database | Logging | req/s | vs off | p50 ms | p99 ms | p99 vs off | server CPU µs/request | vs off | loop p99 ms | loop max ms | dropped | logged / answered |',
+    '| Database | Logging | req/s | vs off | p50 ms | p99 ms | p99 vs off | server CPU µs/request | vs off | request thread waiting for a core µs/request | minor GCs / 1k requests | loop p99 ms | loop max ms | dropped | logged / answered |',
   );
-  print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const db of databases) {
     const fresh = db.url ? await freshDatabase(db.url) : null;
     const server = await startModelGarden(dir, fresh ? { databaseUrl: fresh.url } : {});
@@ -166,7 +184,7 @@ export async function runLogging(dir: string): Promise<void> {
       const answered = rs.reduce((n, r) => n + r.load.requests - r.load.non2xx, 0);
       const logged = rs.reduce((n, r) => n + r.logged, 0);
       print(
-        `| ${db.name} | ${s.name} | ${rps.toFixed(0)} | ${(rps / offRps).toFixed(2)}× | ${median(rs.map((r) => r.load.p50)).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / offP99).toFixed(2)}× | ${cpu.toFixed(1)} | ${(cpu / offCpu).toFixed(2)}× | ${median(rs.map((r) => r.loopP99Ms)).toFixed(1)} | ${Math.max(...rs.map((r) => r.loopMaxMs)).toFixed(1)} | ${rs.reduce((n, r) => n + r.dropped, 0)} | ${s.enabled ? `${logged} / ${answered}` : '–'} |`,
+        `| ${db.name} | ${s.name} | ${rps.toFixed(0)} | ${(rps / offRps).toFixed(2)}× | ${median(rs.map((r) => r.load.p50)).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / offP99).toFixed(2)}× | ${cpu.toFixed(1)} | ${(cpu / offCpu).toFixed(2)}× | ${median(rs.map((r) => r.waitUsPerRequest)).toFixed(1)} | ${median(rs.map((r) => r.minorGcsPer1k)).toFixed(2)} | ${median(rs.map((r) => r.loopP99Ms)).toFixed(1)} | ${Math.max(...rs.map((r) => r.loopMaxMs)).toFixed(1)} | ${rs.reduce((n, r) => n + r.dropped, 0)} | ${s.enabled ? `${logged} / ${answered}` : '–'} |`,
       );
     }
   }

@@ -4,6 +4,7 @@
  * disconnects, per-key allow-lists and limits, and the usage log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseChatCompletion } from '../../llm/openai-request.js';
 import { finish, interleaved, say, turn, usage } from '../../test-support/fake-llm/index.js';
 import { ADMIN_KEY, type GatewayFixture, sseEvents, startGateway } from '../../test-support/llm-gateway.js';
 
@@ -151,6 +152,21 @@ describe('POST /v1/chat/completions', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     expectOpenAiError(await res.json(), 'bad_request');
+  });
+
+  it('records a stream its reader gives up on before reading a part as aborted, and stops the upstream', async () => {
+    g.openai.enqueue(turn(say('a'), { type: 'stall' }));
+    const gateway = g.server.context.llm.gateway;
+    const stream = await gateway.stream(
+      { subject: 'admin-key', requestId: 'never-read' },
+      parseChatCompletion({ ...hello, stream: true }),
+    );
+    const it = stream.parts[Symbol.asyncIterator]();
+    expect(await it.return!()).toEqual({ done: true, value: undefined });
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+    await expect(g.openai.requestsTo('chat').at(-1)!.ended).resolves.toBe('aborted');
+    const [row] = await g.server.context.llm.usage.recent(1);
+    expect(row).toMatchObject({ requestId: 'never-read', status: 'aborted', stream: true });
   });
 
   it('aborts the upstream at once when the client disconnects', async () => {

@@ -12,6 +12,11 @@ const TRIAL_WINDOW_EXECUTIONS = 16;
 const WINDOWS_PER_CAP = 2;
 /** A window counts only when requests were waiting at this share of its batches' starts (pool-bound). */
 const WAITING_SHARE = 0.5;
+/**
+ * After one window of each, a smaller cap that served under this share of the knee's rows has lost
+ * clearly: the trial ends there (a comparison costs the traffic what the losing cap loses).
+ */
+const CLEAR_LOSS = 0.75;
 /** The trial gives up (the load is too light to tell caps apart) after this many windows. */
 const MAX_WINDOWS = 12;
 
@@ -75,6 +80,10 @@ export class BatchCapTrial {
     }
     this.restartWindow();
     if (this.counted[0] >= WINDOWS_PER_CAP && this.counted[1] >= WINDOWS_PER_CAP) return 'done';
+    if (this.counted[0] >= 1 && this.counted[1] >= 1) {
+      const [knee, smaller] = this.result().rowsPerSecond;
+      if (smaller < CLEAR_LOSS * knee) return 'done';
+    }
     if (this.windows >= MAX_WINDOWS) return 'gave-up';
     return counts ? 'switch' : 'same';
   }

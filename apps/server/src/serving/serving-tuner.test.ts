@@ -219,12 +219,33 @@ describe('serving tuner (on a controlled clock)', () => {
     const knee = tuner.decide({}).maxBatchSize!;
     expect(knee).toBeGreaterThan(1);
     // Live the pool behaves like the sweep said: batching pays.
-    loadedPool(tuner, clock, (rows) => 2 + 1.5 * rows)(15);
+    const run = loadedPool(tuner, clock, (rows) => 2 + 1.5 * rows);
+    const comparisonsStarted: number[] = [];
+    const comparing: number[] = [];
+    const watch = (seconds: number) => {
+      for (let i = 0; i < seconds; i++) {
+        const was = tuner.comparing;
+        run(1);
+        if (tuner.comparing && !was) comparisonsStarted.push(Math.round(clock.now() / 1000));
+        if (tuner.comparing) comparing.push(Math.round(clock.now() / 1000));
+      }
+    };
+    watch(15);
     expect(tuner.comparing).toBe(false);
     expect(tuner.tuned.maxBatchSize).toBe(knee);
     expect(byName(tuner).maxBatchSize!.reason).toMatch(
       /measured live with requests waiting: \d+ rows served/,
     );
+    // Batch 1 lost clearly after one window each: the comparison ended early, and each time the
+    // knee wins again the next comparison waits twice as long (60 s, 120 s, …).
+    expect(comparing.length).toBeLessThanOrEqual(3); // seconds spent comparing: not four windows
+    watch(400);
+    const gaps = comparisonsStarted.slice(1).map((t, i) => t - comparisonsStarted[i]!);
+    expect(gaps.length).toBeGreaterThanOrEqual(2);
+    expect(gaps[0]!).toBeGreaterThanOrEqual(60);
+    expect(gaps[0]!).toBeLessThan(66);
+    expect(gaps[1]!).toBeGreaterThanOrEqual(120);
+    expect(gaps[1]!).toBeLessThan(126);
   });
 
   it('does not compare caps where the instances idle (HTTP-bound) or a batch is free', () => {

@@ -64,7 +64,10 @@ export const IDLE_GAP_MS = 250;
  * does, which only a larger batch can save)…
  */
 export const TRIAL_BUSY_SHARE = 0.5;
-/** …and again this long after the last comparison (the traffic, and the machine, change). */
+/**
+ * …and again this long after the last comparison (the traffic, and the machine, change); each time
+ * the same cap wins the wait doubles, up to eight times this.
+ */
 export const TRIAL_EVERY_MS = 60_000;
 /** Input shapes measured at once (the rest are forgotten, rarest first). */
 const MAX_SHAPES = 16;
@@ -109,6 +112,7 @@ export class ServingTuner {
   private trial: BatchCapTrial | undefined;
   private trialResult: TrialResult | undefined;
   private trialEndedAt = Number.NEGATIVE_INFINITY;
+  private trialEvery = TRIAL_EVERY_MS;
   /** Set when a comparison ends, until the owner has logged its outcome. */
   private trialEnded = false;
 
@@ -189,6 +193,7 @@ export class ServingTuner {
     this.trial = undefined;
     this.trialResult = undefined;
     this.trialEndedAt = Number.NEGATIVE_INFINITY;
+    this.trialEvery = TRIAL_EVERY_MS;
     return ++this.generation;
   }
 
@@ -235,7 +240,10 @@ export class ServingTuner {
     if (this.trial !== undefined) {
       const step = this.trial.record(rows, waiting, now);
       if (step === 'done' || step === 'gave-up') {
-        this.trialResult = step === 'done' ? this.trial.result() : undefined;
+        const result = step === 'done' ? this.trial.result() : undefined;
+        const same = result !== undefined && result.cap === this.trialResult?.cap;
+        this.trialEvery = same ? Math.min(this.trialEvery * 2, 8 * TRIAL_EVERY_MS) : TRIAL_EVERY_MS;
+        this.trialResult = result;
         this.trial = undefined;
         this.trialEndedAt = now;
         this.trialEnded = true;
@@ -424,7 +432,7 @@ export class ServingTuner {
     }
     const busy = share !== undefined && share / instances >= TRIAL_BUSY_SHARE;
     const kneeRun = this.runAtKnee(stats);
-    const due = now - this.trialEndedAt >= TRIAL_EVERY_MS;
+    const due = now - this.trialEndedAt >= this.trialEvery;
     if (k > 1 && busy && kneeRun !== undefined && kneeRun > FREE_BATCH_MS && due) {
       this.trial = new BatchCapTrial([k, 1], KNEE_TOLERANCE);
       return {
@@ -438,7 +446,7 @@ export class ServingTuner {
     if (r.cap === 1) {
       return {
         value: 1,
-        reason: `1 row: measured live with requests waiting, all ${instances} instance${instances > 1 ? 's' : ''} together served ${r1} rows/s at batch 1 and ${rk} at ${r.caps[0]} rows (the knee of the batch curve, measured one run at a time): a larger batch adds latency, not throughput (compared again every ${TRIAL_EVERY_MS / 1000} s under load)`,
+        reason: `1 row: measured live with requests waiting, all ${instances} instance${instances > 1 ? 's' : ''} together served ${r1} rows/s at batch 1 and ${rk} at ${r.caps[0]} rows (the knee of the batch curve, measured one run at a time): a larger batch adds latency, not throughput (compared again in ${Math.round(this.trialEvery / 1000)} s under load)`,
       };
     }
     return {

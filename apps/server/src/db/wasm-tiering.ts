@@ -16,13 +16,12 @@ const TIERING_BUDGET = 180_000_000;
 let set = false;
 
 /**
- * Raises V8's WebAssembly tiering budget for this process, unless `--wasm-tiering-budget` was given on
- * the command line or in NODE_OPTIONS. V8 flags are process-wide: call it before the first PGlite compiles.
+ * Raises V8's WebAssembly tiering budget for this process, unless `node --wasm-tiering-budget=N` set
+ * one. V8 flags are process-wide: call it before the first PGlite compiles.
  */
 export function raiseWasmTieringBudget(): void {
   if (set) return;
   set = true;
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (given.some((a) => a.startsWith('--wasm-tiering-budget'))) return;
+  if (process.execArgv.some((a) => a.startsWith('--wasm-tiering-budget'))) return;
   v8.setFlagsFromString(`--wasm-tiering-budget=${TIERING_BUDGET}`);
 }

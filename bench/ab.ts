@@ -10,12 +10,12 @@
  * record.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { IRIS_PREDICT_BODY, REPO } from './lib/models.js';
-import type { Running } from './lib/processes.js';
+import { cpuTimeMs, type Running } from './lib/processes.js';
 import { median, print } from './lib/report.js';
 import { sampleIrisPredictionLog, startBareFastify, startModelGarden } from './lib/servers.js';
 import { wrk } from './lib/wrk.js';
@@ -23,10 +23,10 @@ import { wrk } from './lib/wrk.js';
 const run = promisify(execFile);
 const [ref = 'HEAD', rounds = '6', seconds = '4'] = process.argv.slice(2);
 
-/** utime + stime of a process, in µs (CLK_TCK is 100 on Linux). */
+/** utime + stime of a process, in µs. */
 async function cpuMicros(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  const { user, system } = await cpuTimeMs(pid);
+  return (user + system) * 1000;
 }
 
 /** Model Garden from a checkout, pinned to CPU 0, with prediction logging as in bench 1. */

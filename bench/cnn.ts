@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { ImagePreprocessing } from '../apps/server/src/registry/types.js';
 import { preprocessImage } from '../apps/server/src/serving/image-preprocess.js';
 import { defaultsVsPicked, report, type ShapeUnderTest } from './lib/defaults-vs-picked.js';
-import { benchModel, MLP_INFER_BODY } from './lib/models.js';
+import { benchModel, binaryInfer, MLP_INFER_BODY } from './lib/models.js';
 import { print, table } from './lib/report.js';
 import { pushModel, startModelGarden } from './lib/servers.js';
 import { wrk } from './lib/wrk.js';
@@ -71,26 +71,6 @@ async function rawJpegThroughput(modelPath: string, jpeg: Buffer, batch: number,
   const perSecond = (images * 1000) / (performance.now() - start);
   await session.release();
   return perSecond;
-}
-
-/** An OIP infer body with one FP32 input as binary tensor data after the JSON header. */
-function binaryInfer(shape: number[], output: string) {
-  const count = shape.reduce((a, b) => a * b, 1);
-  const pixels = Float32Array.from({ length: count }, (_, i) => (i % 255) / 255);
-  const header = Buffer.from(
-    JSON.stringify({
-      inputs: [
-        { name: 'input', datatype: 'FP32', shape, parameters: { binary_data_size: pixels.byteLength } },
-      ],
-      outputs: [{ name: output, parameters: { binary_data: true } }],
-    }),
-  );
-  return {
-    pixels,
-    body: Buffer.concat([header, Buffer.from(pixels.buffer)]),
-    contentType: 'application/octet-stream',
-    header: `Inference-Header-Content-Length:${header.length}`,
-  };
 }
 
 /** Hand-picked configs for a compute-heavy model on this machine (2 cores): the grid issue 17 searched. */

@@ -11,7 +11,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { benchModel, REPO } from './lib/models.js';
+import { benchModel, binaryInfer, REPO } from './lib/models.js';
 import { startProcess } from './lib/processes.js';
 import { pushModel, setServingConfig } from './lib/servers.js';
 import { wrk } from './lib/wrk.js';
@@ -47,23 +47,16 @@ try {
   if ('skip' in file) throw new Error(file.skip);
   await pushModel(server, 'm', file.path, { task: 'tensor' });
   if (config !== 'defaults') await setServingConfig(server, 'm', JSON.parse(config));
-  const shape = [1, 3, 224, 224];
-  const pixels = Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => (i % 255) / 255);
-  const output = model === 'detector' ? 'heatmap' : 'logits';
-  const header = Buffer.from(
-    JSON.stringify({
-      inputs: [
-        { name: 'input', datatype: 'FP32', shape, parameters: { binary_data_size: pixels.byteLength } },
-      ],
-      outputs: [{ name: output, parameters: { binary_data: true } }],
-    }),
+  const { body, contentType, header } = binaryInfer(
+    [1, 3, 224, 224],
+    model === 'detector' ? 'heatmap' : 'logits',
   );
   const load = {
     url: `${server.url}/v2/models/m/infer`,
-    body: Buffer.concat([header, Buffer.from(pixels.buffer)]),
+    body,
     connections: 32,
-    contentType: 'application/octet-stream',
-    header: `Inference-Header-Content-Length:${header.length}`,
+    contentType,
+    header,
     workDir: dir,
   };
   await wrk({ ...load, seconds: 4 });

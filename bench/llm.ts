@@ -21,12 +21,11 @@
  * (default 600); the gateway's RSS and V8 heap sampled every 10 s, and their slope.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type Dispatcher, Pool } from 'undici';
 import { REPO } from './lib/models.js';
-import { type Running, startProcess } from './lib/processes.js';
+import { cpuTimeMs, type Running, startProcess } from './lib/processes.js';
 import { median, print } from './lib/report.js';
 
 const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
@@ -49,14 +48,6 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(' / ');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU time a process has used (every thread), in ms, from /proc, split: user (JS, V8, libuv) and system (the kernel: socket reads and writes). */
-async function cpuSplitMs(proc: Running): Promise<{ user: number; system: number }> {
-  const stat = await readFile(`/proc/${proc.proc.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime, at USER_HZ 100
-  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
-}
 
 async function startUpstream(dir: string, port: number): Promise<Running> {
   return startProcess(
@@ -334,11 +325,11 @@ export async function runLlm(dir: string): Promise<void> {
     const direct = target('direct', upstream.url, 'sk-bench', '');
     const gateway = target('gateway', gatewayProc.url, key, 'openai/');
 
-    const cpu0 = await cpuSplitMs(gatewayProc);
+    const cpu0 = await cpuTimeMs(gatewayProc.proc.pid!);
     await processStats(gatewayProc);
     const perRound = await latency(direct, gateway);
     const latencyStats = await processStats(gatewayProc);
-    const cpu1 = await cpuSplitMs(gatewayProc);
+    const cpu1 = await cpuTimeMs(gatewayProc.proc.pid!);
     const cpuLatency = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
     const kernelLatency = cpu1.system - cpu0.system;
     const d = perRound.flatMap((r) => r.d);
@@ -380,11 +371,11 @@ export async function runLlm(dir: string): Promise<void> {
     for (let r = 0; r < rounds(); r++) {
       const order = r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
       for (const side of order) {
-        const c0 = await cpuSplitMs(gatewayProc);
+        const c0 = await cpuTimeMs(gatewayProc.proc.pid!);
         await processStats(gatewayProc);
         const s = await steadyStreams(side === 'direct' ? direct : gateway, seconds());
         const ps = await processStats(gatewayProc);
-        const c1 = await cpuSplitMs(gatewayProc);
+        const c1 = await cpuTimeMs(gatewayProc.proc.pid!);
         if (side === 'gateway') {
           streamStats.push(ps);
           cpuStreams += c1.user + c1.system - c0.user - c0.system;

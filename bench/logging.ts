@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { DEMO_SAMPLE_RATE } from '../apps/server/src/observability/seed-observability.js';
 import { IRIS_PREDICT_BODY } from './lib/models.js';
-import type { Running } from './lib/processes.js';
+import { cpuTimeMs, type Running } from './lib/processes.js';
 import { median, print } from './lib/report.js';
 import { startModelGarden } from './lib/servers.js';
 import { type LoadResult, wrk } from './lib/wrk.js';
@@ -44,11 +44,10 @@ interface Round {
   logged: number;
 }
 
-/** CPU time (user + system) of a process in ms, from /proc (10 ms ticks). */
+/** CPU time (user + system) of a process in ms, every thread. */
 async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  const { user, system } = await cpuTimeMs(pid);
+  return user + system;
 }
 
 /** The main (request) thread's time spent waiting on a run queue in ms (schedstat's second field, ns). */

@@ -13,11 +13,10 @@ import path from 'node:path';
 // @ts-expect-error: a plain .mjs script without types
 import { buildIsCurrent } from '../scripts/start.mjs';
 import { REPO } from './lib/models.js';
+import { cpuTimeMs } from './lib/processes.js';
 import { print } from './lib/report.js';
 
 const IDLE_S = Number(process.env.BENCH_STARTUP_IDLE_S ?? 10);
-/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
-const CLOCK_TICKS = 100;
 let nextPort = Number(process.env.BENCH_PORT_BASE ?? 18_100) + 600;
 
 async function rssMb(pid: number): Promise<number> {
@@ -27,12 +26,11 @@ async function rssMb(pid: number): Promise<number> {
 
 /** CPU time (user + system) of the process, all its threads, and of its main thread alone, in ms. */
 async function cpuMs(pid: number): Promise<{ all: number; main: number }> {
-  const ticks = async (file: string) => {
-    const stat = await readFile(file, 'utf8').catch(() => '');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  const total = async (tid?: number) => {
+    const t = await cpuTimeMs(pid, tid).catch(() => ({ user: Number.NaN, system: Number.NaN }));
+    return t.user + t.system;
   };
-  return { all: await ticks(`/proc/${pid}/stat`), main: await ticks(`/proc/${pid}/task/${pid}/stat`) };
+  return { all: await total(), main: await total(pid) };
 }
 
 async function start(

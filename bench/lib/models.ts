@@ -44,6 +44,26 @@ export const MLP_INFER_BODY = JSON.stringify({
   ],
 });
 
+/** An OIP infer body with one FP32 input as binary tensor data after the JSON header. */
+export function binaryInfer(shape: number[], output: string) {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const pixels = Float32Array.from({ length: count }, (_, i) => (i % 255) / 255);
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [
+        { name: 'input', datatype: 'FP32', shape, parameters: { binary_data_size: pixels.byteLength } },
+      ],
+      outputs: [{ name: output, parameters: { binary_data: true } }],
+    }),
+  );
+  return {
+    pixels,
+    body: Buffer.concat([header, Buffer.from(pixels.buffer)]),
+    contentType: 'application/octet-stream',
+    header: `Inference-Header-Content-Length:${header.length}`,
+  };
+}
+
 /** Whether a Python with these modules exists; the reason when not. */
 export async function pythonHas(modules: string[]): Promise<string | null> {
   try {

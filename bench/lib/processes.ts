@@ -1,6 +1,7 @@
 /** Starting and stopping the servers under test, each in its own process, and waiting for them. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 export interface Running {
   proc: ChildProcess;
@@ -8,6 +9,26 @@ export interface Running {
   stop(): Promise<void>;
   /** Resident memory of the server process in MB (from /proc). */
   rssMb(): Promise<number>;
+}
+
+/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time a process has used, in ms, from /proc: user (JS, V8, libuv) and system (the kernel:
+ * socket reads and writes), summed over every thread — or of one thread alone when `tid` is given.
+ */
+export async function cpuTimeMs(pid: number, tid?: number): Promise<{ user: number; system: number }> {
+  const stat = await readFile(
+    tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+    'utf8',
+  );
+  // utime and stime, after the command name (which may hold spaces) in parentheses
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    user: (Number(fields[11]) * 1000) / CLOCK_TICKS,
+    system: (Number(fields[12]) * 1000) / CLOCK_TICKS,
+  };
 }
 
 /** `command args`, run through `taskset -c cpus` when `cpus` is given (pinned A/B runs, bench/ab.ts). */

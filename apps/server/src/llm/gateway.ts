@@ -23,11 +23,15 @@ import { hasLimits, type LimitCounter, type Reservation } from './limits.js';
 import { chatCompletion, completionId, embeddingList } from './openai-format.js';
 import { routeFor, toChatRequest } from './openai-request.js';
 import { type LlmRouter, newState, type Route, type RouteState } from './router.js';
-import type { ChatRequest, ChatStreamPart, ToolCall, Usage } from './spec.js';
+import {
+  type ChatRequest,
+  type ChatStreamPart,
+  STREAM_DONE as DONE,
+  type ToolCall,
+  type Usage,
+} from './spec.js';
 import { countPrompt, countText, loadTokenizer, tokenizerLoaded } from './tokens.js';
 import type { UsageLog } from './usage-log.js';
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** Who is calling, as the gateway counts and limits it. */
 export interface GatewayCaller {
@@ -306,17 +310,21 @@ export class LlmGateway {
         answer: { content: text, toolCalls },
       });
     };
-    const onStep = (step: IteratorResult<ChatStreamPart>): IteratorResult<ChatStreamPart> => {
-      if (closed) return DONE;
-      const now = this.now();
-      gaps?.observe((now - last) / 1000);
-      last = now;
+    /** A part on its way to the caller (kept for counting), or the end: the call finished as ok. */
+    const take = (step: IteratorResult<ChatStreamPart>): IteratorResult<ChatStreamPart> => {
       if (step.done) {
         end('ok', null);
         return DONE;
       }
       observe(step.value);
       return step;
+    };
+    const onStep = (step: IteratorResult<ChatStreamPart>): IteratorResult<ChatStreamPart> => {
+      if (closed) return DONE;
+      const now = this.now();
+      gaps?.observe((now - last) / 1000);
+      last = now;
+      return take(step);
     };
     const onError = (err: unknown): never => {
       const error = gatewayError(err, opened.model);
@@ -330,12 +338,7 @@ export class LlmGateway {
         if (pendingFirst) {
           const step = pendingFirst;
           pendingFirst = undefined;
-          if (step.done) {
-            end('ok', null);
-            return Promise.resolve(DONE);
-          }
-          observe(step.value);
-          return Promise.resolve(step);
+          return Promise.resolve(take(step));
         }
         return it.next().then(onStep, onError);
       },

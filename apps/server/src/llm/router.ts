@@ -14,6 +14,7 @@ import {
   type ChatRequest,
   type ChatResult,
   type ChatStreamPart,
+  STREAM_DONE as DONE,
   type EmbeddingRequest,
   type EmbeddingResult,
   type LlmProvider,
@@ -76,8 +77,6 @@ interface Timing {
   /** Per attempt: the first part (stream) or the answer must come within this. */
   firstMs: number | undefined;
 }
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 const timeoutError = (provider: string, what: string) =>
   new ProviderError('timeout', `${provider}: ${what}`, { provider });
@@ -249,6 +248,12 @@ export class LlmRouter {
       close(false);
       return e;
     };
+    /** The stream ended: counted for the deployment, the attempt ended. */
+    const succeed = () => {
+      this.succeeded(deployment!);
+      attempt?.end();
+      close(true);
+    };
     const settle = () => {
       const reject = rejectPending;
       resolvePending = undefined;
@@ -261,9 +266,7 @@ export class LlmRouter {
       if (phase === 'closed') return resolve?.(DONE);
       lastPartAt = clock.now();
       if (step.done) {
-        this.succeeded(deployment!);
-        attempt?.end();
-        close(true);
+        succeed();
         return resolve?.(DONE);
       }
       resolve?.(step);
@@ -329,9 +332,7 @@ export class LlmRouter {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       arm();
       if (opened.first.done) {
-        this.succeeded(deployment);
-        attempt?.end();
-        close(true);
+        succeed();
         return DONE;
       }
       return opened.first;

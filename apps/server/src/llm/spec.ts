@@ -108,6 +108,9 @@ export type ChatStreamPart =
   | { type: 'finish'; finishReason: FinishReason }
   | { type: 'usage'; usage: Usage };
 
+/** The end of a stream of parts, one object for every hand-written iterator on the path. */
+export const STREAM_DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 export interface EmbeddingRequest {
   model: string;
   input: string[];

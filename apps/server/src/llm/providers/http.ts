@@ -9,9 +9,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { createParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { CallOptions, ChatStreamPart, ProviderErrorKind } from '../spec.js';
-import { ProviderError } from '../spec.js';
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+import { STREAM_DONE as DONE, ProviderError } from '../spec.js';
 
 /** Deadlines for one upstream call; each is off when absent. */
 export interface ProviderTimeouts {

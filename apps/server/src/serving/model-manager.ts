@@ -291,11 +291,12 @@ export class ModelManager {
     }
     // The turns of a live comparison of batch caps are not logged one by one; its outcome is.
     const compared = entry.tuner.comparisonEnded();
-    if (next.maxBatchSize !== before.maxBatchSize) {
+    const changed = next.maxBatchSize !== before.maxBatchSize;
+    if (changed) {
       loaded.scheduler.reconfigure(next);
       loaded.config = next;
     }
-    if ((next.maxBatchSize !== before.maxBatchSize && !entry.tuner.comparing) || compared)
+    if ((changed && !entry.tuner.comparing) || compared)
       this.logTuning(loaded.version, entry.tuner, 'serving retuned');
   }
 

@@ -23,10 +23,25 @@ const inputsOf =
 
 const byName = (tuner: ServingTuner) => Object.fromEntries(tuner.decisions.map((d) => [d.setting, d]));
 
-async function swept(costMs: (rows: number) => number, cores = 2, batchable = true) {
+/**
+ * A tuner after its warm-up sweep of a model costing `costMs` per run. `redecide`: it decides again
+ * whenever it says it is due, as its owner (the model manager) does under live traffic.
+ */
+async function swept(
+  costMs: (rows: number) => number,
+  cores = 2,
+  batchable = true,
+  { rowShape = [4], redecide = false }: { rowShape?: number[]; redecide?: boolean } = {},
+) {
   const clock = new ManualClock();
-  const tuner = new ServingTuner(batchable, cores, clock, undefined, () => clock.now());
-  await tuner.sweep(modelOn(clock, costMs), inputsOf(4), ['y']);
+  const tuner: ServingTuner = new ServingTuner(
+    batchable,
+    cores,
+    clock,
+    redecide ? () => tuner.decide({}) : undefined,
+    () => clock.now(),
+  );
+  await tuner.sweep(modelOn(clock, costMs), inputsOf(...rowShape), ['y']);
   return { clock, tuner };
 }
 
@@ -160,19 +175,10 @@ describe('serving tuner (on a controlled clock)', () => {
 
   it('checks the knee live by what all instances serve together: the detector gets batch 1', async () => {
     // One run at a time, batch 2 is 14 % cheaper per image than batch 1 (6.3 vs 10.9 ms for 2)…
-    const clock = new ManualClock();
-    const tuner: ServingTuner = new ServingTuner(
-      true,
-      2,
-      clock,
-      () => tuner.decide({}),
-      () => clock.now(),
-    );
-    await tuner.sweep(
-      modelOn(clock, (rows) => [0, 6.3, 10.9, 15][rows] ?? 5 * rows),
-      inputsOf(3, 224, 224),
-      ['y'],
-    );
+    const { clock, tuner } = await swept((rows) => [0, 6.3, 10.9, 15][rows] ?? 5 * rows, 2, true, {
+      rowShape: [3, 224, 224],
+      redecide: true,
+    });
     expect(tuner.decide({})).toMatchObject({ executor: 'worker', instances: 2, maxBatchSize: 2 });
     // …but with both workers busy, batch 1 serves 290 images/s and batch 2 226 (memory bandwidth).
     const run = loadedPool(tuner, clock, (rows) => (rows === 1 ? 6.9 : 17.7));
@@ -203,19 +209,10 @@ describe('serving tuner (on a controlled clock)', () => {
   });
 
   it('keeps the knee when live the larger batch serves clearly more', async () => {
-    const clock = new ManualClock();
-    const tuner: ServingTuner = new ServingTuner(
-      true,
-      2,
-      clock,
-      () => tuner.decide({}),
-      () => clock.now(),
-    );
-    await tuner.sweep(
-      modelOn(clock, (rows) => 2 + 1.5 * rows),
-      inputsOf(3, 224, 224),
-      ['y'],
-    );
+    const { clock, tuner } = await swept((rows) => 2 + 1.5 * rows, 2, true, {
+      rowShape: [3, 224, 224],
+      redecide: true,
+    });
     const knee = tuner.decide({}).maxBatchSize!;
     expect(knee).toBeGreaterThan(1);
     // Live the pool behaves like the sweep said: batching pays.

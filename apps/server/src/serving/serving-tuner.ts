@@ -423,21 +423,19 @@ export class ServingTuner {
     instances: number,
   ): { value: number; reason: string } {
     const k = knee.maxBatchSize;
+    const all = `all ${instances} instance${instances > 1 ? 's' : ''}`;
+    if (this.trial === undefined) {
+      const busy = share !== undefined && share / instances >= TRIAL_BUSY_SHARE;
+      const kneeRun = this.runAtKnee(stats);
+      const due = now - this.trialEndedAt >= this.trialEvery;
+      if (k > 1 && busy && kneeRun !== undefined && kneeRun > FREE_BATCH_MS && due)
+        this.trial = new BatchCapTrial([k, 1], KNEE_TOLERANCE);
+    }
     if (this.trial !== undefined) {
       const [a, b] = this.trial.caps;
       return {
         value: this.trial.current,
-        reason: `comparing live, by the rows per second all ${instances} instance${instances > 1 ? 's' : ''} serve together: ${a} rows (the knee of the batch curve, measured one run at a time) against ${b}; now running ${this.trial.current}`,
-      };
-    }
-    const busy = share !== undefined && share / instances >= TRIAL_BUSY_SHARE;
-    const kneeRun = this.runAtKnee(stats);
-    const due = now - this.trialEndedAt >= this.trialEvery;
-    if (k > 1 && busy && kneeRun !== undefined && kneeRun > FREE_BATCH_MS && due) {
-      this.trial = new BatchCapTrial([k, 1], KNEE_TOLERANCE);
-      return {
-        value: k,
-        reason: `comparing live, by the rows per second all ${instances} instance${instances > 1 ? 's' : ''} serve together: ${k} rows (the knee of the batch curve, measured one run at a time) against 1; now running ${k}`,
+        reason: `comparing live, by the rows per second ${all} serve together: ${a} rows (the knee of the batch curve, measured one run at a time) against ${b}; now running ${this.trial.current}`,
       };
     }
     const r = this.trialResult;
@@ -446,7 +444,7 @@ export class ServingTuner {
     if (r.cap === 1) {
       return {
         value: 1,
-        reason: `1 row: measured live with requests waiting, all ${instances} instance${instances > 1 ? 's' : ''} together served ${r1} rows/s at batch 1 and ${rk} at ${r.caps[0]} rows (the knee of the batch curve, measured one run at a time): a larger batch adds latency, not throughput (compared again in ${Math.round(this.trialEvery / 1000)} s under load)`,
+        reason: `1 row: measured live with requests waiting, ${all} together served ${r1} rows/s at batch 1 and ${rk} at ${r.caps[0]} rows (the knee of the batch curve, measured one run at a time): a larger batch adds latency, not throughput (compared again in ${Math.round(this.trialEvery / 1000)} s under load)`,
       };
     }
     return {

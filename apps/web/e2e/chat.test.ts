@@ -4,6 +4,7 @@
 // code blocks are highlighted. A second suite has no provider at all: the page names the variables.
 
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { finish, paced, say, turn, usage } from '../../server/src/test-support/fake-llm/index.js';
 import {
@@ -25,6 +26,19 @@ import {
 } from './support.js';
 
 const upstream = startChatUpstream();
+
+/**
+ * The last answer shows `partial`, is marked as ended by an error, the page says `message`, and the
+ * stored conversation keeps the partial answer with finish reason `error`.
+ */
+async function expectEndedByError(page: Page, partial: string, message: string): Promise<void> {
+  const answer = page.getByTestId('message-assistant').last();
+  await answer.getByText(partial).waitFor();
+  expect(await answer.getByTestId('message-meta').textContent()).toContain('ended by an error');
+  await page.getByText(message).waitFor();
+  const stored = await conversationsOf(page, new URL(page.url()).searchParams.get('c')!);
+  expect(stored.messages.at(-1)).toMatchObject({ content: partial, finishReason: 'error' });
+}
 
 describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
   it('streams an answer in: the partial text shows before the end, then the whole answer and its usage', async () => {
@@ -131,13 +145,8 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     fake.enqueue(turn(say('Half an'), { type: 'error', message: 'the upstream is overloaded' }));
     await openChat(page, server);
     await sendMessage(page, 'Answer in full');
-    const answer = page.getByTestId('message-assistant').last();
-    await answer.getByText('Half an').waitFor();
-    expect(await answer.getByTestId('message-meta').textContent()).toContain('ended by an error');
-    await page.getByText('the upstream is overloaded').waitFor();
+    await expectEndedByError(page, 'Half an', 'the upstream is overloaded');
     await page.getByRole('button', { name: 'Send' }).waitFor();
-    const stored = await conversationsOf(page, new URL(page.url()).searchParams.get('c')!);
-    expect(stored.messages.at(-1)).toMatchObject({ content: 'Half an', finishReason: 'error' });
   });
 
   it('says an answer whose stream was cut off on the way (no [DONE]) is incomplete, and keeps it', async () => {
@@ -160,12 +169,7 @@ describeInBrowser('chat page', upstream.suiteOptions, (suite) => {
     try {
       await openChat(page, server);
       await sendMessage(page, 'Tell me everything');
-      const answer = page.getByTestId('message-assistant').last();
-      await answer.getByText('Cut short').waitFor();
-      expect(await answer.getByTestId('message-meta').textContent()).toContain('ended by an error');
-      await page.getByText('The answer stopped arriving before it was finished.').waitFor();
-      const stored = await conversationsOf(page, new URL(page.url()).searchParams.get('c')!);
-      expect(stored.messages.at(-1)).toMatchObject({ content: 'Cut short', finishReason: 'error' });
+      await expectEndedByError(page, 'Cut short', 'The answer stopped arriving before it was finished.');
     } finally {
       await page.unroute('**/v1/chat/completions');
     }

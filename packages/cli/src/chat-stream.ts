@@ -57,10 +57,18 @@ export async function streamAnswer(
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) throw cutOff(client);
+      // The gateway ends every stream with `[DONE]` or an error event: a body that just stops was
+      // cut off on the way (a proxy, the server going down), so the answer is not complete.
+      if (done)
+        throw streamFailure(
+          client,
+          'stream_cut_off',
+          'the answer stream ended before the server finished it; the text above is incomplete',
+        );
       if (value.data === '[DONE]') return answer;
       const chunk = JSON.parse(value.data) as ChatCompletionChunk | ChatStreamError;
-      if ('error' in chunk) throw streamError(client, chunk);
+      if ('error' in chunk)
+        throw streamFailure(client, chunk.error.code ?? 'upstream_error', chunk.error.message);
       for (const choice of chunk.choices) {
         const text = choice.delta.content;
         if (text) {
@@ -81,25 +89,13 @@ export async function streamAnswer(
   }
 }
 
-// The gateway ends every stream with `[DONE]` or an error event: a body that just stops was cut
-// off on the way (a proxy, the server going down), so the answer is not complete.
-function cutOff(client: ModelGardenClient): ModelGardenApiError {
+// A failure after the stream had started (HTTP 200), which names no status: 502, as the gateway
+// answers an upstream failure before a stream.
+function streamFailure(client: ModelGardenClient, code: string, message: string): ModelGardenApiError {
   return new ModelGardenApiError({
     status: 502,
-    code: 'stream_cut_off',
-    message: 'the answer stream ended before the server finished it; the text above is incomplete',
-    method: 'POST',
-    url: new URL('v1/chat/completions', client.baseUrl).toString(),
-  });
-}
-
-// The stream had already started (HTTP 200), so its error event names no status: 502, as the
-// gateway answers an upstream failure before a stream.
-function streamError(client: ModelGardenClient, { error }: ChatStreamError): ModelGardenApiError {
-  return new ModelGardenApiError({
-    status: 502,
-    code: error.code ?? 'upstream_error',
-    message: error.message,
+    code,
+    message,
     method: 'POST',
     url: new URL('v1/chat/completions', client.baseUrl).toString(),
   });

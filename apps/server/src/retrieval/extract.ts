@@ -129,11 +129,8 @@ const heading =
   };
 
 /** html-to-text (and its HTML parser) loads with the first HTML document, not with the server (~70 ms). */
-let loadingConvert: Promise<typeof import('html-to-text').convert> | undefined;
-
 async function htmlToText(html: string): Promise<string> {
-  loadingConvert ??= import('html-to-text').then((m) => m.convert);
-  const convert = await loadingConvert;
+  const { convert } = await import('html-to-text');
   return convert(html, {
     wordwrap: false,
     formatters: Object.fromEntries([1, 2, 3, 4, 5, 6].map((l) => [`h${l}`, heading(l)])),

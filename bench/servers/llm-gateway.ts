@@ -40,7 +40,15 @@ process.once('SIGTERM', () => process.exit(0));
 if (process.env.BENCH_STATS_PORT) {
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
-  const gc = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, majors: 0, majorMs: 0, majorMaxMs: 0 };
+  const noGc = () => ({
+    scavenges: 0,
+    scavengeMs: 0,
+    scavengeMaxMs: 0,
+    majors: 0,
+    majorMs: 0,
+    majorMaxMs: 0,
+  });
+  let gc = noGc();
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       // kind 1 (minor) is a scavenge; 2 (major), 4 (incremental), 8 (weak callbacks) count as major.
@@ -108,21 +116,14 @@ if (process.env.BENCH_STATS_PORT) {
           p99: delay.percentile(99) / 1e6,
           max: delay.max / 1e6,
         },
-        gc: { ...gc },
+        gc,
       };
       profiler = new v8.GCProfiler();
       usedAtStart = v8.getHeapStatistics().used_heap_size;
       profiler.start();
       since = performance.now();
       delay.reset();
-      Object.assign(gc, {
-        scavenges: 0,
-        scavengeMs: 0,
-        scavengeMaxMs: 0,
-        majors: 0,
-        majorMs: 0,
-        majorMaxMs: 0,
-      });
+      gc = noGc();
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(body));
     })

@@ -74,7 +74,13 @@ describeInBrowser('sign in', suiteOptions, (suite) => {
     });
     expect(status).toBe('403 CSRF_TOKEN_INVALID');
 
+    // The page goes to /login first and ends the session after: wait for the DELETE's answer, not
+    // for the URL, before asking whether it ended.
+    const signedOut = page.waitForResponse(
+      (r) => r.request().method() === 'DELETE' && new URL(r.url()).pathname === '/api/session',
+    );
     await page.getByRole('button', { name: 'Sign out' }).click();
+    expect((await signedOut).status()).toBe(204);
     await page.waitForURL(/\/login/);
     const session = await page.evaluate(async () => (await fetch('/api/session')).json());
     expect(session).toMatchObject({ authenticated: false });
